@@ -1,0 +1,103 @@
+/**
+ * The ca-repo command line: composition root for the local repository, the uploader and the demo.
+ */
+import { parseArgs } from 'node:util';
+import { CliError } from '../cli/cli-error.ts';
+
+const USAGE = `usage:
+  ca-repo local --trust CA_CERT [--trust CA_CERT ...] [--port 8080] [--data .data/local] [--title TEXT]
+      Serve a repository on 127.0.0.1 backed by an embedded S3 server; publish what lands in ingest.
+  ca-repo publish BUNDLE_DIR --repo http://127.0.0.1:8080 [--json] [--timeout SECONDS]
+      Upload a bundle of signed artifacts, wait for the receipt, print a verdict per file.
+      Exit 0 only if every file was accepted.
+  ca-repo demo [--port 8080] [--data demo-data] [--once]
+      Create a demo CA on local disk, publish its artifacts to a local repository, check them with
+      openssl and curl, keep serving until Ctrl-C (--once: exit after the checks).
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'local': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          trust: { type: 'string', multiple: true, default: [] },
+          port: { type: 'string', default: '8080' },
+          data: { type: 'string', default: '.data/local' },
+          title: { type: 'string' },
+        },
+      });
+      const { runLocal } = await import('../cli/local-command.ts');
+      return runLocal({
+        trust: values.trust,
+        port: parsePort(values.port),
+        dataDir: values.data,
+        title: values.title,
+      });
+    }
+    case 'publish': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          repo: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          timeout: { type: 'string', default: '600' },
+        },
+      });
+      if (positionals.length !== 1) throw new CliError('publish takes exactly one BUNDLE_DIR');
+      if (!values.repo)
+        throw new CliError('publish needs --repo URL (the local repository, e.g. http://127.0.0.1:8080)');
+      const { runPublish } = await import('../cli/publish-run.ts');
+      return runPublish({
+        bundleDir: positionals[0] as string,
+        repoUrl: values.repo,
+        json: values.json,
+        timeoutSeconds: Number(values.timeout),
+      });
+    }
+    case 'demo': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          port: { type: 'string', default: '8080' },
+          data: { type: 'string', default: 'demo-data' },
+          once: { type: 'boolean', default: false },
+        },
+      });
+      const { runDemo } = await import('../cli/demo-command.ts');
+      return runDemo({ port: parsePort(values.port), dataDir: values.data, once: values.once });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new CliError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port ${value} is not a port number`);
+  return port;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CliError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ca-repo: ${(error as Error).message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`ca-repo: unexpected error\n${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

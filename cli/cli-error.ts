@@ -1,0 +1,4 @@
+/** A user-facing error: printed as one line, no stack trace, exit code 2. */
+export class CliError extends Error {
+  override name = 'CliError';
+}

@@ -1,0 +1,232 @@
+/**
+ * `npm run demo`: the main job on one machine. A demo CA on local disk stands in for the on-prem
+ * CA (its keys never enter the bundle), a local repository stands in for AWS, and the uploader
+ * publishes exactly as it would to the cloud. The demo then checks what is served with the same
+ * openssl commands it prints for a relying party.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { OpensslCa, type IssuedCert } from '../demo/openssl-ca.ts';
+import { makePdf, signPdfEmbedded } from '../demo/pdf.ts';
+import { S3ObjectStore } from '../lambda/adapters/s3-object-store.ts';
+import { ocspObjectKey } from '../lambda/core/ocsp-object-key.ts';
+import { TrustStore } from '../lambda/core/trust-store.ts';
+import { normaliseSerialHex } from '../lambda/core/x509.ts';
+import { INGEST_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
+import { formatResult, publishBundle } from './publish-command.ts';
+import { waitForSignal } from './local-command.ts';
+
+export interface DemoOptions {
+  port: number;
+  dataDir: string;
+  /** Exit after publishing and checking instead of serving until Ctrl-C (CI smoke test). */
+  once?: boolean;
+}
+
+export interface DemoCa {
+  ca: OpensslCa;
+  good: IssuedCert;
+  revoked: IssuedCert;
+  bundleDir: string;
+}
+
+/** Builds the demo CA and the bundle it pushes: certificate, CRL, OCSP (SHA-1 + SHA-256), CP/CPS. */
+export async function createDemoCa(dataDir: string, baseUrl: string): Promise<DemoCa> {
+  const caDir = join(dataDir, 'onprem-ca');
+  const bundleDir = join(dataDir, 'bundle');
+  const ca = await OpensslCa.create({
+    dir: caDir,
+    commonName: 'ca-repo Demo Root CA',
+    organization: 'ca-repo demo',
+  });
+  const urls = {
+    caIssuersUrl: `${baseUrl}/ca/demo-root.crt`,
+    crlUrl: `${baseUrl}/crl/demo-root.crl`,
+    ocspUrl: `${baseUrl}/ocsp`,
+  };
+  const good = await ca.issue({ commonName: 'good.demo.example', profile: 'tls-server', ...urls });
+  const revoked = await ca.issue({ commonName: 'revoked.demo.example', profile: 'tls-server', ...urls });
+  await ca.revoke(revoked, { reason: 'keyCompromise' });
+  const signer = await ca.issue({ commonName: 'ca-repo Demo Document Signer', profile: 'document-signing' });
+
+  const files: Record<string, Uint8Array> = {
+    'ca/demo-root.crt': ca.cert.certDer,
+    'crl/demo-root.crl': await ca.generateCrl(),
+  };
+  for (const [name, cert] of [
+    ['good', good],
+    ['revoked', revoked],
+  ] as const) {
+    files[`ocsp/${name}-sha1.ocsp`] = await ca.ocspResponse(cert, { hash: 'sha1' });
+    files[`ocsp/${name}-sha256.ocsp`] = await ca.ocspResponse(cert, { hash: 'sha256' });
+  }
+  const cps = makePdf({
+    title: 'ca-repo Demo CA - Certification Practice Statement',
+    lines: [
+      'Certification Practice Statement, version 1.0',
+      'Signed with a detached CMS signature (cps.pdf.p7s).',
+    ],
+  });
+  files['policy/cps.pdf'] = cps;
+  files['policy/cps.pdf.p7s'] = await ca.signDetached(cps, signer);
+  files['policy/cp.pdf'] = await signPdfEmbedded(
+    makePdf({
+      title: 'ca-repo Demo CA - Certificate Policy',
+      lines: ['Certificate Policy, version 1.0', 'Signed with an embedded PAdES signature.'],
+    }),
+    signer,
+  );
+  for (const [path, bytes] of Object.entries(files)) {
+    await mkdir(join(bundleDir, path, '..'), { recursive: true });
+    await writeFile(join(bundleDir, path), bytes);
+  }
+  return { ca, good, revoked, bundleDir };
+}
+
+/** A free loopback port, so `--port 0` still gives certificates a URL that works. */
+async function findFreePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+interface Check {
+  what: string;
+  command: string[];
+  expect: RegExp;
+}
+
+/** The commands a relying party runs, which the demo runs too before it says it is ready. */
+function relyingPartyChecks(baseUrl: string, demo: DemoCa, ocspKey: string, workDir: string): Check[] {
+  const caCert = demo.ca.cert.certPath;
+  const fetched = (name: string) => join(workDir, name);
+  return [
+    {
+      what: 'CA certificate fingerprint (compare with index.json)',
+      command: [
+        'sh',
+        '-c',
+        `curl -fsS ${baseUrl}/ca/demo-root.crt | openssl x509 -inform DER -noout -subject -fingerprint -sha256`,
+      ],
+      expect: /sha256 Fingerprint=/i,
+    },
+    {
+      what: 'CRL signature and dates',
+      command: [
+        'sh',
+        '-c',
+        `curl -fsS -o ${fetched('demo-root.crl')} ${baseUrl}/crl/demo-root.crl && openssl crl -inform DER -in ${fetched('demo-root.crl')} -CAfile ${caCert} -noout -crlnumber -lastupdate -nextupdate`,
+      ],
+      expect: /verify OK/,
+    },
+    {
+      what: 'CP/CPS detached signature',
+      command: [
+        'sh',
+        '-c',
+        `curl -fsS -o ${fetched('cps.pdf')} ${baseUrl}/policy/cps.pdf && curl -fsS -o ${fetched('cps.pdf.p7s')} ${baseUrl}/policy/cps.pdf.p7s && openssl cms -verify -binary -inform DER -in ${fetched('cps.pdf.p7s')} -content ${fetched('cps.pdf')} -CAfile ${caCert} -purpose any -out /dev/null`,
+      ],
+      expect: /Verification successful/,
+    },
+    {
+      what: 'pre-generated OCSP response for the revoked certificate, as served',
+      command: [
+        'sh',
+        '-c',
+        `curl -fsS -o ${fetched('revoked.ocsp')} ${baseUrl}/${ocspKey} && openssl ocsp -respin ${fetched('revoked.ocsp')} -issuer ${caCert} -cert ${demo.revoked.certPath} -CAfile ${caCert} -no_nonce`,
+      ],
+      expect: /: revoked/,
+    },
+    {
+      what: 'HTTP headers of the CRL',
+      command: ['curl', '-fsSI', `${baseUrl}/crl/demo-root.crl`],
+      expect: /content-type: application\/pkix-crl/i,
+    },
+  ];
+}
+
+async function runCheck(check: Check): Promise<{ ok: boolean; output: string }> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((done) => {
+    execFile(check.command[0]!, check.command.slice(1), { timeout: 20_000 }, (error, stdout, stderr) => {
+      const output = `${stdout}${stderr}`;
+      done({ ok: !error && check.expect.test(output), output });
+    });
+  });
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const dataDir = resolve(options.dataDir);
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  const port = options.port === 0 ? await findFreePort() : options.port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  console.log(
+    `1. Creating the demo CA in ${join(dataDir, 'onprem-ca')} (stands in for the on-prem CA; keys stay there)`,
+  );
+  const demo = await createDemoCa(dataDir, baseUrl);
+
+  console.log(
+    `2. Starting the local repository at ${baseUrl}/ (embedded S3 server, same publish code as the Lambda)`,
+  );
+  const repository = await startLocalRepository({
+    port,
+    dataDir: join(dataDir, 'repository'),
+    trust: [demo.ca.cert.certDer],
+    title: 'ca-repo Demo CA repository',
+  });
+  try {
+    console.log(`3. Publishing ${demo.bundleDir} (ca-repo publish ${demo.bundleDir} --repo ${baseUrl})`);
+    const ingest = new S3ObjectStore({ client: repository.s3.client, bucket: INGEST_BUCKET });
+    const { receipt, ...result } = await publishBundle({
+      bundleDir: demo.bundleDir,
+      repoUrl: baseUrl,
+      ingest,
+    });
+    process.stdout.write(formatResult(result, receipt).replace(/^/gm, '   '));
+    if (result.rejected.length > 0) return 1;
+
+    const trust = await TrustStore.fromDer([demo.ca.cert.certDer]);
+    const sha1 = trust.cas[0]!.certIdHashes.sha1;
+    const ocspKey = ocspObjectKey({
+      hashAlgorithm: 'sha1',
+      issuerNameHashHex: sha1.nameHash,
+      issuerKeyHashHex: sha1.keyHash,
+      serialHex: normaliseSerialHex(demo.revoked.serialHex),
+    });
+    const workDir = join(dataDir, 'relying-party');
+    await mkdir(workDir, { recursive: true });
+    console.log('4. Checking what is served, as a relying party would:');
+    let failures = 0;
+    for (const check of relyingPartyChecks(baseUrl, demo, ocspKey, workDir)) {
+      const { ok, output } = await runCheck(check);
+      if (!ok) failures++;
+      console.log(`   ${ok ? 'ok  ' : 'FAIL'} ${check.what}\n     $ ${check.command.at(-1)}`);
+      if (!ok) console.log(output.replace(/^/gm, '       '));
+    }
+    console.log(`
+Repository:   ${baseUrl}/            (index.html; machine-readable ${baseUrl}/index.json)
+CA cert:      ${baseUrl}/ca/demo-root.crt
+CRL:          ${baseUrl}/crl/demo-root.crl
+CP/CPS:       ${baseUrl}/policy/cps.pdf (+ .p7s), ${baseUrl}/policy/cp.pdf (embedded signature)
+OCSP (AIA):   ${baseUrl}/ocsp   (responses are stored by CertID under ${baseUrl}/_ocsp/...)
+Demo CA:      ${demo.ca.cert.certPath}
+Certificates: ${demo.good.certPath} (good), ${demo.revoked.certPath} (revoked)
+Publish again: npx ca-repo publish ${demo.bundleDir} --repo ${baseUrl}`);
+    if (failures > 0) {
+      console.log(`\n${failures} relying-party check(s) failed.`);
+      return 1;
+    }
+    if (options.once) return 0;
+    console.log('\nServing until Ctrl-C.');
+    await waitForSignal();
+    return 0;
+  } finally {
+    await repository.close();
+  }
+}

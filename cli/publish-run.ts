@@ -1,0 +1,27 @@
+import { stat } from 'node:fs/promises';
+import { CliError } from './cli-error.ts';
+import { discoverLocalIngest, formatResult, publishBundle } from './publish-command.ts';
+
+export async function runPublish(options: {
+  bundleDir: string;
+  repoUrl: string;
+  json: boolean;
+  timeoutSeconds: number;
+}): Promise<number> {
+  const info = await stat(options.bundleDir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new CliError(`${options.bundleDir} is not a directory`);
+  if (!Number.isFinite(options.timeoutSeconds) || options.timeoutSeconds <= 0) {
+    throw new CliError('--timeout must be a positive number of seconds');
+  }
+  const ingest = await discoverLocalIngest(options.repoUrl);
+  const { receipt, ...result } = await publishBundle({
+    bundleDir: options.bundleDir,
+    repoUrl: options.repoUrl,
+    ingest,
+    timeoutSeconds: options.timeoutSeconds,
+    progress: process.stderr,
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(formatResult(result, receipt));
+  return result.rejected.length === 0 && receipt.status === 'completed' ? 0 : 1;
+}

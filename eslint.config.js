@@ -1,0 +1,34 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', '.data/', 'demo-data/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    // core/ is pure: no AWS SDK, no environment, no wall clock (the clock is passed in).
+    files: ['lambda/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@aws-sdk/*', 'node:fs', 'node:fs/*', 'fs', 'node:child_process', '../services/*', '../adapters/*', '../handlers/*'], message: 'lambda/core is pure: talk to the outside world through services/ ports.' }] },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Pass the clock in (Clock port).' },
+        { object: 'process', property: 'env', message: 'Configuration is passed in, never read from the environment.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Pass the clock in (Clock port).' },
+      ],
+    },
+  },
+);

@@ -1,0 +1,207 @@
+/**
+ * index.json and index.html: what the repository publishes, with the CA certificate fingerprints
+ * relying parties and investigators compare against (Digital Agency survey item 3513). The index
+ * is updated by merging a publish's accepted artifacts into the current one, so its cost follows
+ * the bundle, not the size of the repository (millions of OCSP objects are never listed).
+ */
+
+export interface CaCertificateEntry {
+  url: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  sha256: string;
+  sha384: string;
+  sha512: string;
+}
+
+export interface CrlEntry {
+  url: string;
+  issuer: string;
+  crlNumber: string;
+  thisUpdate: string;
+  nextUpdate: string;
+  revokedCount: number;
+  delta: boolean;
+}
+
+export interface DocumentEntry {
+  url: string;
+  /** URL of the detached signature, or 'embedded' for a PAdES signature inside the PDF. */
+  signature: string;
+  signer: string;
+  sha256: string;
+}
+
+export interface OcspIssuerEntry {
+  issuer: string;
+  lastPublishedAt: string;
+  /** Latest producedAt seen for this issuer. */
+  latestProducedAt: string;
+}
+
+export interface RepositoryIndex {
+  version: 1;
+  updatedAt: string;
+  caCertificates: CaCertificateEntry[];
+  crls: CrlEntry[];
+  documents: DocumentEntry[];
+  ocsp: { url: string; issuers: OcspIssuerEntry[] };
+}
+
+export function emptyIndex(ocspUrl: string, now: Date): RepositoryIndex {
+  return {
+    version: 1,
+    updatedAt: now.toISOString(),
+    caCertificates: [],
+    crls: [],
+    documents: [],
+    ocsp: { url: ocspUrl, issuers: [] },
+  };
+}
+
+/** Reads a stored index; an unreadable one is rebuilt from what the publish brings. */
+export function parseIndex(text: string | undefined, ocspUrl: string, now: Date): RepositoryIndex {
+  if (!text) return emptyIndex(ocspUrl, now);
+  try {
+    const parsed = JSON.parse(text) as Partial<RepositoryIndex>;
+    if (parsed.version !== 1) return emptyIndex(ocspUrl, now);
+    return {
+      version: 1,
+      updatedAt: parsed.updatedAt ?? now.toISOString(),
+      caCertificates: parsed.caCertificates ?? [],
+      crls: parsed.crls ?? [],
+      documents: parsed.documents ?? [],
+      ocsp: { url: ocspUrl, issuers: parsed.ocsp?.issuers ?? [] },
+    };
+  } catch {
+    return emptyIndex(ocspUrl, now);
+  }
+}
+
+export interface IndexChanges {
+  caCertificates: CaCertificateEntry[];
+  crls: CrlEntry[];
+  documents: DocumentEntry[];
+  ocspIssuers: OcspIssuerEntry[];
+}
+
+function upsert<T>(list: readonly T[], additions: readonly T[], keyOf: (entry: T) => string): T[] {
+  const byKey = new Map(list.map((entry) => [keyOf(entry), entry]));
+  for (const entry of additions) byKey.set(keyOf(entry), entry);
+  return [...byKey.values()].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+}
+
+export function mergeIndex(index: RepositoryIndex, changes: IndexChanges, now: Date): RepositoryIndex {
+  return {
+    ...index,
+    updatedAt: now.toISOString(),
+    caCertificates: upsert(index.caCertificates, changes.caCertificates, (e) => e.url),
+    crls: upsert(index.crls, changes.crls, (e) => e.url),
+    documents: upsert(index.documents, changes.documents, (e) => e.url),
+    ocsp: {
+      url: index.ocsp.url,
+      issuers: upsert(index.ocsp.issuers, changes.ocspIssuers, (e) => e.issuer),
+    },
+  };
+}
+
+export function serialiseIndex(index: RepositoryIndex): string {
+  return `${JSON.stringify(index, null, 2)}\n`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+}
+
+/** Breaks a hex fingerprint into colon-separated pairs, as `openssl x509 -fingerprint` prints it. */
+export function formatFingerprint(hex: string): string {
+  return (hex.toUpperCase().match(/../g) ?? []).join(':');
+}
+
+function relativeHref(url: string): string {
+  return url.startsWith('/') ? `.${url}` : url;
+}
+
+/** The human index: readable without JavaScript, fingerprints selectable, dates in UTC. */
+export function renderIndexHtml(index: RepositoryIndex, title: string): string {
+  const e = escapeHtml;
+  const caRows = index.caCertificates
+    .map(
+      (ca) => `<tr><td><a href="${e(relativeHref(ca.url))}">${e(ca.url)}</a></td><td>${e(ca.subject)}</td>
+<td class="time">${e(ca.notBefore)}<br>${e(ca.notAfter)}</td>
+<td class="fp"><span class="alg">SHA-256</span> <code>${e(formatFingerprint(ca.sha256))}</code>
+<span class="alg">SHA-384</span> <code>${e(formatFingerprint(ca.sha384))}</code>
+<span class="alg">SHA-512</span> <code>${e(formatFingerprint(ca.sha512))}</code></td></tr>`,
+    )
+    .join('\n');
+  const crlRows = index.crls
+    .map(
+      (crl) => `<tr><td><a href="${e(relativeHref(crl.url))}">${e(crl.url)}</a></td><td>${e(crl.issuer)}</td>
+<td class="num">${e(crl.crlNumber)}${crl.delta ? ' (delta)' : ''}</td><td class="time">${e(crl.thisUpdate)}</td>
+<td class="time">${e(crl.nextUpdate)}</td><td class="num">${crl.revokedCount}</td></tr>`,
+    )
+    .join('\n');
+  const documentRows = index.documents
+    .map((doc) => {
+      const signature =
+        doc.signature === 'embedded'
+          ? 'embedded (PAdES)'
+          : `<a href="${e(relativeHref(doc.signature))}">${e(doc.signature)}</a>`;
+      return `<tr><td><a href="${e(relativeHref(doc.url))}">${e(doc.url)}</a></td><td>${signature}</td><td>${e(doc.signer)}</td>
+<td class="fp"><code>${e(formatFingerprint(doc.sha256))}</code></td></tr>`;
+    })
+    .join('\n');
+  const ocspRows = index.ocsp.issuers
+    .map(
+      (o) =>
+        `<tr><td>${e(o.issuer)}</td><td class="time">${e(o.latestProducedAt)}</td><td class="time">${e(o.lastPublishedAt)}</td></tr>`,
+    )
+    .join('\n');
+  const none = (cols: number) => `<tr><td colspan="${cols}" class="none">none published</td></tr>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans JP",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1b1f24;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
+p.meta{color:#57606a;margin-top:0}table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{text-align:left;vertical-align:top;padding:.45rem .6rem;border-bottom:1px solid #eaeef2}th{background:#f6f8fa;font-weight:600}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.78rem;word-break:break-all;display:block;margin-bottom:.3rem}
+.alg{font-size:.72rem;color:#57606a;font-weight:600}.time{white-space:nowrap;font-variant-numeric:tabular-nums}.num{text-align:right}
+.none{color:#57606a;font-style:italic}a{color:#0969da}
+</style>
+</head>
+<body>
+<h1>${e(title)}</h1>
+<p class="meta">Updated ${e(index.updatedAt)} · machine-readable: <a href="./index.json">index.json</a> · OCSP responder: <code style="display:inline">${e(index.ocsp.url)}</code></p>
+<h2>CA certificates and fingerprints</h2>
+<table><thead><tr><th>Certificate</th><th>Subject</th><th>Valid (UTC)</th><th>Fingerprints</th></tr></thead>
+<tbody>
+${caRows || none(4)}
+</tbody></table>
+<h2>Certificate revocation lists</h2>
+<table><thead><tr><th>CRL</th><th>Issuer</th><th class="num">CRL number</th><th>This update (UTC)</th><th>Next update (UTC)</th><th class="num">Revoked</th></tr></thead>
+<tbody>
+${crlRows || none(6)}
+</tbody></table>
+<h2>Certificate policy and practice statements (CP/CPS)</h2>
+<table><thead><tr><th>Document</th><th>Signature</th><th>Signer</th><th>SHA-256</th></tr></thead>
+<tbody>
+${documentRows || none(4)}
+</tbody></table>
+<h2>OCSP</h2>
+<table><thead><tr><th>Issuer</th><th>Latest response produced</th><th>Last published</th></tr></thead>
+<tbody>
+${ocspRows || none(3)}
+</tbody></table>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,95 @@
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { bytesEqual, digest, toArrayBuffer, toHex } from './bytes.ts';
+import { OID } from './oids.ts';
+import { RejectedError } from './rejection.ts';
+
+/** Decodes one complete DER element into a pkijs object, or rejects with `what` in the reason. */
+export function decodeDer<T>(der: Uint8Array, what: string, build: (schema: asn1js.AsnType) => T): T {
+  const asn1 = asn1js.fromBER(toArrayBuffer(der));
+  if (asn1.offset === -1)
+    throw new RejectedError(`${what}: not valid DER (${asn1.result.error || 'bad ASN.1'})`);
+  if (asn1.offset !== der.byteLength)
+    throw new RejectedError(`${what}: trailing bytes after the DER element`);
+  try {
+    return build(asn1.result);
+  } catch (error) {
+    throw new RejectedError(`${what}: malformed structure (${(error as Error).message})`);
+  }
+}
+
+/** DER of a pkijs Name, for byte-for-byte name comparison (RFC 5280 §7.1). */
+export function nameDer(name: pkijs.RelativeDistinguishedNames): Uint8Array {
+  return new Uint8Array(name.toSchema().toBER());
+}
+
+/** RFC 5280 §4.1.2.2: serial numbers are positive INTEGERs; keys use minimal lowercase hex. */
+export function serialHexOf(serial: asn1js.Integer): string {
+  return normaliseSerialHex(toHex(new Uint8Array(serial.valueBlock.valueHexView)));
+}
+
+/** Strips redundant leading zero octets (BER allows them, DER does not) and lowercases. */
+export function normaliseSerialHex(hex: string): string {
+  let h = hex.toLowerCase();
+  if (h.length % 2 === 1) h = `0${h}`;
+  while (h.length > 2 && h.startsWith('00')) h = h.slice(2);
+  return h;
+}
+
+/** SHA-1 of the subjectPublicKey BIT STRING value: ResponderID byKey (RFC 6960 §4.2.2.3) and CertID. */
+export function publicKeyBits(certificate: pkijs.Certificate): Uint8Array {
+  return new Uint8Array(certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
+}
+
+export async function keyIdOf(certificate: pkijs.Certificate): Promise<Uint8Array> {
+  return digest('sha1', publicKeyBits(certificate));
+}
+
+/** Verifies `signature` over `signedBytes` with the certificate's public key. */
+export async function verifySignature(options: {
+  signedBytes: Uint8Array;
+  signature: asn1js.BitString;
+  algorithm: pkijs.AlgorithmIdentifier;
+  signer: pkijs.Certificate;
+}): Promise<boolean> {
+  try {
+    return await pkijs
+      .getCrypto(true)
+      .verifyWithPublicKey(
+        toArrayBuffer(options.signedBytes),
+        options.signature,
+        options.signer.subjectPublicKeyInfo,
+        options.algorithm,
+      );
+  } catch {
+    // An unsupported or malformed algorithm is a signature that does not verify.
+    return false;
+  }
+}
+
+/** The outer and inner signature algorithm fields must agree (RFC 5280 §4.1.1.2, §5.1.1.2). */
+export function sameAlgorithm(a: pkijs.AlgorithmIdentifier, b: pkijs.AlgorithmIdentifier): boolean {
+  return bytesEqual(new Uint8Array(a.toSchema().toBER()), new Uint8Array(b.toSchema().toBER()));
+}
+
+/** True when `issuer` issued `subject`: names chain and the signature verifies (RFC 5280 §6.1.3). */
+export async function isIssuedBy(subject: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> {
+  if (!bytesEqual(nameDer(subject.issuer), nameDer(issuer.subject))) return false;
+  try {
+    return await subject.verify(issuer);
+  } catch {
+    return false;
+  }
+}
+
+export function isValidAt(certificate: pkijs.Certificate, at: Date): boolean {
+  return certificate.notBefore.value <= at && at <= certificate.notAfter.value;
+}
+
+/** Extended key usage purposes (RFC 5280 §4.2.1.12); undefined when the extension is absent. */
+export function extendedKeyUsages(certificate: pkijs.Certificate): string[] | undefined {
+  const extension = certificate.extensions?.find((e) => e.extnID === OID.extKeyUsage);
+  if (!extension) return undefined;
+  const parsed = extension.parsedValue as pkijs.ExtKeyUsage | undefined;
+  return parsed?.keyPurposes ?? [];
+}

@@ -1,0 +1,41 @@
+/**
+ * The small ports services talk through. Adapters: S3 (lambda/adapters/s3-object-store.ts),
+ * in-memory (lambda/adapters/memory-object-store.ts), system clock (lambda/adapters/system-clock.ts).
+ */
+
+export interface PutObjectOptions {
+  contentType: string;
+  cacheControl?: string;
+  /** HTTP Expires, as a Date (S3 stores it as object system metadata). */
+  expires?: Date;
+  /** User metadata (S3 `x-amz-meta-*`): lowercase keys, ASCII values. */
+  metadata?: Record<string, string>;
+}
+
+export interface ObjectHead {
+  contentType: string;
+  cacheControl?: string;
+  expires?: Date;
+  metadata: Record<string, string>;
+  etag: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface StoredObject extends ObjectHead {
+  body: Uint8Array;
+}
+
+export interface ObjectStore {
+  /** The object, or undefined when the key holds nothing. */
+  get(key: string): Promise<StoredObject | undefined>;
+  head(key: string): Promise<ObjectHead | undefined>;
+  put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Every key under the prefix, in lexicographic order. */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,568 @@
+/**
+ * The publish gate: takes a bundle from the ingest store, gives every file a verdict, promotes the
+ * accepted ones to the repository store, updates the index and writes a receipt.
+ *
+ * Order of writes is the consistency argument: artifacts first, then index.json / index.html, then
+ * the receipt. A crash or store failure at any point leaves only complete, validated objects
+ * served (each S3 PUT is atomic), and re-running the bundle converges: identical bytes are an
+ * idempotent no-op and the index merge is keyed by URL.
+ */
+import { digest, toHex } from '../core/bytes.ts';
+import {
+  bundleIdOfManifestKey,
+  manifestKey,
+  parseManifest,
+  receiptKey,
+  type BundleFile,
+  type BundleManifest,
+} from '../core/bundle.ts';
+import type { ArtifactKind } from '../core/artifact-kind.ts';
+import {
+  CONTENT_TYPES,
+  DEFAULT_CACHE_CAPS,
+  META,
+  cacheControlFor,
+  readMetaTime,
+  type CacheCaps,
+} from '../core/cache-policy.ts';
+import { classifyContent, type ContentClass } from '../core/classify-content.ts';
+import { DEFAULT_POLICY, type ValidationPolicy } from '../core/policy.ts';
+import { RejectedError } from '../core/rejection.ts';
+import {
+  mergeIndex,
+  parseIndex,
+  renderIndexHtml,
+  serialiseIndex,
+  type IndexChanges,
+} from '../core/repository-index.ts';
+import { validateBundlePath } from '../core/rules/validate-bundle-path.ts';
+import { validateCaCertificate } from '../core/rules/validate-ca-certificate.ts';
+import { validateCrl } from '../core/rules/validate-crl.ts';
+import { validateDocument } from '../core/rules/validate-document.ts';
+import { validateOcspResponse } from '../core/rules/validate-ocsp-response.ts';
+import { readTar, type TarEntry } from '../core/tar-archive.ts';
+import type { TrustStore } from '../core/trust-store.ts';
+import { forEachWithConcurrency } from './concurrency.ts';
+import type { Clock, ObjectStore, PutObjectOptions } from './ports.ts';
+
+export const RECEIPT_FORMAT = 'ca-repo-receipt/1';
+
+export interface AcceptedFile {
+  file: string;
+  kind: ArtifactKind;
+  /** Path-absolute URL on the repository (the OCSP endpoint for OCSP responses). */
+  url: string;
+  /** The same bytes were already served: nothing was written. */
+  unchanged?: boolean;
+}
+
+export interface RejectedFile {
+  file: string;
+  reason: string;
+}
+
+export interface Receipt {
+  format: typeof RECEIPT_FORMAT;
+  bundleId: string;
+  status: 'completed' | 'failed';
+  receivedAt: string;
+  completedAt: string;
+  accepted: AcceptedFile[];
+  rejected: RejectedFile[];
+  /** Object keys whose served content changed (CDN invalidation input). */
+  replaced: string[];
+  /** Why the bundle as a whole failed (status 'failed'). */
+  error?: string;
+}
+
+export interface PublishServiceProps {
+  ingest: ObjectStore;
+  repository: ObjectStore;
+  trust: TrustStore;
+  clock: Clock;
+  policy?: ValidationPolicy;
+  cacheCaps?: CacheCaps;
+  /** Path of the OCSP endpoint as relying parties see it. Default `/ocsp`. */
+  ocspUrl?: string;
+  /** Title of index.html. */
+  title?: string;
+  /** Files validated and written in parallel. */
+  concurrency?: number;
+}
+
+/** One object to write for an accepted file. */
+interface PendingWrite {
+  key: string;
+  body: Uint8Array;
+  kind: ArtifactKind;
+  sha256: string;
+  thisUpdate?: Date;
+  nextUpdate?: Date;
+  metadata?: Record<string, string>;
+}
+
+interface FileOutcome {
+  accepted: AcceptedFile[];
+  writes: PendingWrite[];
+  changes: Partial<IndexChanges>;
+}
+
+interface PartFile {
+  path: string;
+  bytes: Uint8Array;
+  class: ContentClass;
+}
+
+export class PublishService {
+  private readonly policy: ValidationPolicy;
+  private readonly caps: CacheCaps;
+  private readonly ocspUrl: string;
+  private readonly concurrency: number;
+
+  constructor(private readonly props: PublishServiceProps) {
+    this.policy = props.policy ?? DEFAULT_POLICY;
+    this.caps = props.cacheCaps ?? DEFAULT_CACHE_CAPS;
+    this.ocspUrl = props.ocspUrl ?? '/ocsp';
+    this.concurrency = props.concurrency ?? 8;
+  }
+
+  /** Publishes the bundle whose manifest was just written under `key`; ignores any other key. */
+  async publishManifestKey(key: string): Promise<Receipt | undefined> {
+    const bundleId = bundleIdOfManifestKey(key);
+    return bundleId ? this.publishBundle(bundleId) : undefined;
+  }
+
+  async publishBundle(bundleId: string): Promise<Receipt> {
+    const run = new PublishRun(bundleId, this.props.clock.now());
+    try {
+      const manifest = await this.readManifest(bundleId);
+      for (const refused of manifest.refused ?? []) run.reject(refused.path, refused.reason);
+      for (let part = 0; part < manifest.parts.length; part++) {
+        await this.publishPart(manifest, part, run);
+      }
+      if (run.hasIndexChanges()) await this.updateIndex(run.indexChanges());
+      return await this.writeReceipt(run.finish('completed', this.props.clock.now()));
+    } catch (error) {
+      const receipt = run.finish('failed', this.props.clock.now(), describeFailure(error));
+      await this.writeReceipt(receipt).catch(() => undefined);
+      // A refused manifest will not get better on retry; a store failure might (Lambda retries).
+      if (error instanceof RejectedError) return receipt;
+      throw error;
+    }
+  }
+
+  private async readManifest(bundleId: string): Promise<BundleManifest> {
+    const object = await this.props.ingest.get(manifestKey(bundleId));
+    if (!object) throw new RejectedError(`bundle ${bundleId} has no manifest.json`);
+    return parseManifest(Buffer.from(object.body).toString('utf8'), bundleId);
+  }
+
+  private async publishPart(manifest: BundleManifest, part: number, run: PublishRun): Promise<void> {
+    const listed = manifest.files.filter((f) => f.part === part);
+    const partInfo = manifest.parts[part];
+    if (!partInfo) return;
+    const archive = await this.props.ingest.get(partInfo.key);
+    if (!archive) {
+      for (const f of listed) run.reject(f.path, `archive ${partInfo.key} is missing from the ingest store`);
+      return;
+    }
+    if (toHex(await digest('sha256', archive.body)) !== partInfo.sha256) {
+      for (const f of listed)
+        run.reject(f.path, `archive ${partInfo.key} was damaged in transit (SHA-256 mismatch)`);
+      return;
+    }
+    const entries = new Map<string, TarEntry>();
+    for (const entry of await readTar(archive.body)) entries.set(entry.path, entry);
+    const files = await this.collectPartFiles(listed, entries, run);
+    for (const path of entries.keys()) {
+      if (!listed.some((f) => f.path === path))
+        run.reject(path, 'in the archive but not listed in the manifest');
+    }
+
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    await forEachWithConcurrency(files, this.concurrency, async (file) => {
+      if (isDetachedSignatureOf(file, byPath)) return; // judged together with its document
+      let outcome: FileOutcome;
+      try {
+        outcome = await this.assessFile(file, byPath, run);
+      } catch (error) {
+        if (!(error instanceof RejectedError)) throw error;
+        run.reject(file.path, error.message);
+        const signature = byPath.get(`${file.path}.p7s`);
+        if (signature && isDetachedSignatureOf(signature, byPath)) {
+          run.reject(signature.path, `detached signature of ${file.path}, which was refused`);
+        }
+        return;
+      }
+      // Objects are written before anything (index, receipt) names them.
+      for (const write of outcome.writes) await this.writeObject(write, manifest.bundleId, run);
+      run.accept(outcome);
+    });
+  }
+
+  /** Checks each listed file against its archive entry; returns the ones fit to be judged. */
+  private async collectPartFiles(
+    listed: BundleFile[],
+    entries: Map<string, TarEntry>,
+    run: PublishRun,
+  ): Promise<PartFile[]> {
+    const files: PartFile[] = [];
+    for (const f of listed) {
+      const entry = entries.get(f.path);
+      if (!entry) {
+        run.reject(f.path, 'listed in the manifest but missing from the archive');
+      } else if (entry.type === 'link') {
+        run.reject(f.path, 'links are never published: upload the file itself');
+      } else if (entry.type === 'too-large') {
+        run.reject(f.path, 'larger than the 512 MiB a single artifact may be');
+      } else if (entry.type !== 'file') {
+        run.reject(f.path, 'not a regular file');
+      } else if (toHex(await digest('sha256', entry.bytes)) !== f.sha256) {
+        run.reject(f.path, 'content does not match the SHA-256 in the manifest');
+      } else {
+        try {
+          validateBundlePath(f.path);
+          files.push({ path: f.path, bytes: entry.bytes, class: classifyContent(entry.bytes) });
+        } catch (error) {
+          if (!(error instanceof RejectedError)) throw error;
+          run.reject(f.path, `bad path: ${error.message}`);
+        }
+      }
+    }
+    return files;
+  }
+
+  private async assessFile(
+    file: PartFile,
+    byPath: Map<string, PartFile>,
+    run: PublishRun,
+  ): Promise<FileOutcome> {
+    const now = this.props.clock.now();
+    const { trust } = this.props;
+    const url = `/${file.path}`;
+    const sha256 = toHex(await digest('sha256', file.bytes));
+    const c = file.class;
+    switch (c.type) {
+      case 'private-key':
+        throw new RejectedError(
+          `private key material (${c.form}): the whole file is refused, keys never leave the CA`,
+        );
+      case 'unrecognised':
+        throw new RejectedError(`unrecognised content: ${c.reason}`);
+      case 'certificate': {
+        const facts = validateCaCertificate(c.der, trust);
+        const derSha256 = facts.ca.fingerprints.sha256;
+        const unchanged = await this.isServedUnchanged(file.path, 'ca-certificate', derSha256);
+        const ca = facts.ca;
+        return {
+          accepted: [{ file: file.path, kind: 'ca-certificate', url, unchanged }],
+          writes: unchanged
+            ? []
+            : [{ key: file.path, body: c.der, kind: 'ca-certificate', sha256: derSha256 }],
+          changes: {
+            caCertificates: [
+              {
+                url,
+                subject: ca.subject,
+                notBefore: ca.certificate.notBefore.value.toISOString(),
+                notAfter: ca.certificate.notAfter.value.toISOString(),
+                ...ca.fingerprints,
+              },
+            ],
+          },
+        };
+      }
+      case 'crl': {
+        const current = await this.props.repository.get(file.path);
+        if (current) assertSameKind(current.metadata[META.kind], 'crl');
+        const facts = await validateCrl({
+          der: c.der,
+          trust,
+          now,
+          policy: this.policy,
+          previousDer: current?.body,
+        });
+        const derSha256 = toHex(await digest('sha256', c.der));
+        return {
+          accepted: [{ file: file.path, kind: 'crl', url, unchanged: facts.unchanged }],
+          writes: facts.unchanged
+            ? []
+            : [
+                {
+                  key: file.path,
+                  body: c.der,
+                  kind: 'crl',
+                  sha256: derSha256,
+                  thisUpdate: facts.thisUpdate,
+                  nextUpdate: facts.nextUpdate,
+                  metadata: { [META.crlNumber]: facts.crlNumber.toString() },
+                },
+              ],
+          changes: {
+            crls: [
+              {
+                url,
+                issuer: facts.issuer.subject,
+                crlNumber: facts.crlNumber.toString(),
+                thisUpdate: facts.thisUpdate.toISOString(),
+                nextUpdate: facts.nextUpdate.toISOString(),
+                revokedCount: facts.revokedCount,
+                delta: facts.isDelta,
+              },
+            ],
+          },
+        };
+      }
+      case 'ocsp-response': {
+        const facts = await validateOcspResponse({
+          der: c.der,
+          trust,
+          now,
+          policy: this.policy,
+          lookupPrevious: async (key) => {
+            const head = await this.props.repository.head(key);
+            const thisUpdate = readMetaTime(head?.metadata[META.thisUpdate]);
+            return thisUpdate ? { thisUpdate } : undefined;
+          },
+        });
+        for (const single of facts.responses)
+          run.claimOcspKey(single.key, single.certId.serialHex, file.path);
+        const writes: PendingWrite[] = [];
+        let unchanged = true;
+        for (const single of facts.responses) {
+          if (await this.isServedUnchanged(single.key, 'ocsp-response', sha256)) continue;
+          unchanged = false;
+          writes.push({
+            key: single.key,
+            body: c.der,
+            kind: 'ocsp-response',
+            sha256,
+            thisUpdate: single.thisUpdate,
+            nextUpdate: single.nextUpdate,
+            metadata: { [META.certStatus]: single.status },
+          });
+        }
+        return {
+          accepted: [{ file: file.path, kind: 'ocsp-response', url: this.ocspUrl, unchanged }],
+          writes,
+          changes: {
+            ocspIssuers: [
+              {
+                issuer: facts.issuer.subject,
+                lastPublishedAt: now.toISOString(),
+                latestProducedAt: facts.producedAt.toISOString(),
+              },
+            ],
+          },
+        };
+      }
+      case 'pdf': {
+        const signatureFile = byPath.get(`${file.path}.p7s`);
+        const detached =
+          signatureFile &&
+          isDetachedSignatureOf(signatureFile, byPath) &&
+          signatureFile.class.type === 'cms-signature'
+            ? signatureFile
+            : undefined;
+        const facts = await validateDocument({
+          pdf: file.bytes,
+          detachedSignature: detached?.class.type === 'cms-signature' ? detached.class.der : undefined,
+          trust,
+          now,
+        });
+        const outcome: FileOutcome = { accepted: [], writes: [], changes: {} };
+        const documentUnchanged = await this.isServedUnchanged(file.path, 'document', sha256);
+        outcome.accepted.push({ file: file.path, kind: 'document', url, unchanged: documentUnchanged });
+        if (!documentUnchanged)
+          outcome.writes.push({ key: file.path, body: file.bytes, kind: 'document', sha256 });
+        let signatureUrl = 'embedded';
+        if (detached) {
+          signatureUrl = `/${detached.path}`;
+          const signatureSha256 = toHex(await digest('sha256', detached.bytes));
+          const signatureUnchanged = await this.isServedUnchanged(
+            detached.path,
+            'signature',
+            signatureSha256,
+          );
+          outcome.accepted.push({
+            file: detached.path,
+            kind: 'signature',
+            url: signatureUrl,
+            unchanged: signatureUnchanged,
+          });
+          // Written before the document so a reader never finds a document without its signature.
+          if (!signatureUnchanged) {
+            outcome.writes.unshift({
+              key: detached.path,
+              body: detached.bytes,
+              kind: 'signature',
+              sha256: signatureSha256,
+            });
+          }
+        }
+        outcome.changes = {
+          documents: [{ url, signature: signatureUrl, signer: facts.signerSubject, sha256 }],
+        };
+        return outcome;
+      }
+      case 'cms-signature':
+        throw new RejectedError(
+          `a CMS signature is published only as <document>.p7s beside its PDF in the same bundle (no ${file.path.replace(/\.p7s$/, '')} here)`,
+        );
+    }
+  }
+
+  /**
+   * True when the key already serves these exact bytes as this kind. A key that serves another
+   * kind is refused: a URL embedded in issued certificates keeps its meaning.
+   */
+  private async isServedUnchanged(key: string, kind: ArtifactKind, sha256: string): Promise<boolean> {
+    const head = await this.props.repository.head(key);
+    if (!head) return false;
+    assertSameKind(head.metadata[META.kind], kind);
+    return head.metadata[META.sha256] === sha256;
+  }
+
+  private async writeObject(write: PendingWrite, bundleId: string, run: PublishRun): Promise<void> {
+    const now = this.props.clock.now();
+    const existed = (await this.props.repository.head(write.key)) !== undefined;
+    const metadata: Record<string, string> = {
+      [META.kind]: write.kind,
+      [META.sha256]: write.sha256,
+      [META.bundleId]: bundleId,
+      ...write.metadata,
+    };
+    if (write.thisUpdate) metadata[META.thisUpdate] = write.thisUpdate.toISOString();
+    if (write.nextUpdate) metadata[META.nextUpdate] = write.nextUpdate.toISOString();
+    const options: PutObjectOptions = {
+      contentType: CONTENT_TYPES[write.kind],
+      cacheControl: cacheControlFor({ kind: write.kind, now, nextUpdate: write.nextUpdate, caps: this.caps }),
+      expires: write.nextUpdate,
+      metadata,
+    };
+    await this.props.repository.put(write.key, write.body, options);
+    if (existed) run.replaced(write.key);
+  }
+
+  private async updateIndex(changes: IndexChanges): Promise<void> {
+    const now = this.props.clock.now();
+    const current = await this.props.repository.get('index.json');
+    const index = mergeIndex(
+      parseIndex(current ? Buffer.from(current.body).toString('utf8') : undefined, this.ocspUrl, now),
+      changes,
+      now,
+    );
+    const cacheControl = cacheControlFor({ kind: undefined, now, caps: this.caps });
+    await this.props.repository.put('index.json', Buffer.from(serialiseIndex(index)), {
+      contentType: CONTENT_TYPES['index-json'],
+      cacheControl,
+    });
+    const html = renderIndexHtml(index, this.props.title ?? 'CA repository');
+    await this.props.repository.put('index.html', Buffer.from(html), {
+      contentType: CONTENT_TYPES['index-html'],
+      cacheControl,
+    });
+  }
+
+  private async writeReceipt(receipt: Receipt): Promise<Receipt> {
+    await this.props.ingest.put(
+      receiptKey(receipt.bundleId),
+      Buffer.from(`${JSON.stringify(receipt, null, 2)}\n`),
+      {
+        contentType: 'application/json; charset=utf-8',
+      },
+    );
+    return receipt;
+  }
+}
+
+function assertSameKind(servedKind: string | undefined, kind: ArtifactKind): void {
+  if (servedKind !== kind) {
+    throw new RejectedError(
+      `this URL already serves ${servedKind ? `a ${servedKind}` : 'content not published by ca-repo'}; it cannot become a ${kind}`,
+    );
+  }
+}
+
+/** A `<name>.pdf.p7s` CMS signature beside its PDF in the same part is that PDF's detached signature. */
+function isDetachedSignatureOf(file: PartFile, byPath: Map<string, PartFile>): boolean {
+  if (file.class.type !== 'cms-signature' || !file.path.endsWith('.p7s')) return false;
+  return byPath.get(file.path.slice(0, -'.p7s'.length))?.class.type === 'pdf';
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof RejectedError) return error.message;
+  return `store or internal error, nothing beyond the accepted files was changed; the bundle can be re-sent: ${
+    (error as Error)?.message ?? String(error)
+  }`;
+}
+
+/** The verdicts of one publish, gathered as files are judged. */
+class PublishRun {
+  private readonly acceptedFiles: AcceptedFile[] = [];
+  private readonly rejectedFiles: RejectedFile[] = [];
+  private readonly replacedKeys = new Set<string>();
+  private readonly ocspKeys = new Map<string, string>();
+  private readonly changes: IndexChanges = { caCertificates: [], crls: [], documents: [], ocspIssuers: [] };
+
+  constructor(
+    readonly bundleId: string,
+    private readonly receivedAt: Date,
+  ) {}
+
+  reject(file: string, reason: string): void {
+    this.rejectedFiles.push({ file, reason });
+  }
+
+  accept(outcome: FileOutcome): void {
+    this.acceptedFiles.push(...outcome.accepted);
+    this.changes.caCertificates.push(...(outcome.changes.caCertificates ?? []));
+    this.changes.crls.push(...(outcome.changes.crls ?? []));
+    this.changes.documents.push(...(outcome.changes.documents ?? []));
+    for (const issuer of outcome.changes.ocspIssuers ?? []) {
+      const known = this.changes.ocspIssuers.find((i) => i.issuer === issuer.issuer);
+      if (!known) this.changes.ocspIssuers.push(issuer);
+      else if (issuer.latestProducedAt > known.latestProducedAt)
+        known.latestProducedAt = issuer.latestProducedAt;
+    }
+  }
+
+  replaced(key: string): void {
+    this.replacedKeys.add(key);
+  }
+
+  /** One CertID may be answered by one file of a bundle only: which one should win is ambiguous. */
+  claimOcspKey(key: string, serialHex: string, file: string): void {
+    const owner = this.ocspKeys.get(key);
+    if (owner && owner !== file) {
+      throw new RejectedError(
+        `serial ${serialHex}: the same CertID is also answered by ${owner} in this bundle`,
+      );
+    }
+    this.ocspKeys.set(key, file);
+  }
+
+  hasIndexChanges(): boolean {
+    const c = this.changes;
+    return c.caCertificates.length + c.crls.length + c.documents.length + c.ocspIssuers.length > 0;
+  }
+
+  indexChanges(): IndexChanges {
+    return this.changes;
+  }
+
+  finish(status: Receipt['status'], completedAt: Date, error?: string): Receipt {
+    const byFile = (a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file);
+    return {
+      format: RECEIPT_FORMAT,
+      bundleId: this.bundleId,
+      status,
+      receivedAt: this.receivedAt.toISOString(),
+      completedAt: completedAt.toISOString(),
+      accepted: [...this.acceptedFiles].sort(byFile),
+      rejected: [...this.rejectedFiles].sort(byFile),
+      replaced: [...this.replacedKeys].sort(),
+      ...(error ? { error } : {}),
+    };
+  }
+}
