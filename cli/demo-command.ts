@@ -188,7 +188,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       repoUrl: baseUrl,
       ingest,
     });
-    process.stdout.write(formatResult(result, receipt).replace(/^/gm, '   '));
+    process.stdout.write(`${formatResult(result, receipt).trimEnd().replace(/^/gm, '   ')}\n`);
     if (result.rejected.length > 0) return 1;
 
     const trust = await TrustStore.fromDer([demo.ca.cert.certDer]);
@@ -206,7 +206,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     for (const check of relyingPartyChecks(baseUrl, demo, ocspKey, workDir)) {
       const { ok, output } = await runCheck(check);
       if (!ok) failures++;
-      console.log(`   ${ok ? 'ok  ' : 'FAIL'} ${check.what}\n     $ ${check.command.at(-1)}`);
+      const shown = check.command[0] === 'sh' ? check.command.at(-1) : check.command.join(' ');
+      console.log(`   ${ok ? 'ok  ' : 'FAIL'} ${check.what}\n     $ ${shown}`);
       if (!ok) console.log(output.replace(/^/gm, '       '));
     }
     console.log(`

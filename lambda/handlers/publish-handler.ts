@@ -4,18 +4,11 @@
  */
 import type { PublishService, Receipt } from '../services/publish-service.ts';
 
-export interface S3EventRecordLike {
-  eventName?: string;
-  s3: { bucket: { name: string }; object: { key: string } };
-}
+import { decodeS3EventKey } from '../adapters/s3-event.ts';
 
+/** The parts of an S3 event record the handler reads (a full `S3Event` fits). */
 export interface S3EventLike {
-  Records?: S3EventRecordLike[];
-}
-
-/** S3 event keys are URL-encoded with `+` for spaces (S3 event notification format). */
-export function decodeS3EventKey(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, ' '));
+  Records?: { s3: { object: { key: string } } }[];
 }
 
 export function createPublishHandler(service: PublishService): (event: S3EventLike) => Promise<Receipt[]> {

@@ -72,16 +72,17 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
 
   // Publishes run one after another, as a Lambda with reserved concurrency 1 would take them.
   let queue: Promise<void> = Promise.resolve();
-  s3.onObjectCreated((event) => {
-    if (event.bucket !== INGEST_BUCKET) return;
+  // The handler gets the notification exactly as S3 would deliver it to Lambda (keys URL-encoded).
+  s3.onS3Event((event) => {
+    const created = event.Records.filter(
+      (r) => r.s3.bucket.name === INGEST_BUCKET && r.eventName.startsWith('ObjectCreated:'),
+    );
+    if (created.length === 0) return;
     queue = queue.then(async () => {
       try {
-        const receipts = await handler({
-          Records: [{ s3: { bucket: { name: event.bucket }, object: { key: event.key } } }],
-        });
-        for (const receipt of receipts) options.onReceipt?.(receipt);
+        for (const receipt of await handler({ Records: created })) options.onReceipt?.(receipt);
       } catch (error) {
-        console.error(`ca-repo local: publish of ${event.key} failed:`, error);
+        console.error('ca-repo local: publish failed:', error);
       }
     });
   });

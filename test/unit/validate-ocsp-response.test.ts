@@ -112,6 +112,22 @@ beforeAll(async () => {
         },
       ],
     }),
+    rogueSignedCarryingItsCert: await buildOcspResponse({
+      signerCertDer: pki.rogue.cert.certDer,
+      signerKeyPem: pki.rogue.cert.keyPem,
+      includeCerts: [pki.rogue.cert.certDer],
+      producedAt: now,
+      responses: [
+        {
+          issuerCertDer: pki.ca.cert.certDer,
+          serialHex: pki.leaf.serialHex,
+          hash: 'sha1',
+          status: 'good',
+          thisUpdate: now,
+          nextUpdate: shift(now, DAY),
+        },
+      ],
+    }),
     delegatedNoEku: await delegated(responderWithoutEku),
     delegatedRogue: await delegated(rogueResponder),
     delegatedExpired: await delegated(shortLivedResponder, shift(now, 2 * DAY)),

@@ -134,6 +134,15 @@ async function identifySigner(
   for (const delegate of basic.certs ?? []) {
     if (!(await responderIdMatches(basic, delegate))) continue;
     const name = formatName(delegate.subject);
+    if (
+      trust.findBySubject(nameDer(delegate.subject)).length > 0 &&
+      !trust.findByDer(delegateDer(delegate))
+    ) {
+      reasons.push(
+        `signed by a rogue CA: a certificate named "${name}" like a pinned CA, but not the pinned one`,
+      );
+      continue;
+    }
     const ca = await findIssuingCa(delegate, trust);
     if (!ca) {
       reasons.push(`responder certificate "${name}" is not issued by a pinned CA`);
@@ -156,6 +165,10 @@ async function identifySigner(
   throw new RejectedError(
     reasons[0] ?? 'OCSP response is not signed by a pinned CA or by a responder certificate it carries',
   );
+}
+
+function delegateDer(certificate: pkijs.Certificate): Uint8Array {
+  return new Uint8Array(certificate.toSchema().toBER());
 }
 
 async function findIssuingCa(

@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectPrivateKey } from '../../lambda/core/detect-private-key.ts';
+
+const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
+let dataDir: string | undefined;
+afterAll(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined));
+
+describe('npm run demo (the main job)', () => {
+  it('creates a CA, publishes everything, and every relying-party check passes', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'ca-repo-demo-'));
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(
+        'node',
+        ['bin/ca-repo.mjs', 'demo', '--once', '--port', '0', '--data', dataDir!],
+        { cwd: root, timeout: 120_000 },
+        (error, out) => resolve({ code: error ? 1 : 0, stdout: out }),
+      );
+    });
+    expect(stdout).toMatch(/9 accepted, 0 rejected/);
+    expect(stdout.match(/^ {3}ok {3}/gm)).toHaveLength(5);
+    expect(stdout).not.toMatch(/FAIL/);
+    expect(code).toBe(0);
+    // The CA's keys stay on the "on-prem" disk: nothing in the pushed bundle holds key material.
+    const bundleFiles = (
+      await readdir(join(dataDir, 'bundle'), { recursive: true, withFileTypes: true })
+    ).filter((e) => e.isFile());
+    expect(bundleFiles.length).toBe(9);
+    for (const entry of bundleFiles) {
+      const bytes = new Uint8Array(await readFile(join(entry.parentPath, entry.name)));
+      expect(detectPrivateKey(bytes), entry.name).toBeUndefined();
+    }
+  });
+});
