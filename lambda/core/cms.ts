@@ -245,6 +245,17 @@ async function verifyWithSignerKey(
 ): Promise<boolean> {
   const crypto = pkijs.getCrypto(true);
   const algorithm = signerInfo.signatureAlgorithm;
+  const family = keyFamily(algorithm.algorithmId);
+  requireThat(
+    family,
+    `signature algorithm ${algorithm.algorithmId} is not RSA PKCS#1 v1.5, RSA-PSS or ECDSA`,
+  );
+  // The engine would pick the verifier from the key alone; an identifier that names another
+  // algorithm than the key's is a malformed SignerInfo, not a signature to accept.
+  requireThat(
+    family === keyFamily(signer.subjectPublicKeyInfo.algorithm.algorithmId),
+    `signature algorithm ${algorithm.algorithmId} does not fit the signer certificate's key type`,
+  );
   // rsaEncryption and id-ecPublicKey name only the key type; the hash is the SignerInfo's digest
   // algorithm (RFC 3370 §3.2, RFC 5753 §2.1.1). Other identifiers carry their own hash.
   const keyOnly = algorithm.algorithmId === OID.rsaEncryption || algorithm.algorithmId === OID.ecPublicKey;
@@ -270,6 +281,15 @@ async function verifyWithSignerKey(
     // does not verify.
     return false;
   }
+}
+
+/** 'rsa' or 'ec' for a signature or public key algorithm identifier, as the pkijs engine knows it. */
+function keyFamily(oid: string): 'rsa' | 'ec' | undefined {
+  const known = pkijs.getCrypto(true).getAlgorithmByOID(oid);
+  const name = 'name' in known ? String(known.name) : '';
+  if (name.startsWith('RSA')) return 'rsa';
+  if (name === 'ECDSA') return 'ec';
+  return undefined;
 }
 
 /** Why the certificate is not usable at `now`, or undefined when it is (RFC 5280 §6.1.3 (a)(2)). */

@@ -3,9 +3,10 @@
  * every field a strict client compares (hash algorithm, issuerNameHash, issuerKeyHash, serial),
  * because OpenSSL and Java refuse a response whose CertID hash algorithm differs from the request's.
  *
- * Dependency-free on purpose: the CloudFront Function computes the same key from a GET request.
+ * Dependency-free and ES5-style on purpose: the CloudFront Function computes the same key from a
+ * GET request (see ocsp-request.ts).
  */
-export const OCSP_STORE_PREFIX = '_ocsp/';
+export var OCSP_STORE_PREFIX = '_ocsp/';
 
 export interface CertIdKey {
   /** 'sha1' | 'sha256' | 'sha384' | 'sha512' */

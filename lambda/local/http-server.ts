@@ -3,7 +3,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpRequest, HttpResponse } from '../services/repository-reader.ts';
+import type { HttpRequest, HttpResponse } from '../services/http.ts';
 
 export type RequestHandler = (request: HttpRequest, body: Uint8Array) => Promise<HttpResponse>;
 

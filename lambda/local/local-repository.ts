@@ -1,7 +1,8 @@
 /**
  * `ca-repo local`: the repository on one machine. An embedded S3-protocol server (s3rver) holds
- * the ingest and repository buckets; its ObjectCreated events drive the same publish handler the
- * Lambda runs; an HTTP server answers relying parties as the CDN will.
+ * the ingest, repository and (optionally) replica buckets; its ObjectCreated events drive the same
+ * publish handler the Lambda runs and, for the replica, stand in for cross-Region replication; a
+ * local CloudFront (LocalCdn) runs the built edge code in front of them.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,12 +14,14 @@ import { TrustStore } from '../core/trust-store.ts';
 import { createPublishHandler } from '../handlers/publish-handler.ts';
 import type { Clock } from '../services/ports.ts';
 import { PublishService, type Receipt } from '../services/publish-service.ts';
-import { RepositoryReader } from '../services/repository-reader.ts';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.ts';
 import { closeServer, listen, portOf } from './http-server.ts';
+import { LocalCdn } from './local-cdn.ts';
+import { OutageSwitch } from './outage-switch.ts';
 
 export const INGEST_BUCKET = 'ca-repo-ingest';
 export const REPOSITORY_BUCKET = 'ca-repo-repository';
+export const REPLICA_BUCKET = 'ca-repo-replica';
 /** Where the uploader CLI learns the local ingest store; the CDN never serves this path. */
 export const INGEST_DISCOVERY_PATH = '/_ca-repo/ingest';
 
@@ -36,6 +39,10 @@ export interface LocalRepositoryOptions {
   dataDir: string;
   /** DER of the pinned CA certificates. */
   trust: Uint8Array[];
+  /** Keep a replica bucket, replicated asynchronously, behind an origin group (second Region). */
+  replica?: boolean;
+  /** Path of the OCSP responder; `/` for a dedicated OCSP hostname. Default `/ocsp`. */
+  ocspPathPrefix?: string;
   clock?: Clock;
   policy?: ValidationPolicy;
   cacheCaps?: CacheCaps;
@@ -47,7 +54,10 @@ export interface LocalRepositoryOptions {
 export interface LocalRepository {
   url: string;
   s3: EmbeddedS3;
-  /** Resolves when every publish started so far has finished. */
+  cdn: LocalCdn;
+  /** Switches that take the primary or replica bucket down, as a Regional outage would. */
+  outage: { primary: OutageSwitch; replica?: OutageSwitch };
+  /** Resolves when every publish and replication started so far has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,51 +67,62 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
   const trust = await TrustStore.fromDer(options.trust);
   const s3Dir = join(options.dataDir, 's3');
   await mkdir(s3Dir, { recursive: true });
-  const s3 = await startEmbeddedS3({ directory: s3Dir, buckets: [INGEST_BUCKET, REPOSITORY_BUCKET] });
-  const repository = s3.store(REPOSITORY_BUCKET);
+  const buckets = [INGEST_BUCKET, REPOSITORY_BUCKET, ...(options.replica ? [REPLICA_BUCKET] : [])];
+  const s3 = await startEmbeddedS3({ directory: s3Dir, buckets });
+  const primary = new OutageSwitch(s3.store(REPOSITORY_BUCKET), REPOSITORY_BUCKET);
+  const replica = options.replica ? new OutageSwitch(s3.store(REPLICA_BUCKET), REPLICA_BUCKET) : undefined;
+  const ocspPathPrefix = options.ocspPathPrefix ?? '/ocsp';
+  const cdn = new LocalCdn({ primary, replica, clock, ocspPathPrefix, caps: options.cacheCaps });
   const service = new PublishService({
     ingest: s3.store(INGEST_BUCKET),
-    repository,
+    repository: s3.store(REPOSITORY_BUCKET),
     trust,
     clock,
     policy: options.policy,
     cacheCaps: options.cacheCaps,
+    ocspUrl: ocspPathPrefix,
     title: options.title,
+    cdn: { invalidate: async (paths) => void cdn.invalidate(paths) },
   });
   const handler = createPublishHandler(service);
 
-  // Publishes run one after another, as a Lambda with reserved concurrency 1 would take them.
+  // Publishes run one after another, as a Lambda with reserved concurrency 1 would take them;
+  // replication copies each new repository object to the replica afterwards, as S3 CRR does.
   let queue: Promise<void> = Promise.resolve();
-  // The handler gets the notification exactly as S3 would deliver it to Lambda (keys URL-encoded).
+  const enqueue = (work: () => Promise<void>, what: string) => {
+    queue = queue
+      .then(work)
+      .catch((error: unknown) => console.error(`ca-repo local: ${what} failed:`, error));
+  };
   s3.onS3Event((event) => {
-    const created = event.Records.filter(
-      (r) => r.s3.bucket.name === INGEST_BUCKET && r.eventName.startsWith('ObjectCreated:'),
-    );
-    if (created.length === 0) return;
-    queue = queue.then(async () => {
-      try {
-        for (const receipt of await handler({ Records: created })) options.onReceipt?.(receipt);
-      } catch (error) {
-        console.error('ca-repo local: publish failed:', error);
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated:')) continue;
+      const bucket = record.s3.bucket.name;
+      if (bucket === INGEST_BUCKET) {
+        enqueue(async () => {
+          for (const receipt of await handler({ Records: [record] })) options.onReceipt?.(receipt);
+        }, 'publish');
+      } else if (bucket === REPOSITORY_BUCKET && options.replica) {
+        const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+        enqueue(() => replicate(s3, key), `replication of ${key}`);
       }
-    });
+    }
   });
 
-  const reader = new RepositoryReader({ store: repository, clock, cacheCaps: options.cacheCaps });
   const discovery: IngestDiscovery = { endpoint: s3.endpoint, bucket: INGEST_BUCKET, region: 'us-east-1' };
   let server: Server;
   try {
     server = await listen(
-      async (request) => {
+      async (request, body) => {
         if (request.url === INGEST_DISCOVERY_PATH) {
-          const body = Buffer.from(JSON.stringify(discovery));
+          const json = Buffer.from(JSON.stringify(discovery));
           return {
             status: 200,
             headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-            body,
+            body: json,
           };
         }
-        return reader.respond(request);
+        return cdn.handle(request, body);
       },
       options.port,
       options.host,
@@ -114,11 +135,31 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${portOf(server)}`,
     s3,
-    idle: () => queue,
+    cdn,
+    outage: { primary, replica },
+    idle: async () => {
+      // Replications enqueued by a publish land behind it: wait until the queue stops growing.
+      let current: Promise<void>;
+      do {
+        current = queue;
+        await current;
+      } while (current !== queue);
+    },
     close: async () => {
       await closeServer(server);
       await queue;
       await s3.close();
     },
   };
+}
+
+async function replicate(s3: EmbeddedS3, key: string): Promise<void> {
+  const object = await s3.store(REPOSITORY_BUCKET).get(key);
+  if (!object) return;
+  await s3.store(REPLICA_BUCKET).put(key, object.body, {
+    contentType: object.contentType,
+    cacheControl: object.cacheControl,
+    expires: object.expires,
+    metadata: object.metadata,
+  });
 }

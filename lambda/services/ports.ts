@@ -39,3 +39,8 @@ export interface ObjectStore {
 export interface Clock {
   now(): Date;
 }
+
+/** Asks the CDN to drop cached copies (CloudFront invalidation paths: exact, or ending in `*`). */
+export interface CdnInvalidator {
+  invalidate(paths: readonly string[]): Promise<void>;
+}

@@ -26,6 +26,7 @@ import {
   type CacheCaps,
 } from '../core/cache-policy.ts';
 import { classifyContent, type ContentClass } from '../core/classify-content.ts';
+import { planInvalidation } from '../core/invalidation.ts';
 import { DEFAULT_POLICY, type ValidationPolicy } from '../core/policy.ts';
 import { RejectedError } from '../core/rejection.ts';
 import {
@@ -43,7 +44,7 @@ import { validateOcspResponse } from '../core/rules/validate-ocsp-response.ts';
 import { readTar, type TarEntry } from '../core/tar-archive.ts';
 import type { TrustStore } from '../core/trust-store.ts';
 import { forEachWithConcurrency } from './concurrency.ts';
-import type { Clock, ObjectStore, PutObjectOptions } from './ports.ts';
+import type { CdnInvalidator, Clock, ObjectHead, ObjectStore, PutObjectOptions } from './ports.ts';
 
 export const RECEIPT_FORMAT = 'ca-repo-receipt/1';
 
@@ -69,8 +70,10 @@ export interface Receipt {
   completedAt: string;
   accepted: AcceptedFile[];
   rejected: RejectedFile[];
-  /** Object keys whose served content changed (CDN invalidation input). */
+  /** Object keys whose served content changed. */
   replaced: string[];
+  /** CDN paths invalidated after the publish (replaced URLs; OCSP keys whose status changed). */
+  invalidated: string[];
   /** Why the bundle as a whole failed (status 'failed'). */
   error?: string;
 }
@@ -88,6 +91,10 @@ export interface PublishServiceProps {
   title?: string;
   /** Files validated and written in parallel. */
   concurrency?: number;
+  /** The CDN in front of the repository; cached copies of replaced objects are invalidated. */
+  cdn?: CdnInvalidator;
+  /** Above this many changed paths, one wildcard is invalidated instead. */
+  maxInvalidationPaths?: number;
 }
 
 /** One object to write for an accepted file. */
@@ -140,7 +147,9 @@ export class PublishService {
       for (let part = 0; part < manifest.parts.length; part++) {
         await this.publishPart(manifest, part, run);
       }
+      // The index is not invalidated: its 60-second max-age is cheaper than paying per path.
       if (run.hasIndexChanges()) await this.updateIndex(run.indexChanges());
+      await this.invalidate(run);
       return await this.writeReceipt(run.finish('completed', this.props.clock.now()));
     } catch (error) {
       const receipt = run.finish('failed', this.props.clock.now(), describeFailure(error));
@@ -367,6 +376,8 @@ export class PublishService {
         const facts = await validateDocument({
           pdf: file.bytes,
           detachedSignature: detached?.class.type === 'cms-signature' ? detached.class.der : undefined,
+          signatureFile: detached?.path,
+          fileName: file.path,
           trust,
           now,
         });
@@ -423,9 +434,17 @@ export class PublishService {
     return head.metadata[META.sha256] === sha256;
   }
 
+  private async invalidate(run: PublishRun): Promise<void> {
+    const paths = run.pathsToInvalidate();
+    if (!this.props.cdn || paths.length === 0) return;
+    const plan = planInvalidation(paths, this.props.maxInvalidationPaths);
+    await this.props.cdn.invalidate(plan);
+    run.invalidated(plan);
+  }
+
   private async writeObject(write: PendingWrite, bundleId: string, run: PublishRun): Promise<void> {
     const now = this.props.clock.now();
-    const existed = (await this.props.repository.head(write.key)) !== undefined;
+    const before: ObjectHead | undefined = await this.props.repository.head(write.key);
     const metadata: Record<string, string> = {
       [META.kind]: write.kind,
       [META.sha256]: write.sha256,
@@ -441,7 +460,12 @@ export class PublishService {
       metadata,
     };
     await this.props.repository.put(write.key, write.body, options);
-    if (existed) run.replaced(write.key);
+    if (!before) return;
+    run.replaced(write.key);
+    // A refreshed OCSP response with the same status may stay cached until its max-age; a status
+    // change (good → revoked) must reach relying parties now. Other URLs change rarely: always.
+    const statusChanged = before.metadata[META.certStatus] !== write.metadata?.[META.certStatus];
+    if (write.kind !== 'ocsp-response' || statusChanged) run.changedPaths(`/${write.key}`);
   }
 
   private async updateIndex(changes: IndexChanges): Promise<void> {
@@ -502,6 +526,8 @@ class PublishRun {
   private readonly acceptedFiles: AcceptedFile[] = [];
   private readonly rejectedFiles: RejectedFile[] = [];
   private readonly replacedKeys = new Set<string>();
+  private readonly changed = new Set<string>();
+  private invalidatedPaths: string[] = [];
   private readonly ocspKeys = new Map<string, string>();
   private readonly changes: IndexChanges = { caCertificates: [], crls: [], documents: [], ocspIssuers: [] };
 
@@ -529,6 +555,18 @@ class PublishRun {
 
   replaced(key: string): void {
     this.replacedKeys.add(key);
+  }
+
+  changedPaths(...paths: string[]): void {
+    for (const path of paths) this.changed.add(path);
+  }
+
+  pathsToInvalidate(): string[] {
+    return [...this.changed];
+  }
+
+  invalidated(paths: string[]): void {
+    this.invalidatedPaths = paths;
   }
 
   /** One CertID may be answered by one file of a bundle only: which one should win is ambiguous. */
@@ -562,6 +600,7 @@ class PublishRun {
       accepted: [...this.acceptedFiles].sort(byFile),
       rejected: [...this.rejectedFiles].sort(byFile),
       replaced: [...this.replacedKeys].sort(),
+      invalidated: this.invalidatedPaths,
       ...(error ? { error } : {}),
     };
   }

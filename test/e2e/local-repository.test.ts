@@ -221,7 +221,7 @@ describe('ca-repo publish → local repository', () => {
     const etag = head.headers.get('etag')!;
     const conditional = await fetch(`${repo.url}/crl/root.crl`, { headers: { 'if-none-match': etag } });
     expect(conditional.status).toBe(304);
-    expect((await fetch(`${repo.url}/crl/root.crl`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${repo.url}/crl/root.crl`, { method: 'POST' })).status).toBe(403);
   });
 
   it('serves index.html at / listing fingerprints and CRL dates', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cmsSignDetached, openssl, OpensslCa, type IssuedCert } from '../../demo/openssl-ca.ts';
 import { makePdf, signPdfEmbedded } from '../../demo/pdf.ts';
 import { concatBytes } from '../../lambda/core/bytes.ts';
-import { parseSignedData } from '../../lambda/core/cms.ts';
+import { parseSignedData, verifyDetachedSignature } from '../../lambda/core/cms.ts';
 import { findEmbeddedSignatures, isPdf } from '../../lambda/core/pdf-signature.ts';
 import { RejectedError } from '../../lambda/core/rejection.ts';
 import { validateDocument, type DocumentFacts } from '../../lambda/core/rules/validate-document.ts';
@@ -54,10 +54,39 @@ afterAll(async () => {
 });
 
 /** Detached CMS made directly with `openssl cms -sign`, for options the demo helper does not expose. */
-async function opensslCmsSign(data: Uint8Array, signer: IssuedCert, extra: string[]): Promise<Uint8Array> {
+type SignerFiles = Pick<IssuedCert, 'certPath' | 'keyPath'>;
+
+async function opensslCmsSign(data: Uint8Array, signer: SignerFiles, extra: string[]): Promise<Uint8Array> {
   const args = ['cms', '-sign', '-binary', '-signer', signer.certPath, '-inkey', signer.keyPath];
   const { stdout } = await openssl([...args, ...extra, '-outform', 'DER'], { input: data });
   return new Uint8Array(stdout);
+}
+
+/** A key and certificate signed by `issuer` with plain `openssl x509 -req`, which (unlike `openssl ca`) lets a leaf sign. */
+async function certifyWith(issuer: IssuedCert, commonName: string): Promise<SignerFiles> {
+  const base = join(pki.dir, commonName.replace(/\W+/g, '-'));
+  const [keyPath, certPath] = [`${base}.key`, `${base}.crt`];
+  await openssl(
+    ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
+      '-keyout',
+      keyPath,
+      '-subj',
+      `/CN=${commonName}`,
+      '-out',
+      `${base}.csr`,
+    ]),
+  );
+  await openssl(
+    ['x509', '-req', '-in', `${base}.csr`, '-CA', issuer.certPath, '-CAkey', issuer.keyPath].concat([
+      '-days',
+      '30',
+      '-set_serial',
+      '7',
+      '-out',
+      certPath,
+    ]),
+  );
+  return { certPath, keyPath };
 }
 
 /**
@@ -262,6 +291,19 @@ const FIXTURES: Fixture[] = [
       /signer certificate is not issued by a pinned CA: its issuer "CN=ca-repo Test Document Issuing CA" is neither a pinned CA nor an intermediate CA/,
   },
   {
+    name: 'signer issued by a non-CA certificate of the pinned CA carried in the CMS',
+    build: async () => ({
+      pdf,
+      detachedSignature: await opensslCmsSign(pdf, await certifyWith(ecSigner, 'Signer Under A Leaf'), [
+        '-certfile',
+        ecSigner.certPath,
+      ]),
+      // `x509 -req` cannot back-date: look a minute after issuance.
+      now: shift(new Date(), 60_000),
+    }),
+    reject: /intermediate CA certificate "CN=CPS Signer EC" is not a CA \(basicConstraints cA is not set\)/,
+  },
+  {
     name: 'signature encapsulating its content instead of detached',
     build: async () => ({ pdf, detachedSignature: await opensslCmsSign(pdf, ecSigner, ['-nodetach']) }),
     reject: /a detached signature \(no eContent\) is required/,
@@ -317,18 +359,34 @@ describe('validateDocument', () => {
   });
 });
 
+describe('verifyDetachedSignature', () => {
+  it('returns the signer certificate and the pinned CA it chains to', async () => {
+    const verified = await verifyDetachedSignature({
+      signedDataDer: await pki.ca.signDetached(pdf, ecSigner),
+      content: pdf,
+      trust: pki.trust,
+      now,
+    });
+    expect(verified.signerSubject).toBe('CN=CPS Signer EC');
+    expect(Buffer.from(verified.signerCertDer).equals(Buffer.from(ecSigner.certDer))).toBe(true);
+    expect(verified.signingCa).toBe(pki.trust.cas[0]);
+  });
+});
+
 describe('findEmbeddedSignatures', () => {
   it('reads ByteRange and the CMS without its zero padding, matching the ByteRange gap', async () => {
     const signed = await signPdfEmbedded(pdf, ecSigner);
-    const [signature, ...rest] = findEmbeddedSignatures(signed);
-    expect(rest).toHaveLength(0);
-    expect(signature?.subFilter).toBe('ETSI.CAdES.detached');
-    const [a, b, c, d] = signature?.byteRange ?? [];
+    const signatures = findEmbeddedSignatures(signed);
+    expect(signatures).toHaveLength(1);
+    const signature = signatures[0];
+    if (!signature) throw new Error('no signature found');
+    expect(signature.subFilter).toBe('ETSI.CAdES.detached');
+    const [a, b, c, d] = signature.byteRange;
     expect([a, c + d]).toEqual([0, signed.length]);
-    expect(signature?.contentsSpan).toEqual([b, c]);
-    expect(signature?.contents.length).toBeLessThan(8192);
-    expect(signature?.contents.at(-1)).not.toBeUndefined();
-    expect(() => parseSignedData(signature?.contents ?? new Uint8Array())).not.toThrow();
+    expect(signature.contentsSpan).toEqual([b, c]);
+    // 8 KiB were reserved; exactly the DER remains (parseSignedData refuses trailing bytes).
+    expect(signature.contents.length).toBeLessThan(8192);
+    expect(() => parseSignedData(signature.contents)).not.toThrow();
   });
 
   it('finds several signatures in file order, /Contents before or after /ByteRange', async () => {

@@ -1,0 +1,56 @@
+/**
+ * Builds the OCSP viewer-request CloudFront Function into one ES5-style file: esbuild bundles the
+ * shared OCSP request decoder with the handler, `OCSP_PATH_PREFIX` is substituted, and the ES
+ * module `export` is dropped because CloudFront Functions look up a top-level `handler`.
+ */
+import { buildSync } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** CloudFront Functions maximum code size (bytes). */
+export const CLOUDFRONT_FUNCTION_MAX_BYTES = 10 * 1024;
+
+const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'ocsp-viewer-request.ts');
+
+export function validateOcspPathPrefix(prefix: string): string {
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(prefix) || prefix.includes('//')) {
+    throw new Error(`OCSP path prefix "${prefix}" must start with / and hold only URL-safe characters`);
+  }
+  return prefix;
+}
+
+export function buildViewerRequestSource(ocspPathPrefix = '/ocsp'): string {
+  const result = buildSync({
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es5',
+    platform: 'neutral',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    define: { OCSP_PATH_PREFIX: JSON.stringify(validateOcspPathPrefix(ocspPathPrefix)) },
+  });
+  const code = result.outputFiles[0]?.text ?? '';
+  const withoutExport = code.replace(/export\s*\{\s*handler\s*\}\s*;?\s*$/, '');
+  if (withoutExport === code || /\bexport\b|\bimport\b/.test(withoutExport)) {
+    throw new Error('viewer-request build: unexpected module syntax left in the CloudFront Function');
+  }
+  const source = `// ca-repo OCSP viewer-request function (built; source lambda/edge/ocsp-viewer-request.ts)\n${withoutExport}`;
+  const size = Buffer.byteLength(source);
+  if (size > CLOUDFRONT_FUNCTION_MAX_BYTES) {
+    throw new Error(
+      `viewer-request function is ${size} bytes, over the ${CLOUDFRONT_FUNCTION_MAX_BYTES}-byte limit`,
+    );
+  }
+  return source;
+}
+
+/** Writes the built function to `outFile` (for `FunctionCode.fromFile`) and returns the path. */
+export function buildViewerRequestFunction(options: { ocspPathPrefix: string; outFile: string }): string {
+  mkdirSync(dirname(options.outFile), { recursive: true });
+  writeFileSync(options.outFile, buildViewerRequestSource(options.ocspPathPrefix));
+  return options.outFile;
+}

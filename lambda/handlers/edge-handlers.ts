@@ -1,0 +1,133 @@
+/**
+ * Lambda@Edge handlers, as thin translations between CloudFront's events and the shared services.
+ * The Lambda entry points (ocsp-*-lambda.ts) and the local CDN build them with their own stores.
+ *
+ * Lambda@Edge has no environment variables: the edge policy and the replica bucket travel as
+ * custom headers on the S3 origin, which CloudFront puts into every origin event.
+ */
+import { DEFAULT_CACHE_CAPS } from '../core/cache-policy.ts';
+import {
+  adaptOriginAnswer,
+  isOcspStoreUri,
+  type EdgeAnswer,
+  type EdgePolicy,
+} from '../core/edge-response-policy.ts';
+import { OcspResponder } from '../services/ocsp-responder.ts';
+import type { Clock, ObjectStore } from '../services/ports.ts';
+import {
+  fromCfHeaders,
+  headerValue,
+  toCfHeaders,
+  type CfOriginRequestEvent,
+  type CfOriginResponseEvent,
+  type CfRequest,
+  type CfResponse,
+  type CfS3Origin,
+} from './cloudfront-events.ts';
+
+export const ORIGIN_HEADER = {
+  replicaDomain: 'x-ca-repo-replica-domain',
+  ocspMaxAge: 'x-ca-repo-ocsp-max-age',
+  unauthorizedMaxAge: 'x-ca-repo-unauthorized-max-age',
+} as const;
+
+export const DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS = 60;
+
+/** The stores behind an S3 origin: the origin's own bucket and, when configured, its replica. */
+export type StoresForOrigin = (origin: CfS3Origin | undefined) => {
+  primary: ObjectStore;
+  replica?: ObjectStore;
+};
+
+export interface EdgeHandlerProps {
+  storesFor: StoresForOrigin;
+  clock: Clock;
+}
+
+function positiveInteger(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** The edge policy configured on the origin (custom headers), with ca-repo's defaults. */
+export function policyOf(origin: CfS3Origin | undefined): EdgePolicy {
+  const headers = origin?.s3.customHeaders;
+  return {
+    caps: {
+      ...DEFAULT_CACHE_CAPS,
+      ocspSeconds: positiveInteger(
+        headerValue(headers, ORIGIN_HEADER.ocspMaxAge),
+        DEFAULT_CACHE_CAPS.ocspSeconds,
+      ),
+    },
+    unauthorizedMaxAgeSeconds: positiveInteger(
+      headerValue(headers, ORIGIN_HEADER.unauthorizedMaxAge),
+      DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
+    ),
+  };
+}
+
+function toCfResponse(answer: EdgeAnswer): CfResponse {
+  // CloudFront sets Content-Length itself for the body it sends.
+  const { 'content-length': _length, ...headers } = answer.headers;
+  const response: CfResponse = { status: String(answer.status), headers: toCfHeaders(headers) };
+  if (answer.body) {
+    response.body = Buffer.from(answer.body).toString('base64');
+    response.bodyEncoding = 'base64';
+  }
+  return response;
+}
+
+/** Lambda@Edge payload limit for an origin-request body (includeBody): 1 MB, else truncated. */
+export function createOcspOriginRequestHandler(props: EdgeHandlerProps) {
+  return async (event: CfOriginRequestEvent): Promise<CfRequest | CfResponse> => {
+    const request = event.Records[0]!.cf.request;
+    if (request.method !== 'POST') return request;
+    const { primary, replica } = props.storesFor(request.origin);
+    const responder = new OcspResponder({
+      primary,
+      replica,
+      clock: props.clock,
+      policy: policyOf(request.origin),
+    });
+    const body = request.body;
+    const der =
+      body && !body.inputTruncated
+        ? new Uint8Array(Buffer.from(body.data, body.encoding === 'base64' ? 'base64' : 'utf8'))
+        : new Uint8Array(0);
+    return toCfResponse(await responder.answer(der));
+  };
+}
+
+/**
+ * origin-response on every behaviour: RFC 9919 headers from ca-repo metadata, 403 → 404 (or
+ * `unauthorized` for an OCSP key), and for an OCSP key whose primary failed, the replica's copy
+ * (origin groups cannot serve the OCSP behaviour, which must allow POST).
+ */
+export function createOriginResponseHandler(props: EdgeHandlerProps) {
+  return async (event: CfOriginResponseEvent): Promise<CfResponse> => {
+    const { request, response } = event.Records[0]!.cf;
+    const policy = policyOf(request.origin);
+    const now = props.clock.now();
+    const status = Number(response.status);
+    if (status >= 500 && isOcspStoreUri(request.uri)) {
+      const { primary, replica } = props.storesFor(request.origin);
+      if (replica) {
+        const responder = new OcspResponder({ primary, replica, clock: props.clock, policy });
+        const fetched = await responder.fetch(request.uri.slice(1));
+        const answer = adaptOriginAnswer(request.uri, fetched, now, policy);
+        return toCfResponse(answer.body ? answer : { ...answer, body: fetched.body });
+      }
+    }
+    const answer = adaptOriginAnswer(
+      request.uri,
+      { status, headers: fromCfHeaders(response.headers) },
+      now,
+      policy,
+    );
+    const adapted = toCfResponse(answer);
+    adapted.statusDescription =
+      answer.status === 200 ? 'OK' : answer.status === 404 ? 'Not Found' : response.statusDescription;
+    return adapted;
+  };
+}

@@ -1,0 +1,328 @@
+/**
+ * A faithful local CloudFront for the repository, so the edge code runs here exactly as in AWS:
+ *
+ *   viewer-request  the BUILT CloudFront Function, in node:vm, on the OCSP behaviour
+ *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control / Expires, invalidations
+ *   origin-request  the Lambda@Edge handler (OCSP behaviour, includeBody): answers POST
+ *   origin          S3 semantics (403 for a missing key); origin group primary → replica on the
+ *                   default behaviour (fallback on 403, 404, 5xx); the OCSP behaviour has the
+ *                   primary only, because origin groups cannot serve POST
+ *   origin-response the Lambda@Edge handler on every behaviour
+ */
+import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../core/cache-policy.ts';
+import { buildViewerRequestSource } from '../edge/build-viewer-request.ts';
+import type { CfFunctionResponse } from '../edge/cloudfront-function-event.ts';
+import {
+  fromCfHeaders,
+  toCfHeaders,
+  type CfResponse,
+  type CfS3Origin,
+} from '../handlers/cloudfront-events.ts';
+import {
+  DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
+  ORIGIN_HEADER,
+  createOcspOriginRequestHandler,
+  createOriginResponseHandler,
+} from '../handlers/edge-handlers.ts';
+import { textResponse, type HttpRequest, type HttpResponse } from '../services/http.ts';
+import type { Clock, ObjectStore } from '../services/ports.ts';
+import { fetchFromS3Origin, type OriginFetch } from '../services/s3-origin.ts';
+import { loadViewerRequestFunction, type ViewerRequestHandler } from './cloudfront-function-runtime.ts';
+
+/** Origin-group failover status codes (REFERENCE: include 403, S3's answer for a missing key). */
+export const ORIGIN_GROUP_FALLBACK_CODES = [403, 404, 500, 502, 503, 504];
+/** Lambda@Edge includeBody limit: larger bodies arrive truncated. */
+const MAX_EDGE_BODY_BYTES = 1024 * 1024;
+
+export interface LocalCdnProps {
+  primary: ObjectStore;
+  replica?: ObjectStore;
+  clock: Clock;
+  /** Path of the OCSP behaviour, e.g. `/ocsp`; `/` for a dedicated OCSP hostname. */
+  ocspPathPrefix?: string;
+  caps?: CacheCaps;
+  unauthorizedMaxAgeSeconds?: number;
+}
+
+interface CacheEntry {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  storedAt: number;
+  expiresAt: number;
+}
+
+export interface CdnStats {
+  hits: number;
+  misses: number;
+  originFetches: number;
+  invalidatedEntries: number;
+}
+
+export class LocalCdn {
+  readonly ocspPathPrefix: string;
+  readonly stats: CdnStats = { hits: 0, misses: 0, originFetches: 0, invalidatedEntries: 0 };
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly viewerRequest: ViewerRequestHandler;
+  private readonly originRequest: ReturnType<typeof createOcspOriginRequestHandler>;
+  private readonly originResponse: ReturnType<typeof createOriginResponseHandler>;
+  private readonly origin: CfS3Origin;
+
+  constructor(private readonly props: LocalCdnProps) {
+    this.ocspPathPrefix = props.ocspPathPrefix ?? '/ocsp';
+    this.viewerRequest = loadViewerRequestFunction(buildViewerRequestSource(this.ocspPathPrefix));
+    const stores = () => ({ primary: props.primary, replica: props.replica });
+    this.originRequest = createOcspOriginRequestHandler({ storesFor: stores, clock: props.clock });
+    this.originResponse = createOriginResponseHandler({ storesFor: stores, clock: props.clock });
+    const customHeaders: Record<string, string> = {
+      [ORIGIN_HEADER.ocspMaxAge]: String((props.caps ?? DEFAULT_CACHE_CAPS).ocspSeconds),
+      [ORIGIN_HEADER.unauthorizedMaxAge]: String(
+        props.unauthorizedMaxAgeSeconds ?? DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
+      ),
+    };
+    if (props.replica) customHeaders[ORIGIN_HEADER.replicaDomain] = 'ca-repo-replica.s3.local.amazonaws.com';
+    this.origin = {
+      s3: {
+        domainName: 'ca-repo-repository.s3.local.amazonaws.com',
+        region: 'local',
+        customHeaders: toCfHeaders(customHeaders),
+      },
+    };
+  }
+
+  private isOcspBehaviour(path: string): boolean {
+    const prefix = this.ocspPathPrefix;
+    return prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+  }
+
+  async handle(request: HttpRequest, body: Uint8Array): Promise<HttpResponse> {
+    const [rawPath = '/', query = ''] = request.url.split('?', 2);
+    const ocsp = this.isOcspBehaviour(rawPath);
+    const method = request.method.toUpperCase();
+    let uri = rawPath === '/' && !ocsp ? '/index.html' : rawPath; // default root object
+    if (ocsp) {
+      const result = this.viewerRequest({
+        version: '1.0',
+        context: { eventType: 'viewer-request' },
+        viewer: { ip: '127.0.0.1' },
+        request: {
+          method,
+          uri,
+          querystring: parseQuery(query),
+          headers: functionHeaders(request.headers),
+          cookies: {},
+        },
+      });
+      if ('statusCode' in result) return fromFunctionResponse(result);
+      uri = result.uri;
+    }
+
+    if (!ocsp && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') {
+      // CloudFront's answer for a method the behaviour does not allow.
+      return textResponse(
+        403,
+        'This distribution is not configured to allow the HTTP request method that was used.',
+      );
+    }
+    const cacheable = method === 'GET' || method === 'HEAD';
+    const now = this.props.clock.now().getTime();
+    const cached = cacheable ? this.cache.get(uri) : undefined;
+    if (cached && cached.expiresAt > now) {
+      this.stats.hits++;
+      const age = String(Math.floor((now - cached.storedAt) / 1000));
+      return finish(request, method, {
+        ...cached,
+        headers: { ...cached.headers, age, 'x-cache': 'Hit from local-cdn' },
+      });
+    }
+    this.stats.misses++;
+
+    let answer: { status: number; headers: Record<string, string>; body: Uint8Array } | undefined;
+    if (ocsp) {
+      const result = await this.originRequest({
+        Records: [
+          {
+            cf: {
+              config: { eventType: 'origin-request' },
+              request: {
+                method,
+                uri,
+                querystring: query,
+                headers: toCfHeaders(definedHeaders(request.headers)),
+                origin: this.origin,
+                body: {
+                  action: 'read-only',
+                  encoding: 'base64',
+                  data: Buffer.from(body.subarray(0, MAX_EDGE_BODY_BYTES)).toString('base64'),
+                  inputTruncated: body.length > MAX_EDGE_BODY_BYTES,
+                },
+              },
+            },
+          },
+        ],
+      });
+      if ('status' in result) answer = fromCfResponse(result, new Uint8Array(0));
+    }
+    if (!answer) answer = await this.fetchThroughOrigin(method, uri, query, request, ocsp);
+
+    if (cacheable && method === 'GET') this.store(uri, answer, now);
+    return finish(request, method, {
+      ...answer,
+      headers: { ...answer.headers, 'x-cache': 'Miss from local-cdn' },
+    });
+  }
+
+  private async fetchThroughOrigin(
+    method: string,
+    uri: string,
+    query: string,
+    request: HttpRequest,
+    ocsp: boolean,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Uint8Array }> {
+    const key = objectKeyOfUri(uri);
+    let fetched: OriginFetch = { status: 403, headers: {} };
+    if (key !== undefined) {
+      this.stats.originFetches++;
+      fetched = await fetchFromS3Origin(this.props.primary, key);
+      if (!ocsp && this.props.replica && ORIGIN_GROUP_FALLBACK_CODES.includes(fetched.status)) {
+        this.stats.originFetches++;
+        fetched = await fetchFromS3Origin(this.props.replica, key);
+      }
+    }
+    const response = await this.originResponse({
+      Records: [
+        {
+          cf: {
+            config: { eventType: 'origin-response' },
+            request: {
+              method,
+              uri,
+              querystring: query,
+              headers: toCfHeaders(definedHeaders(request.headers)),
+              origin: this.origin,
+            },
+            response: { status: String(fetched.status), headers: toCfHeaders(fetched.headers) },
+          },
+        },
+      ],
+    });
+    return fromCfResponse(response, fetched.body ?? new Uint8Array(0));
+  }
+
+  /** Keeps a response as long as its Cache-Control (s-maxage, max-age) or Expires allows. */
+  private store(
+    uri: string,
+    answer: { status: number; headers: Record<string, string>; body: Uint8Array },
+    now: number,
+  ) {
+    const seconds = freshnessSeconds(answer.headers, now);
+    if (seconds > 0 && (answer.status === 200 || answer.status === 404)) {
+      this.cache.set(uri, { ...answer, storedAt: now, expiresAt: now + seconds * 1000 });
+    }
+  }
+
+  /** CloudFront invalidation semantics: exact paths, or a prefix ending in `*`. */
+  invalidate(paths: readonly string[]): number {
+    let removed = 0;
+    for (const key of [...this.cache.keys()]) {
+      const hit = paths.some((path) =>
+        path.endsWith('*') ? key.startsWith(path.slice(0, -1)) : key === path,
+      );
+      if (hit && this.cache.delete(key)) removed++;
+    }
+    this.stats.invalidatedEntries += removed;
+    return removed;
+  }
+}
+
+function parseQuery(query: string): Record<string, { value: string }> {
+  const out: Record<string, { value: string }> = {};
+  for (const part of query.split('&')) {
+    if (!part) continue;
+    const [name = '', value = ''] = part.split('=', 2);
+    out[name] = { value };
+  }
+  return out;
+}
+
+function definedHeaders(headers: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function functionHeaders(headers: Record<string, string | undefined>): Record<string, { value: string }> {
+  return Object.fromEntries(
+    Object.entries(definedHeaders(headers)).map(([name, value]) => [name, { value }]),
+  );
+}
+
+/** The S3 key CloudFront would ask for; undefined for a URI no published key can have. */
+function objectKeyOfUri(uri: string): string | undefined {
+  let key: string;
+  try {
+    key = decodeURIComponent(uri).replace(/^\//, '');
+  } catch {
+    return undefined;
+  }
+  if (key === '' || key.split('/').some((s) => s === '' || s === '.' || s === '..')) return undefined;
+  return key;
+}
+
+function fromFunctionResponse(response: CfFunctionResponse): HttpResponse {
+  const headers: Record<string, string> = {};
+  for (const [name, { value }] of Object.entries(response.headers ?? {})) headers[name] = value;
+  const body = response.body
+    ? new Uint8Array(Buffer.from(response.body.data, response.body.encoding === 'base64' ? 'base64' : 'utf8'))
+    : new Uint8Array(0);
+  headers['content-length'] = String(body.length);
+  headers['x-cache'] = 'FunctionGeneratedResponse from local-cdn';
+  return { status: response.statusCode, headers, body };
+}
+
+function fromCfResponse(
+  response: CfResponse,
+  originBody: Uint8Array,
+): { status: number; headers: Record<string, string>; body: Uint8Array } {
+  const body =
+    response.body !== undefined
+      ? new Uint8Array(Buffer.from(response.body, response.bodyEncoding === 'base64' ? 'base64' : 'utf8'))
+      : originBody;
+  const headers = fromCfHeaders(response.headers);
+  headers['content-length'] = String(body.length);
+  return { status: Number(response.status), headers, body };
+}
+
+function freshnessSeconds(headers: Record<string, string>, now: number): number {
+  const cacheControl = headers['cache-control'] ?? '';
+  if (/\b(no-store|private)\b/.test(cacheControl)) return 0;
+  const sMaxAge = /\bs-maxage=(\d+)/.exec(cacheControl);
+  const maxAge = /\bmax-age=(\d+)/.exec(cacheControl);
+  if (sMaxAge) return Number(sMaxAge[1]);
+  if (maxAge) return Number(maxAge[1]);
+  if (headers.expires) return Math.max(0, Math.floor((Date.parse(headers.expires) - now) / 1000));
+  return 0;
+}
+
+/** HEAD drops the body; If-None-Match answers 304 (RFC 9110 §13.1.2). */
+function finish(
+  request: HttpRequest,
+  method: string,
+  response: { status: number; headers: Record<string, string>; body: Uint8Array },
+): HttpResponse {
+  const etag = response.headers.etag;
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (response.status === 200 && etag && ifNoneMatch) {
+    const tags = ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+    if (tags.includes(etag) || tags.includes('*')) {
+      const { 'content-length': _l, 'content-type': _t, ...headers } = response.headers;
+      return { status: 304, headers };
+    }
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: method === 'HEAD' ? undefined : response.body,
+  };
+}
