@@ -8,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
       'no-console': 'off',
     },
   },
@@ -24,16 +27,39 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@aws-sdk/*', 'node:fs', 'node:fs/*', 'fs', 'node:child_process', '../services/*', '../adapters/*', '../handlers/*'], message: 'lambda/core is pure: talk to the outside world through services/ ports.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '@aws-sdk/*',
+                'node:fs',
+                'node:fs/*',
+                'fs',
+                'node:child_process',
+                '../services/*',
+                '../adapters/*',
+                '../handlers/*',
+              ],
+              message: 'lambda/core is pure: talk to the outside world through services/ ports.',
+            },
+          ],
+        },
       ],
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Pass the clock in (Clock port).' },
-        { object: 'process', property: 'env', message: 'Configuration is passed in, never read from the environment.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Configuration is passed in, never read from the environment.',
+        },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Pass the clock in (Clock port).' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Pass the clock in (Clock port).',
+        },
       ],
     },
   },

@@ -187,8 +187,8 @@ export function decodeOcspGetPath(path: string): Uint8Array | null {
   var unescaped: string;
   try {
     unescaped = decodeURIComponent(path);
-  } catch (e) {
-    return null;
+  } catch (_error) {
+    return null; // ES5 needs the catch binding
   }
   var text = unescaped.replace(/ /g, '+').replace(/^\/+/, '');
   if (text.length === 0 || text.length > (MAX_OCSP_REQUEST_BYTES * 4) / 3 + 4) return null;

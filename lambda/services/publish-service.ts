@@ -143,21 +143,76 @@ export class PublishService {
     const run = new PublishRun(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
-      for (const refused of manifest.refused ?? []) run.reject(refused.path, refused.reason);
       for (let part = 0; part < manifest.parts.length; part++) {
         await this.publishPart(manifest, part, run);
       }
-      // The index is not invalidated: its 60-second max-age is cheaper than paying per path.
-      if (run.hasIndexChanges()) await this.updateIndex(run.indexChanges());
-      await this.invalidate(run);
-      return await this.writeReceipt(run.finish('completed', this.props.clock.now()));
+      return await this.finish(manifest, run);
     } catch (error) {
-      const receipt = run.finish('failed', this.props.clock.now(), describeFailure(error));
-      await this.writeReceipt(receipt).catch(() => undefined);
-      // A refused manifest will not get better on retry; a store failure might (Lambda retries).
-      if (error instanceof RejectedError) return receipt;
-      throw error;
+      return this.fail(run, error);
     }
+  }
+
+  /**
+   * Fan-out, step 1 (the dispatcher Lambda): checks the manifest and hands each part to a worker.
+   * A large OCSP refresh (2,000,000 responses) becomes a few hundred parts published in parallel,
+   * so no single invocation approaches the Lambda time limit.
+   */
+  async dispatchBundle(
+    bundleId: string,
+    enqueuePart: (part: number) => Promise<void>,
+  ): Promise<Receipt | undefined> {
+    const run = new PublishRun(bundleId, this.props.clock.now());
+    try {
+      const manifest = await this.readManifest(bundleId);
+      for (let part = 0; part < manifest.parts.length; part++) await enqueuePart(part);
+      if (manifest.parts.length === 0) return await this.finish(manifest, run);
+      return undefined;
+    } catch (error) {
+      return this.fail(run, error);
+    }
+  }
+
+  /**
+   * Fan-out, step 2 (a worker): publishes one part and records its verdicts beside the bundle;
+   * the worker that records the last part merges them, updates the index and writes the receipt.
+   * Two workers finishing together may both merge: every step of finishing is idempotent.
+   */
+  async publishBundlePart(bundleId: string, part: number): Promise<Receipt | undefined> {
+    const manifest = await this.readManifest(bundleId);
+    const run = new PublishRun(bundleId, this.props.clock.now());
+    await this.publishPart(manifest, part, run);
+    await this.props.ingest.put(
+      partResultKey(bundleId, part),
+      Buffer.from(JSON.stringify(run.toPartResult())),
+      {
+        contentType: 'application/json',
+      },
+    );
+    const results: PartResult[] = [];
+    for (let i = 0; i < manifest.parts.length; i++) {
+      const stored = await this.props.ingest.get(partResultKey(bundleId, i));
+      if (!stored) return undefined; // another worker will finish
+      results.push(JSON.parse(Buffer.from(stored.body).toString('utf8')) as PartResult);
+    }
+    const merged = PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results);
+    return this.finish(manifest, merged);
+  }
+
+  /** Index, invalidation, then the receipt: the last writes of a publish. */
+  private async finish(manifest: BundleManifest, run: PublishRun): Promise<Receipt> {
+    for (const refused of manifest.refused ?? []) run.reject(refused.path, refused.reason);
+    // The index is not invalidated: its 60-second max-age is cheaper than paying per path.
+    if (run.hasIndexChanges()) await this.updateIndex(run.indexChanges());
+    await this.invalidate(run);
+    return this.writeReceipt(run.finish('completed', this.props.clock.now()));
+  }
+
+  private async fail(run: PublishRun, error: unknown): Promise<Receipt> {
+    const receipt = run.finish('failed', this.props.clock.now(), describeFailure(error));
+    await this.writeReceipt(receipt).catch(() => undefined);
+    // A refused manifest will not get better on retry; a store failure might (Lambda retries).
+    if (error instanceof RejectedError) return receipt;
+    throw error;
   }
 
   private async readManifest(bundleId: string): Promise<BundleManifest> {
@@ -261,7 +316,7 @@ export class PublishService {
       case 'certificate': {
         const facts = validateCaCertificate(c.der, trust);
         const derSha256 = facts.ca.fingerprints.sha256;
-        const unchanged = await this.isServedUnchanged(file.path, 'ca-certificate', derSha256);
+        const unchanged = await this.isServedUnchanged(file.path, 'ca-certificate', derSha256, run);
         const ca = facts.ca;
         return {
           accepted: [{ file: file.path, kind: 'ca-certificate', url, unchanged }],
@@ -329,7 +384,7 @@ export class PublishService {
           now,
           policy: this.policy,
           lookupPrevious: async (key) => {
-            const head = await this.props.repository.head(key);
+            const head = await run.headOnce(key, this.props.repository);
             const thisUpdate = readMetaTime(head?.metadata[META.thisUpdate]);
             return thisUpdate ? { thisUpdate } : undefined;
           },
@@ -339,7 +394,7 @@ export class PublishService {
         const writes: PendingWrite[] = [];
         let unchanged = true;
         for (const single of facts.responses) {
-          if (await this.isServedUnchanged(single.key, 'ocsp-response', sha256)) continue;
+          if (await this.isServedUnchanged(single.key, 'ocsp-response', sha256, run)) continue;
           unchanged = false;
           writes.push({
             key: single.key,
@@ -382,7 +437,7 @@ export class PublishService {
           now,
         });
         const outcome: FileOutcome = { accepted: [], writes: [], changes: {} };
-        const documentUnchanged = await this.isServedUnchanged(file.path, 'document', sha256);
+        const documentUnchanged = await this.isServedUnchanged(file.path, 'document', sha256, run);
         outcome.accepted.push({ file: file.path, kind: 'document', url, unchanged: documentUnchanged });
         if (!documentUnchanged)
           outcome.writes.push({ key: file.path, body: file.bytes, kind: 'document', sha256 });
@@ -394,6 +449,7 @@ export class PublishService {
             detached.path,
             'signature',
             signatureSha256,
+            run,
           );
           outcome.accepted.push({
             file: detached.path,
@@ -427,8 +483,13 @@ export class PublishService {
    * True when the key already serves these exact bytes as this kind. A key that serves another
    * kind is refused: a URL embedded in issued certificates keeps its meaning.
    */
-  private async isServedUnchanged(key: string, kind: ArtifactKind, sha256: string): Promise<boolean> {
-    const head = await this.props.repository.head(key);
+  private async isServedUnchanged(
+    key: string,
+    kind: ArtifactKind,
+    sha256: string,
+    run: PublishRun,
+  ): Promise<boolean> {
+    const head = await run.headOnce(key, this.props.repository);
     if (!head) return false;
     assertSameKind(head.metadata[META.kind], kind);
     return head.metadata[META.sha256] === sha256;
@@ -444,7 +505,7 @@ export class PublishService {
 
   private async writeObject(write: PendingWrite, bundleId: string, run: PublishRun): Promise<void> {
     const now = this.props.clock.now();
-    const before: ObjectHead | undefined = await this.props.repository.head(write.key);
+    const before: ObjectHead | undefined = await run.headOnce(write.key, this.props.repository);
     const metadata: Record<string, string> = {
       [META.kind]: write.kind,
       [META.sha256]: write.sha256,
@@ -514,6 +575,19 @@ function isDetachedSignatureOf(file: PartFile, byPath: Map<string, PartFile>): b
   return byPath.get(file.path.slice(0, -'.p7s'.length))?.class.type === 'pdf';
 }
 
+function partResultKey(bundleId: string, part: number): string {
+  return `bundles/${bundleId}/results/part-${String(part + 1).padStart(4, '0')}.json`;
+}
+
+/** One part's verdicts, as a worker records them for the finishing merge. */
+interface PartResult {
+  accepted: AcceptedFile[];
+  rejected: RejectedFile[];
+  replaced: string[];
+  changed: string[];
+  changes: IndexChanges;
+}
+
 function describeFailure(error: unknown): string {
   if (error instanceof RejectedError) return error.message;
   return `store or internal error, nothing beyond the accepted files was changed; the bundle can be re-sent: ${
@@ -529,12 +603,26 @@ class PublishRun {
   private readonly changed = new Set<string>();
   private invalidatedPaths: string[] = [];
   private readonly ocspKeys = new Map<string, string>();
+  private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly changes: IndexChanges = { caCertificates: [], crls: [], documents: [], ocspIssuers: [] };
 
   constructor(
     readonly bundleId: string,
     private readonly receivedAt: Date,
   ) {}
+
+  /**
+   * What the repository serves at a key before this publish writes it, asked once per key: the
+   * rollback rule, the no-op check and the invalidation decision all need it (3 HEADs → 1).
+   */
+  headOnce(key: string, repository: ObjectStore): Promise<ObjectHead | undefined> {
+    let head = this.heads.get(key);
+    if (!head) {
+      head = repository.head(key);
+      this.heads.set(key, head);
+    }
+    return head;
+  }
 
   reject(file: string, reason: string): void {
     this.rejectedFiles.push({ file, reason });
@@ -587,6 +675,27 @@ class PublishRun {
 
   indexChanges(): IndexChanges {
     return this.changes;
+  }
+
+  toPartResult(): PartResult {
+    return {
+      accepted: this.acceptedFiles,
+      rejected: this.rejectedFiles,
+      replaced: [...this.replacedKeys],
+      changed: [...this.changed],
+      changes: this.changes,
+    };
+  }
+
+  static fromPartResults(bundleId: string, receivedAt: Date, results: readonly PartResult[]): PublishRun {
+    const run = new PublishRun(bundleId, receivedAt);
+    for (const result of results) {
+      for (const r of result.rejected) run.reject(r.file, r.reason);
+      run.accept({ accepted: result.accepted, writes: [], changes: result.changes });
+      for (const key of result.replaced) run.replaced(key);
+      run.changedPaths(...result.changed);
+    }
+    return run;
   }
 
   finish(status: Receipt['status'], completedAt: Date, error?: string): Receipt {

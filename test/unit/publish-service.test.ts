@@ -98,7 +98,7 @@ describe('PublishService', () => {
     // OCSP responses live under their CertID, one key per hash algorithm.
     const ocspKeys: string[] = [];
     for await (const key of repository.list('_ocsp/')) ocspKeys.push(key);
-    expect(ocspKeys.map((k) => k.split('/')[1]).sort()).toEqual(['sha1', 'sha256']);
+    expect(ocspKeys.map((k) => k.split('/')[2]).sort()).toEqual(['sha1', 'sha256']);
     expect(ocspKeys.every((k) => k.endsWith(`/${pki.leaf.serialHex.replace(/^0+/, '')}`))).toBe(true);
     const ocsp = await repository.get(ocspKeys[0]!);
     expect(ocsp?.contentType).toBe('application/ocsp-response');
@@ -255,5 +255,48 @@ describe('PublishService', () => {
     });
     const broken = await service.publishBundle('broken');
     expect(broken.error).toMatch(/manifest format must be/);
+  });
+
+  it('fans a bundle out by part (dispatcher + workers) and the last worker writes the same receipt', async () => {
+    const files = {
+      'a.crl': a.crl1!,
+      'b.ocsp': a.ocspGoodSha1!,
+      'c.ocsp': a.ocspRevokedSha1!,
+      'leaf.key': a.keyOnly!,
+    };
+    const bundleId = await putBundle(ingest, files, { filesPerPart: 1 });
+    const queued: number[] = [];
+    expect(await service.dispatchBundle(bundleId, async (part) => void queued.push(part))).toBeUndefined();
+    expect(queued).toEqual([0, 1, 2, 3]);
+    // Workers run in any order; only the one recording the last part finishes.
+    const receipts = [];
+    for (const part of [2, 0, 3, 1]) receipts.push(await service.publishBundlePart(bundleId, part));
+    expect(receipts.slice(0, 3)).toEqual([undefined, undefined, undefined]);
+    const receipt = receipts[3]!;
+    expect(receipt.status).toBe('completed');
+    expect(receipt.accepted.map((x) => x.file)).toEqual(['a.crl', 'b.ocsp', 'c.ocsp']);
+    expect(receipt.rejected.map((x) => x.file)).toEqual(['leaf.key']);
+    expect(JSON.parse(Buffer.from((await ingest.get(receiptKey(bundleId)))!.body).toString())).toEqual(
+      receipt,
+    );
+    expect((await index()).crls.map((c) => c.url)).toEqual(['/a.crl']);
+  });
+
+  it('invalidates replaced URLs and OCSP keys whose status changed, not unchanged refreshes', async () => {
+    const invalidated: string[][] = [];
+    service = new PublishService({
+      ingest,
+      repository,
+      trust: pki.trust,
+      clock,
+      cdn: { invalidate: async (paths) => void invalidated.push([...paths]) },
+    });
+    await publish({ 'root.crl': a.crl1!, 'good.ocsp': a.ocspGoodSha1! });
+    expect(invalidated).toEqual([]); // nothing was replaced
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const refreshed = await pki.ca.ocspResponse(pki.leaf, { hash: 'sha1' });
+    const receipt = await publish({ 'root.crl': a.crl2!, 'good.ocsp': refreshed });
+    expect(receipt.replaced).toHaveLength(2);
+    expect(invalidated).toEqual([['/root.crl']]); // same status: the OCSP refresh is not invalidated
   });
 });

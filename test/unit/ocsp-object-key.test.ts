@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ocspObjectKey, shardOf } from '../../lambda/core/ocsp-object-key.ts';
+import { planInvalidation } from '../../lambda/core/invalidation.ts';
+
+describe('ocspObjectKey', () => {
+  it('keys by shard, hash algorithm, issuer hashes and serial, lowercased', () => {
+    expect(
+      ocspObjectKey({
+        hashAlgorithm: 'sha1',
+        issuerNameHashHex: 'AB',
+        issuerKeyHashHex: 'CD',
+        serialHex: '0F',
+      }),
+    ).toBe(`_ocsp/${shardOf('0f')}/sha1/ab/cd/0f`);
+  });
+
+  it('matches FNV-1a 32 (reference values) and spreads sequential serials over many prefixes', () => {
+    // FNV-1a("a") = 0xe40c292c, FNV-1a("foobar") = 0xbf9cf968 (published test vectors).
+    expect(shardOf('a')).toBe('2c');
+    expect(shardOf('foobar')).toBe('68');
+    const shards = new Set(Array.from({ length: 10_000 }, (_, i) => shardOf((i + 1).toString(16))));
+    expect(shards.size).toBe(256);
+  });
+});
+
+describe('planInvalidation', () => {
+  it('keeps exact paths while few, deduplicated and sorted', () => {
+    expect(planInvalidation(['/b.crl', '/a.crl', '/b.crl'])).toEqual(['/a.crl', '/b.crl']);
+  });
+
+  it('falls back to one wildcard over the longest common prefix when too many', () => {
+    const paths = Array.from({ length: 40 }, (_, i) => `/_ocsp/0${i % 10}/sha1/x/y/${i}`);
+    expect(planInvalidation(paths, 30)).toEqual(['/_ocsp/0*']);
+    expect(planInvalidation(['/crl/a', '/ca/b', '/x'], 2)).toEqual(['/*']);
+  });
+});
