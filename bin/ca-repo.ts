@@ -6,7 +6,10 @@ import { CliError } from '../cli/cli-error.ts';
 
 const USAGE = `usage:
   ca-repo local --trust CA_CERT [--trust CA_CERT ...] [--port 8080] [--data .data/local] [--title TEXT]
-      Serve a repository on 127.0.0.1 backed by an embedded S3 server; publish what lands in ingest.
+                [--replica] [--ocsp-path /ocsp]
+      Serve a repository on 127.0.0.1 as CloudFront would (edge function, Lambda@Edge handlers, edge
+      cache), backed by an embedded S3 server; publish what lands in ingest. --replica adds a second
+      bucket replicated asynchronously behind an origin group.
   ca-repo publish BUNDLE_DIR --repo http://127.0.0.1:8080 [--json] [--timeout SECONDS]
       Upload a bundle of signed artifacts, wait for the receipt, print a verdict per file.
       Exit 0 only if every file was accepted.

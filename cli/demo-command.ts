@@ -11,9 +11,6 @@ import { join, resolve } from 'node:path';
 import { OpensslCa, type IssuedCert } from '../demo/openssl-ca.ts';
 import { makePdf, signPdfEmbedded } from '../demo/pdf.ts';
 import { S3ObjectStore } from '../lambda/adapters/s3-object-store.ts';
-import { ocspObjectKey } from '../lambda/core/ocsp-object-key.ts';
-import { TrustStore } from '../lambda/core/trust-store.ts';
-import { normaliseSerialHex } from '../lambda/core/x509.ts';
 import { INGEST_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
 import { formatResult, publishBundle } from './publish-command.ts';
 import { waitForSignal } from './local-command.ts';
@@ -101,7 +98,7 @@ interface Check {
 }
 
 /** The commands a relying party runs, which the demo runs too before it says it is ready. */
-function relyingPartyChecks(baseUrl: string, demo: DemoCa, ocspKey: string, workDir: string): Check[] {
+function relyingPartyChecks(baseUrl: string, demo: DemoCa, workDir: string): Check[] {
   const caCert = demo.ca.cert.certPath;
   const fetched = (name: string) => join(workDir, name);
   return [
@@ -133,13 +130,31 @@ function relyingPartyChecks(baseUrl: string, demo: DemoCa, ocspKey: string, work
       expect: /Verification successful/,
     },
     {
-      what: 'pre-generated OCSP response for the revoked certificate, as served',
+      what: 'OCSP by POST (openssl ocsp, with its default nonce): good',
       command: [
         'sh',
         '-c',
-        `curl -fsS -o ${fetched('revoked.ocsp')} ${baseUrl}/${ocspKey} && openssl ocsp -respin ${fetched('revoked.ocsp')} -issuer ${caCert} -cert ${demo.revoked.certPath} -CAfile ${caCert} -no_nonce`,
+        `openssl ocsp -issuer ${caCert} -cert ${demo.good.certPath} -url ${baseUrl}/ocsp -CAfile ${caCert}`,
+      ],
+      expect: /: good[\s\S]*Response verify OK|Response verify OK[\s\S]*: good/,
+    },
+    {
+      what: 'OCSP by POST: revoked',
+      command: [
+        'sh',
+        '-c',
+        `openssl ocsp -issuer ${caCert} -cert ${demo.revoked.certPath} -url ${baseUrl}/ocsp -CAfile ${caCert} -no_nonce`,
       ],
       expect: /: revoked/,
+    },
+    {
+      what: 'OCSP by GET (RFC 6960 A.1, as Java and browsers send it) through the edge function',
+      command: [
+        'sh',
+        '-c',
+        `openssl ocsp -issuer ${caCert} -sha256 -cert ${demo.good.certPath} -no_nonce -reqout ${fetched('req.der')} && curl -fsS -o ${fetched('resp.der')} "${baseUrl}/ocsp/$(base64 -w0 ${fetched('req.der')})" && openssl ocsp -respin ${fetched('resp.der')} -issuer ${caCert} -sha256 -cert ${demo.good.certPath} -CAfile ${caCert} -no_nonce`,
+      ],
+      expect: /: good/,
     },
     {
       what: 'HTTP headers of the CRL',
@@ -191,19 +206,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     process.stdout.write(`${formatResult(result, receipt).trimEnd().replace(/^/gm, '   ')}\n`);
     if (result.rejected.length > 0) return 1;
 
-    const trust = await TrustStore.fromDer([demo.ca.cert.certDer]);
-    const sha1 = trust.cas[0]!.certIdHashes.sha1;
-    const ocspKey = ocspObjectKey({
-      hashAlgorithm: 'sha1',
-      issuerNameHashHex: sha1.nameHash,
-      issuerKeyHashHex: sha1.keyHash,
-      serialHex: normaliseSerialHex(demo.revoked.serialHex),
-    });
     const workDir = join(dataDir, 'relying-party');
     await mkdir(workDir, { recursive: true });
     console.log('4. Checking what is served, as a relying party would:');
     let failures = 0;
-    for (const check of relyingPartyChecks(baseUrl, demo, ocspKey, workDir)) {
+    for (const check of relyingPartyChecks(baseUrl, demo, workDir)) {
       const { ok, output } = await runCheck(check);
       if (!ok) failures++;
       const shown = check.command[0] === 'sh' ? check.command.at(-1) : check.command.join(' ');
@@ -215,7 +222,7 @@ Repository:   ${baseUrl}/            (index.html; machine-readable ${baseUrl}/in
 CA cert:      ${baseUrl}/ca/demo-root.crt
 CRL:          ${baseUrl}/crl/demo-root.crl
 CP/CPS:       ${baseUrl}/policy/cps.pdf (+ .p7s), ${baseUrl}/policy/cp.pdf (embedded signature)
-OCSP (AIA):   ${baseUrl}/ocsp   (responses are stored by CertID under ${baseUrl}/_ocsp/...)
+OCSP (AIA):   ${baseUrl}/ocsp   (POST, or GET ${baseUrl}/ocsp/<base64 request>)
 Demo CA:      ${demo.ca.cert.certPath}
 Certificates: ${demo.good.certPath} (good), ${demo.revoked.certPath} (revoked)
 Publish again: npx ca-repo publish ${demo.bundleDir} --repo ${baseUrl}`);

@@ -122,6 +122,11 @@ export function formatFingerprint(hex: string): string {
   return (hex.toUpperCase().match(/../g) ?? []).join(':');
 }
 
+/** ISO-8601 without milliseconds, for people: 2026-11-22 07:52:59Z. */
+function displayTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
 function relativeHref(url: string): string {
   return url.startsWith('/') ? `.${url}` : url;
 }
@@ -132,7 +137,7 @@ export function renderIndexHtml(index: RepositoryIndex, title: string): string {
   const caRows = index.caCertificates
     .map(
       (ca) => `<tr><td><a href="${e(relativeHref(ca.url))}">${e(ca.url)}</a></td><td>${e(ca.subject)}</td>
-<td class="time">${e(ca.notBefore)}<br>${e(ca.notAfter)}</td>
+<td class="time">${e(displayTime(ca.notBefore))}<br>${e(displayTime(ca.notAfter))}</td>
 <td class="fp"><span class="alg">SHA-256</span> <code>${e(formatFingerprint(ca.sha256))}</code>
 <span class="alg">SHA-384</span> <code>${e(formatFingerprint(ca.sha384))}</code>
 <span class="alg">SHA-512</span> <code>${e(formatFingerprint(ca.sha512))}</code></td></tr>`,
@@ -141,8 +146,8 @@ export function renderIndexHtml(index: RepositoryIndex, title: string): string {
   const crlRows = index.crls
     .map(
       (crl) => `<tr><td><a href="${e(relativeHref(crl.url))}">${e(crl.url)}</a></td><td>${e(crl.issuer)}</td>
-<td class="num">${e(crl.crlNumber)}${crl.delta ? ' (delta)' : ''}</td><td class="time">${e(crl.thisUpdate)}</td>
-<td class="time">${e(crl.nextUpdate)}</td><td class="num">${crl.revokedCount}</td></tr>`,
+<td class="num">${e(crl.crlNumber)}${crl.delta ? ' (delta)' : ''}</td><td class="time">${e(displayTime(crl.thisUpdate))}</td>
+<td class="time">${e(displayTime(crl.nextUpdate))}</td><td class="num">${crl.revokedCount}</td></tr>`,
     )
     .join('\n');
   const documentRows = index.documents
@@ -158,7 +163,7 @@ export function renderIndexHtml(index: RepositoryIndex, title: string): string {
   const ocspRows = index.ocsp.issuers
     .map(
       (o) =>
-        `<tr><td>${e(o.issuer)}</td><td class="time">${e(o.latestProducedAt)}</td><td class="time">${e(o.lastPublishedAt)}</td></tr>`,
+        `<tr><td>${e(o.issuer)}</td><td class="time">${e(displayTime(o.latestProducedAt))}</td><td class="time">${e(displayTime(o.lastPublishedAt))}</td></tr>`,
     )
     .join('\n');
   const none = (cols: number) => `<tr><td colspan="${cols}" class="none">none published</td></tr>`;
@@ -180,7 +185,7 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:
 </head>
 <body>
 <h1>${e(title)}</h1>
-<p class="meta">Updated ${e(index.updatedAt)} · machine-readable: <a href="./index.json">index.json</a> · OCSP responder: <code style="display:inline">${e(index.ocsp.url)}</code></p>
+<p class="meta">Updated ${e(displayTime(index.updatedAt))} · machine-readable: <a href="./index.json">index.json</a> · OCSP responder: <code style="display:inline">${e(index.ocsp.url)}</code></p>
 <h2>CA certificates and fingerprints</h2>
 <table><thead><tr><th>Certificate</th><th>Subject</th><th>Valid (UTC)</th><th>Fingerprints</th></tr></thead>
 <tbody>

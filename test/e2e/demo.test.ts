@@ -21,7 +21,7 @@ describe('npm run demo (the main job)', () => {
       );
     });
     expect(stdout).toMatch(/9 accepted, 0 rejected/);
-    expect(stdout.match(/^ {3}ok {3}/gm)).toHaveLength(5);
+    expect(stdout.match(/^ {3}ok {3}/gm)).toHaveLength(7);
     expect(stdout).not.toMatch(/FAIL/);
     expect(code).toBe(0);
     // The CA's keys stay on the "on-prem" disk: nothing in the pushed bundle holds key material.

@@ -1,0 +1,379 @@
+/**
+ * The deployment configuration: one JSON file, validated into a typed `CaRepoConfig` before any
+ * construct is created. Every problem names the field, so an operator fixes the file, not the code.
+ * Only `bin/` reads files and the environment; constructs get plain values.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../lambda/core/cache-policy.ts';
+import { pinCa } from '../lambda/core/trust-store.ts';
+import { readTrustFiles } from '../cli/trust-files.ts';
+
+/** Values CloudWatch Logs accepts for a retention period (the same number bounds S3 log retention). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Price classes whose edge locations include Japan (PriceClass_100 is North America and Europe only). */
+export const PRICE_CLASSES = ['PriceClass_200', 'PriceClass_All'] as const;
+export type PriceClassName = (typeof PRICE_CLASSES)[number];
+
+/** Where the on-prem uploader may call from: public egress ranges, or one S3 interface/gateway endpoint. */
+export type UploaderSources = { cidrs: string[] } | { vpcEndpointId: string };
+
+export interface HealthConfig {
+  /** Probe interval of the health checker (issue 5). */
+  scheduleMinutes: number;
+  /** Receives every alarm (publish failures now, health probes later). */
+  alarmEmail?: string;
+}
+
+export interface CaRepoConfig {
+  /** Prefix of stack and bucket names: stacks `<name>`, `<name>-replica`, `<name>-edge`. */
+  name: string;
+  account: string;
+  primaryRegion: string;
+  replicaRegion?: string;
+  /** Absolute paths of the pinned CA certificate files. */
+  trust: string[];
+  /** DER of every pinned CA certificate found in those files (a PEM file may hold several). */
+  trustCertificates: Uint8Array[];
+  domainNames?: string[];
+  /** ACM certificate in us-east-1 covering `domainNames`. */
+  certificateArn?: string;
+  /** Path prefix of the OCSP URL, e.g. `/ocsp` (no trailing slash). */
+  ocspPathPrefix: string;
+  cacheCaps: CacheCaps;
+  /** max-age of the `unauthorized` answer for a CertID with no stored response. */
+  ocspUnauthorizedMaxAgeSeconds: number;
+  logRetentionDays: number;
+  storageClass: 'STANDARD';
+  /** Days a replaced object version is kept before S3 deletes it. */
+  noncurrentVersionRetentionDays: number;
+  /** Days uploaded bundles stay in the ingest bucket (receipts stay four times as long). */
+  ingestRetentionDays: number;
+  health: HealthConfig;
+  uploaderSources?: UploaderSources;
+  priceClass: PriceClassName;
+  /** WAFv2 web ACL (scope CLOUDFRONT, so in us-east-1). */
+  webAclArn?: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[A-Za-z0-9-]+$/;
+const VPC_ENDPOINT = /^vpce-[0-9a-f]{8,17}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const OCSP_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
+/** S3 classes that keep an object in a single Availability Zone. */
+const SINGLE_AZ_CLASSES = ['ONEZONE_IA', 'EXPRESS_ONEZONE', 'REDUCED_REDUNDANCY'];
+const KNOWN_FIELDS = new Set([
+  '$schema',
+  '$comment',
+  'name',
+  'account',
+  'primaryRegion',
+  'replicaRegion',
+  'trust',
+  'domainNames',
+  'certificateArn',
+  'ocspPathPrefix',
+  'cacheCaps',
+  'ocspUnauthorizedMaxAgeSeconds',
+  'logRetentionDays',
+  'storageClass',
+  'noncurrentVersionRetentionDays',
+  'ingestRetentionDays',
+  'health',
+  'uploaderSources',
+  'priceClass',
+  'webAclArn',
+]);
+
+/** Reads, validates and resolves a configuration file; trust paths are relative to the file. */
+export async function loadConfig(file: string): Promise<CaRepoConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  try {
+    return await validateConfig(raw, dirname(resolve(file)));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Validates parsed JSON; `baseDir` resolves relative trust paths. */
+export async function validateConfig(raw: unknown, baseDir: string): Promise<CaRepoConfig> {
+  const c = object(raw, 'configuration');
+  for (const key of Object.keys(c)) {
+    if (!KNOWN_FIELDS.has(key)) throw new ConfigError(`unknown field "${key}" (misspelt?)`);
+  }
+  const name = optionalString(c, 'name') ?? 'ca-repo';
+  check(NAME.test(name), 'name', 'must be 2-20 lowercase letters, digits or hyphens, starting with a letter');
+  const account = requiredString(c, 'account');
+  check(ACCOUNT.test(account), 'account', 'must be a 12-digit AWS account ID');
+  const primaryRegion = requiredString(c, 'primaryRegion');
+  check(REGION.test(primaryRegion), 'primaryRegion', `"${primaryRegion}" is not an AWS Region name`);
+  const replicaRegion = optionalString(c, 'replicaRegion');
+  if (replicaRegion !== undefined) {
+    check(REGION.test(replicaRegion), 'replicaRegion', `"${replicaRegion}" is not an AWS Region name`);
+    check(replicaRegion !== primaryRegion, 'replicaRegion', 'must differ from primaryRegion');
+  }
+
+  const storageClass = optionalString(c, 'storageClass') ?? 'STANDARD';
+  if (SINGLE_AZ_CLASSES.includes(storageClass.toUpperCase())) {
+    throw new ConfigError(
+      `storageClass: ${storageClass} stores data in one Availability Zone; use STANDARD (the repository must survive the loss of an Availability Zone)`,
+    );
+  }
+  check(
+    storageClass === 'STANDARD',
+    'storageClass',
+    `only STANDARD is supported (S3 Standard keeps every object in at least three Availability Zones); got ${storageClass}`,
+  );
+
+  const trustPaths = stringArray(c, 'trust', { required: true });
+  check(trustPaths.length > 0, 'trust', 'list at least one pinned CA certificate file');
+  const trust = trustPaths.map((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
+  const trustCertificates = await readTrust(trust);
+
+  const domainNames = c.domainNames === undefined ? undefined : stringArray(c, 'domainNames');
+  const certificateArn = optionalString(c, 'certificateArn');
+  if (domainNames !== undefined) {
+    check(domainNames.length > 0, 'domainNames', 'omit the field or list at least one name');
+    for (const d of domainNames) check(DOMAIN.test(d), 'domainNames', `"${d}" is not a lowercase DNS name`);
+    check(certificateArn !== undefined, 'certificateArn', 'is required with domainNames (ACM, us-east-1)');
+  }
+  if (certificateArn !== undefined) {
+    check(domainNames !== undefined, 'domainNames', 'are required with certificateArn');
+    check(
+      ACM_ARN.test(certificateArn),
+      'certificateArn',
+      'must be an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from us-east-1)',
+    );
+  }
+
+  const ocspPathPrefix = (optionalString(c, 'ocspPathPrefix') ?? '/ocsp').replace(/\/+$/, '');
+  check(
+    OCSP_PREFIX.test(ocspPathPrefix),
+    'ocspPathPrefix',
+    'must be a path such as /ocsp (segments of letters, digits and ._~-); "/" alone would take every path from the CRLs and certificates',
+  );
+
+  const cacheCaps = readCacheCaps(c.cacheCaps);
+  const ocspUnauthorizedMaxAgeSeconds = integer(c, 'ocspUnauthorizedMaxAgeSeconds', 60, 0, 3600);
+  const logRetentionDays = integer(c, 'logRetentionDays', 400, 1, 3653);
+  check(
+    (LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays),
+    'logRetentionDays',
+    `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
+  );
+  const noncurrentVersionRetentionDays = integer(c, 'noncurrentVersionRetentionDays', 30, 1, 3650);
+  const ingestRetentionDays = integer(c, 'ingestRetentionDays', 14, 1, 365);
+  const health = readHealth(c.health);
+  const uploaderSources = readUploaderSources(c.uploaderSources);
+
+  const priceClass = optionalString(c, 'priceClass') ?? 'PriceClass_200';
+  if (priceClass === 'PriceClass_100') {
+    throw new ConfigError(
+      'priceClass: PriceClass_100 serves only from North America and Europe, so relying parties in Japan would fetch CRLs and OCSP across the Pacific; use PriceClass_200 or PriceClass_All',
+    );
+  }
+  check(
+    (PRICE_CLASSES as readonly string[]).includes(priceClass),
+    'priceClass',
+    `must be one of ${PRICE_CLASSES.join(', ')}`,
+  );
+  const webAclArn = optionalString(c, 'webAclArn');
+  if (webAclArn !== undefined) {
+    check(
+      WEB_ACL_ARN.test(webAclArn),
+      'webAclArn',
+      'must be a WAFv2 web ACL ARN with scope CLOUDFRONT (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)',
+    );
+  }
+
+  return {
+    name,
+    account,
+    primaryRegion,
+    ...(replicaRegion ? { replicaRegion } : {}),
+    trust,
+    trustCertificates,
+    ...(domainNames ? { domainNames } : {}),
+    ...(certificateArn ? { certificateArn } : {}),
+    ocspPathPrefix,
+    cacheCaps,
+    ocspUnauthorizedMaxAgeSeconds,
+    logRetentionDays,
+    storageClass: 'STANDARD',
+    noncurrentVersionRetentionDays,
+    ingestRetentionDays,
+    health,
+    ...(uploaderSources ? { uploaderSources } : {}),
+    priceClass: priceClass as PriceClassName,
+    ...(webAclArn ? { webAclArn } : {}),
+  };
+}
+
+/** Reads each file (PEM or DER) and checks every certificate in it parses. */
+async function readTrust(paths: string[]): Promise<Uint8Array[]> {
+  const ders: Uint8Array[] = [];
+  for (const path of paths) {
+    let found: Uint8Array[];
+    try {
+      found = await readTrustFiles([path]);
+    } catch (error) {
+      throw new ConfigError(`trust: ${(error as Error).message.replace('--trust ', '')}`);
+    }
+    for (const der of found) {
+      try {
+        await pinCa(der);
+      } catch (error) {
+        throw new ConfigError(`trust: ${path} is not an X.509 certificate: ${(error as Error).message}`);
+      }
+    }
+    ders.push(...found);
+  }
+  return ders;
+}
+
+function readCacheCaps(raw: unknown): CacheCaps {
+  if (raw === undefined) return { ...DEFAULT_CACHE_CAPS };
+  const c = object(raw, 'cacheCaps');
+  const caps = { ...DEFAULT_CACHE_CAPS };
+  for (const key of Object.keys(c)) {
+    if (!(key in caps)) {
+      throw new ConfigError(
+        `cacheCaps: unknown field "${key}"; known: ${Object.keys(DEFAULT_CACHE_CAPS).join(', ')}`,
+      );
+    }
+    caps[key as keyof CacheCaps] = integer(c, key, 0, 0, 86_400, 'cacheCaps.');
+  }
+  return caps;
+}
+
+function readHealth(raw: unknown): HealthConfig {
+  if (raw === undefined) return { scheduleMinutes: 1 };
+  const h = object(raw, 'health');
+  for (const key of Object.keys(h)) {
+    if (key !== 'scheduleMinutes' && key !== 'alarmEmail') {
+      throw new ConfigError(`health: unknown field "${key}"; known: scheduleMinutes, alarmEmail`);
+    }
+  }
+  const scheduleMinutes = integer(h, 'scheduleMinutes', 1, 1, 60, 'health.');
+  const alarmEmail = optionalString(h, 'alarmEmail', 'health.');
+  if (alarmEmail !== undefined) check(EMAIL.test(alarmEmail), 'health.alarmEmail', 'is not an e-mail address');
+  return { scheduleMinutes, ...(alarmEmail ? { alarmEmail } : {}) };
+}
+
+function readUploaderSources(raw: unknown): UploaderSources | undefined {
+  if (raw === undefined) return undefined;
+  const s = object(raw, 'uploaderSources');
+  const hasCidrs = s.cidrs !== undefined;
+  const hasEndpoint = s.vpcEndpointId !== undefined;
+  check(
+    hasCidrs !== hasEndpoint,
+    'uploaderSources',
+    'give either cidrs (public egress ranges) or vpcEndpointId, not both: requests through a VPC endpoint carry no public source IP',
+  );
+  if (hasEndpoint) {
+    const id = optionalString(s, 'vpcEndpointId', 'uploaderSources.') ?? '';
+    check(VPC_ENDPOINT.test(id), 'uploaderSources.vpcEndpointId', `"${id}" is not a VPC endpoint ID`);
+    return { vpcEndpointId: id };
+  }
+  const cidrs = stringArray(s, 'cidrs', { prefix: 'uploaderSources.' });
+  check(cidrs.length > 0, 'uploaderSources.cidrs', 'list at least one CIDR range');
+  for (const cidr of cidrs) {
+    check(isCidr(cidr), 'uploaderSources.cidrs', `"${cidr}" is not an IPv4 or IPv6 CIDR range`);
+  }
+  return { cidrs };
+}
+
+function isCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  const length = Number(bits);
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
+    return length <= 32 && address.split('.').every((octet) => Number(octet) <= 255);
+  }
+  return address.includes(':') && /^[0-9a-fA-F:]+$/.test(address) && length <= 128;
+}
+
+function object(raw: unknown, field: string): Record<string, unknown> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${field} must be a JSON object`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+function check(condition: boolean, field: string, message: string): asserts condition {
+  if (!condition) throw new ConfigError(`${field}: ${message}`);
+}
+
+function requiredString(c: Record<string, unknown>, key: string): string {
+  const value = optionalString(c, key);
+  check(value !== undefined, key, 'is required');
+  return value;
+}
+
+function optionalString(c: Record<string, unknown>, key: string, prefix = ''): string | undefined {
+  const value = c[key];
+  if (value === undefined) return undefined;
+  check(typeof value === 'string' && value.length > 0, `${prefix}${key}`, 'must be a non-empty string');
+  return value;
+}
+
+function stringArray(
+  c: Record<string, unknown>,
+  key: string,
+  options: { required?: boolean; prefix?: string } = {},
+): string[] {
+  const value = c[key];
+  const field = `${options.prefix ?? ''}${key}`;
+  if (value === undefined) {
+    check(!options.required, field, 'is required');
+    return [];
+  }
+  check(
+    Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0),
+    field,
+    'must be an array of non-empty strings',
+  );
+  return value as string[];
+}
+
+function integer(
+  c: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+  prefix = '',
+): number {
+  const value = c[key];
+  if (value === undefined) return fallback;
+  check(
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+    `${prefix}${key}`,
+    `must be an integer from ${min} to ${max}`,
+  );
+  return value;
+}

@@ -1,0 +1,139 @@
+/**
+ * `CaRepository`: the whole CA repository of the primary Region as one construct, for ca-repo's
+ * own stacks or an operator's CDK app. It composes one construct per concern; the replica bucket
+ * of the second Region is a separate construct (`ReplicaBucket`) in a stack of that Region, linked
+ * by its fixed name.
+ *
+ * Construct IDs below are a contract: they determine the logical IDs of stateful resources
+ * (buckets, queues, log groups), and renaming one replaces the resource. Never rename them.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../../lambda/core/cache-policy.ts';
+import type { PriceClassName, UploaderSources } from '../config.ts';
+import { AlarmTopic } from './alarm-topic.ts';
+import { RepositoryDistribution } from './distribution.ts';
+import { IngestBucket } from './ingest-bucket.ts';
+import { LogBucket } from './log-bucket.ts';
+import { OcspEdge } from './ocsp-edge.ts';
+import { Publisher } from './publisher.ts';
+import { RepositoryBucket } from './repository-bucket.ts';
+import { UploaderRole } from './uploader-role.ts';
+
+export interface CaRepositoryReplica {
+  bucketName: string;
+  region: string;
+}
+
+export interface CaRepositoryProps {
+  /** DER of the pinned CA certificates (see `loadConfig` / `readTrustFiles`). */
+  trustCertificates: readonly Uint8Array[];
+  /** Fixed name of the repository bucket (read by name from the us-east-1 edge stack). */
+  repositoryBucketName: string;
+  /** The replica bucket in a second Region, deployed before this construct's stack. */
+  replica?: CaRepositoryReplica;
+  /** Stack name EdgeFunction gives the us-east-1 stack of the Lambda@Edge functions. */
+  edgeStackName: string;
+  /** Default `/ocsp`. */
+  ocspPathPrefix?: string;
+  cacheCaps?: CacheCaps;
+  /** Default 60. */
+  ocspUnauthorizedMaxAgeSeconds?: number;
+  /** Retention of Lambda logs and of S3/CloudFront access logs. Default 400. */
+  logRetentionDays?: number;
+  /** Default 30. */
+  noncurrentVersionRetentionDays?: number;
+  /** Default 14. */
+  ingestRetentionDays?: number;
+  domainNames?: string[];
+  certificateArn?: string;
+  /** Default PriceClass_200 (includes Japan). */
+  priceClass?: PriceClassName;
+  webAclArn?: string;
+  uploaderSources?: UploaderSources;
+  /** Who may assume the uploader role. Default: IAM principals of this account that are allowed to. */
+  uploaderAssumedBy?: iam.IPrincipal;
+  alarmEmail?: string;
+  /** Scratch directory for built function code and the trust layer. Default: the OS temp directory. */
+  buildDirectory?: string;
+}
+
+export class CaRepository extends Construct {
+  readonly accessLogs: LogBucket;
+  readonly repository: RepositoryBucket;
+  readonly ingest: IngestBucket;
+  readonly uploader: UploaderRole;
+  readonly alarms: AlarmTopic;
+  readonly ocspEdge: OcspEdge;
+  readonly distribution: RepositoryDistribution;
+  readonly publisher: Publisher;
+  readonly ocspPathPrefix: string;
+  /** The host relying parties use: the first custom domain, else the CloudFront domain. */
+  readonly publicHost: string;
+
+  constructor(scope: Construct, id: string, props: CaRepositoryProps) {
+    super(scope, id);
+    const account = Stack.of(this).account;
+    const buildDirectory = props.buildDirectory ?? join(tmpdir(), 'ca-repo-build');
+    const cacheCaps = props.cacheCaps ?? DEFAULT_CACHE_CAPS;
+    const logRetentionDays = props.logRetentionDays ?? 400;
+    this.ocspPathPrefix = props.ocspPathPrefix ?? '/ocsp';
+
+    this.accessLogs = new LogBucket(this, 'AccessLogs', {
+      retentionDays: logRetentionDays,
+      receivesCloudFrontLogs: true,
+    });
+    this.repository = new RepositoryBucket(this, 'Repository', {
+      bucketName: props.repositoryBucketName,
+      accessLogs: this.accessLogs.bucket,
+      noncurrentVersionRetentionDays: props.noncurrentVersionRetentionDays ?? 30,
+      replica: props.replica && { ...props.replica, account },
+    });
+    this.ingest = new IngestBucket(this, 'Ingest', {
+      accessLogs: this.accessLogs.bucket,
+      retentionDays: props.ingestRetentionDays ?? 14,
+    });
+    this.uploader = new UploaderRole(this, 'Uploader', {
+      ingest: this.ingest,
+      sources: props.uploaderSources,
+      assumedBy: props.uploaderAssumedBy,
+    });
+    this.alarms = new AlarmTopic(this, 'Alarms', { alarmEmail: props.alarmEmail });
+    this.ocspEdge = new OcspEdge(this, 'OcspEdge', {
+      ocspPathPrefix: this.ocspPathPrefix,
+      repositoryBucketName: props.repositoryBucketName,
+      replicaBucketName: props.replica?.bucketName,
+      edgeStackName: props.edgeStackName,
+      buildDirectory,
+    });
+    this.distribution = new RepositoryDistribution(this, 'Delivery', {
+      repository: this.repository.bucket,
+      replica: props.replica,
+      edge: this.ocspEdge,
+      ocspPathPrefix: this.ocspPathPrefix,
+      cacheCaps,
+      ocspUnauthorizedMaxAgeSeconds: props.ocspUnauthorizedMaxAgeSeconds ?? 60,
+      logBucket: this.accessLogs.bucket,
+      priceClass: (props.priceClass ?? 'PriceClass_200') as cloudfront.PriceClass,
+      domainNames: props.domainNames,
+      certificateArn: props.certificateArn,
+      webAclArn: props.webAclArn,
+    });
+    this.publisher = new Publisher(this, 'Publisher', {
+      ingest: this.ingest,
+      repository: this.repository.bucket,
+      distributionId: this.distribution.distribution.distributionId,
+      ocspPathPrefix: this.ocspPathPrefix,
+      cacheCaps,
+      trustCertificates: props.trustCertificates,
+      logRetentionDays,
+      alarmTopic: this.alarms.topic,
+      buildDirectory,
+    });
+    this.publicHost = props.domainNames?.[0] ?? this.distribution.distribution.distributionDomainName;
+  }
+}

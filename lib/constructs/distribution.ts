@@ -1,0 +1,196 @@
+/**
+ * The CloudFront distribution relying parties reach. Plain HTTP is allowed and never redirected:
+ * CRL distribution points, AIA and OCSP URLs are `http` (RFC 5280 §4.2.1.13, RFC 6960, CA/B Forum
+ * BR) and clients do not follow redirects to HTTPS. HTTPS is offered too (TLS 1.2+ with the
+ * operator's certificate). Both buckets are read through Origin Access Control only.
+ *
+ * - default behaviour (certificates, CRLs, CP/CPS, index): GET/HEAD from an origin group, the
+ *   repository first and the replica on 403/404/5xx;
+ * - OCSP behaviour (`<prefix>*`): all methods because OCSP POSTs; origin groups fail over GET
+ *   only, so it targets the repository origin and the edge functions read the replica themselves.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { CacheCaps } from '../../lambda/core/cache-policy.ts';
+import { ORIGIN_HEADER } from '../../lambda/handlers/edge-handlers.ts';
+import type { OcspEdge } from './ocsp-edge.ts';
+import { acknowledge } from './nag.ts';
+
+/** Primary answers that send a GET/HEAD to the replica: S3 says 403 for a missing key without ListBucket. */
+export const FALLBACK_STATUS_CODES = [403, 404, 500, 502, 503, 504];
+
+export interface ReplicaOrigin {
+  bucketName: string;
+  region: string;
+}
+
+export interface DistributionProps {
+  repository: s3.IBucket;
+  replica?: ReplicaOrigin;
+  edge: OcspEdge;
+  ocspPathPrefix: string;
+  cacheCaps: CacheCaps;
+  ocspUnauthorizedMaxAgeSeconds: number;
+  logBucket: s3.IBucket;
+  priceClass: cloudfront.PriceClass;
+  domainNames?: string[];
+  certificateArn?: string;
+  webAclArn?: string;
+}
+
+export function replicaRegionalDomainName(replica: ReplicaOrigin): string {
+  return `${replica.bucketName}.s3.${replica.region}.amazonaws.com`;
+}
+
+export class RepositoryDistribution extends Construct {
+  readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: DistributionProps) {
+    super(scope, id);
+    const originAccessControl = new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', {
+      description: 'ca-repo: CloudFront reads the repository and replica buckets (SigV4)',
+      signing: cloudfront.Signing.SIGV4_ALWAYS,
+    });
+    // Lambda@Edge has no environment: its settings ride on the origin as custom headers.
+    const edgePolicyHeaders = {
+      [ORIGIN_HEADER.ocspMaxAge]: String(props.cacheCaps.ocspSeconds),
+      [ORIGIN_HEADER.unauthorizedMaxAge]: String(props.ocspUnauthorizedMaxAgeSeconds),
+    };
+    const primaryOrigin = origins.S3BucketOrigin.withOriginAccessControl(props.repository, {
+      originAccessControl,
+      originAccessLevels: [cloudfront.AccessLevel.READ],
+      customHeaders: {
+        ...edgePolicyHeaders,
+        ...(props.replica
+          ? { [ORIGIN_HEADER.replicaDomain]: replicaRegionalDomainName(props.replica) }
+          : {}),
+      },
+    });
+    let defaultOrigin: cloudfront.IOrigin = primaryOrigin;
+    if (props.replica) {
+      const replicaBucket = s3.Bucket.fromBucketAttributes(this, 'ReplicaBucket', {
+        bucketName: props.replica.bucketName,
+        region: props.replica.region,
+        bucketRegionalDomainName: replicaRegionalDomainName(props.replica),
+      });
+      // The replica's bucket policy (replica stack) grants the OAC read, since this stack
+      // cannot write a policy onto a bucket of another Region.
+      const replicaOrigin = origins.S3BucketOrigin.withOriginAccessControl(replicaBucket, {
+        originAccessControl,
+        originAccessLevels: [cloudfront.AccessLevel.READ],
+        customHeaders: edgePolicyHeaders,
+      });
+      defaultOrigin = new origins.OriginGroup({
+        primaryOrigin,
+        fallbackOrigin: replicaOrigin,
+        fallbackStatusCodes: FALLBACK_STATUS_CODES,
+      });
+    }
+
+    const caps = Object.values(props.cacheCaps);
+    // Min TTL 0 so the Cache-Control each object carries (bounded by nextUpdate) decides; the
+    // maximum is the longest cap, so no setting on an object can pin it longer.
+    const cachePolicy = new cloudfront.CachePolicy(this, 'CachePolicy', {
+      comment: 'ca-repo: honour origin Cache-Control, cache key is the path only',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(props.cacheCaps.indexSeconds),
+      maxTtl: Duration.seconds(Math.max(...caps)),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'ResponseHeaders', {
+      comment: 'ca-repo: nosniff (as the local repository sends); no HSTS, plain HTTP must keep working',
+      securityHeadersBehavior: { contentTypeOptions: { override: true } },
+    });
+    const originResponse: cloudfront.EdgeLambda = {
+      functionVersion: props.edge.originResponse.currentVersion,
+      eventType: cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE,
+    };
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'ca-repo CA repository',
+      defaultRootObject: 'index.html',
+      priceClass: props.priceClass,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      ...(props.domainNames && props.certificateArn
+        ? {
+            domainNames: props.domainNames,
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            sslSupportMethod: cloudfront.SSLMethod.SNI,
+          }
+        : {}),
+      enableLogging: true,
+      logBucket: props.logBucket,
+      logFilePrefix: 'cloudfront/',
+      logIncludesCookies: false,
+      webAclId: props.webAclArn,
+      defaultBehavior: {
+        origin: defaultOrigin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.ALLOW_ALL,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        cachePolicy,
+        responseHeadersPolicy,
+        compress: true,
+        // Recomputes max-age at response time so no cached CRL outlives its nextUpdate.
+        edgeLambdas: [originResponse],
+      },
+      additionalBehaviors: {
+        [`${props.ocspPathPrefix}*`]: {
+          origin: primaryOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.ALLOW_ALL,
+          // POST for OpenSSL and Firefox. The OAC grant is s3:GetObject only, so any other
+          // method that reached S3 would be refused there.
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+          cachePolicy,
+          responseHeadersPolicy,
+          compress: false,
+          functionAssociations: [
+            {
+              function: props.edge.viewerRequest,
+              eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+            },
+          ],
+          edgeLambdas: [
+            {
+              functionVersion: props.edge.originRequest.currentVersion,
+              eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
+              includeBody: true,
+            },
+            originResponse,
+          ],
+        },
+      },
+    });
+
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR1',
+      'A CA repository must answer relying parties wherever certificates are used (CDP, AIA and OCSP URLs are embedded in certificates); geo restriction would break revocation checking abroad.',
+    );
+    if (!props.webAclArn) {
+      acknowledge(
+        this.distribution,
+        'AwsSolutions-CFR2',
+        'Everything served is public and signed by the CA (integrity does not depend on the edge), GET/HEAD hit the cache and OCSP POST bodies are parsed by a bounded DER reader; set webAclArn in the configuration to attach a WAF web ACL (e.g. rate limiting).',
+      );
+    }
+    if (!props.certificateArn) {
+      acknowledge(
+        this.distribution,
+        'AwsSolutions-CFR4',
+        'No custom domain is configured, so HTTPS uses the *.cloudfront.net default certificate whose security policy CloudFront fixes; with domainNames and certificateArn the distribution uses TLSv1.2_2021. Relying parties use the plain-HTTP URLs in certificates anyway.',
+      );
+    }
+  }
+}
