@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Clock, ObjectHead, ObjectStore, PutObjectOptions, StoredObject } from '../services/ports.ts';
+import {
+  PreconditionFailedError,
+  type Clock,
+  type ObjectHead,
+  type ObjectStore,
+  type PutObjectOptions,
+  type StoredObject,
+} from '../services/ports.ts';
 import { ObjectStoreError, type ObjectStoreOperation } from './s3-object-store.ts';
 import { systemClock } from './system-clock.ts';
 
@@ -57,6 +64,11 @@ export class MemoryObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<void> {
     this.injectFault({ operation: 'put', key });
+    const current = this.objects.get(key);
+    if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(`${key} already exists`);
+    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch.replace(/"/g, '')) {
+      throw new PreconditionFailedError(`${key} changed since it was read`);
+    }
     this.objects.set(key, {
       body: body.slice(),
       contentType: options.contentType,

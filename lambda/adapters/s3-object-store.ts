@@ -8,7 +8,13 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { ObjectHead, ObjectStore, PutObjectOptions, StoredObject } from '../services/ports.ts';
+import {
+  PreconditionFailedError,
+  type ObjectHead,
+  type ObjectStore,
+  type PutObjectOptions,
+  type StoredObject,
+} from '../services/ports.ts';
 
 export type ObjectStoreOperation = 'get' | 'head' | 'put' | 'delete' | 'list';
 
@@ -103,9 +109,18 @@ export class S3ObjectStore implements ObjectStore {
           // Explicit, so real S3 rejects a corrupted upload whatever the client's checksum settings are
           // (the embedded client turns the SDK's automatic checksums off; s3rver ignores this header).
           ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+          IfMatch: options.ifMatch && `"${options.ifMatch.replace(/"/g, '')}"`,
+          IfNoneMatch: options.ifNoneMatch,
         }),
       ),
-    );
+    ).catch((error: unknown) => {
+      // 412 PreconditionFailed, or 409 ConditionalRequestConflict when two conditional writes overlap.
+      const cause = error instanceof ObjectStoreError ? error.cause : error;
+      const status = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+      if (status === 412 || status === 409)
+        throw new PreconditionFailedError(`put ${key}: ${(cause as Error).name}`);
+      throw error;
+    });
   }
 
   async delete(key: string): Promise<void> {

@@ -19,10 +19,11 @@ import {
   smallIntegerOf,
   UNIVERSAL,
   detectPrivateKey,
+  findPemBlocks,
   type Asn1Element,
 } from './detect-private-key.ts';
 import { OID } from './oids.ts';
-import { looksLikePem, parsePemBlocks } from './pem.ts';
+import { looksLikePem } from './pem.ts';
 
 export type ContentClass =
   | { type: 'certificate'; der: Uint8Array; encoding: 'PEM' | 'DER' }
@@ -52,6 +53,9 @@ const KIND_BY_PEM_LABEL: Readonly<Record<string, DerKind>> = {
   CMS: 'cms-signature',
   PKCS7: 'cms-signature',
 };
+
+/** Enough to say how many blocks a bundle file holds; counting further is wasted work. */
+const MAX_PEM_BLOCKS = 100;
 
 /** How far into the file a PDF header may start (ISO 32000-1 §7.5.2; readers tolerate junk before it). */
 const PDF_HEADER_WINDOW = 1024;
@@ -106,11 +110,14 @@ function withEncoding(kind: DerKind, der: Uint8Array, encoding: 'PEM' | 'DER'): 
 
 /** One PEM block whose label names an artifact we publish and whose content is that artifact. */
 function classifyPem(text: string): ContentClass {
-  const blocks = parsePemBlocks(text);
+  const blocks = findPemBlocks(text, MAX_PEM_BLOCKS);
   if (blocks.length === 0) {
     return unrecognised('PEM "-----BEGIN" line without a matching "-----END" line: the block is incomplete');
   }
-  if (blocks.length > 1) return unrecognised(`${blocks.length} PEM blocks: publish one artifact per file`);
+  if (blocks.length > 1) {
+    const count = blocks.length < MAX_PEM_BLOCKS ? `${blocks.length}` : `${MAX_PEM_BLOCKS} or more`;
+    return unrecognised(`${count} PEM blocks: publish one artifact per file`);
+  }
   const [block] = blocks;
   if (!block) return unrecognised('no PEM block');
   if (block.label === 'TRUSTED CERTIFICATE') {

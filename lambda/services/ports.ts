@@ -10,6 +10,18 @@ export interface PutObjectOptions {
   expires?: Date;
   /** User metadata (S3 `x-amz-meta-*`): lowercase keys, ASCII values. */
   metadata?: Record<string, string>;
+  /** Write only if the key still holds the object with this ETag (S3 conditional write). */
+  ifMatch?: string;
+  /** `*`: write only if the key holds nothing yet. */
+  ifNoneMatch?: '*';
+}
+
+/**
+ * A conditional write lost a race: the key changed since it was read. The caller re-reads and
+ * decides again (two publishes of one CRL path: the higher CRL number must win).
+ */
+export class PreconditionFailedError extends Error {
+  override name = 'PreconditionFailedError';
 }
 
 export interface ObjectHead {

@@ -44,7 +44,14 @@ import { validateOcspResponse } from '../core/rules/validate-ocsp-response.ts';
 import { readTar, type TarEntry } from '../core/tar-archive.ts';
 import type { TrustStore } from '../core/trust-store.ts';
 import { forEachWithConcurrency } from './concurrency.ts';
-import type { CdnInvalidator, Clock, ObjectHead, ObjectStore, PutObjectOptions } from './ports.ts';
+import {
+  PreconditionFailedError,
+  type CdnInvalidator,
+  type Clock,
+  type ObjectHead,
+  type ObjectStore,
+  type PutObjectOptions,
+} from './ports.ts';
 
 export const RECEIPT_FORMAT = 'ca-repo-receipt/1';
 
@@ -106,7 +113,12 @@ interface PendingWrite {
   thisUpdate?: Date;
   nextUpdate?: Date;
   metadata?: Record<string, string>;
+  /** ETag of the object the verdict was made against (null: none); defaults to the first HEAD. */
+  expectedEtag?: string | null;
 }
+
+/** How often one file is re-judged after losing a conditional-write race. */
+const MAX_WRITE_ATTEMPTS = 3;
 
 interface FileOutcome {
   accepted: AcceptedFile[];
@@ -246,22 +258,50 @@ export class PublishService {
     const byPath = new Map(files.map((f) => [f.path, f]));
     await forEachWithConcurrency(files, this.concurrency, async (file) => {
       if (isDetachedSignatureOf(file, byPath)) return; // judged together with its document
-      let outcome: FileOutcome;
-      try {
-        outcome = await this.assessFile(file, byPath, run);
-      } catch (error) {
-        if (!(error instanceof RejectedError)) throw error;
-        run.reject(file.path, error.message);
-        const signature = byPath.get(`${file.path}.p7s`);
-        if (signature && isDetachedSignatureOf(signature, byPath)) {
-          run.reject(signature.path, `detached signature of ${file.path}, which was refused`);
+      for (let attempt = 1; ; attempt++) {
+        let outcome: FileOutcome;
+        try {
+          outcome = await this.assessFile(file, byPath, run);
+        } catch (error) {
+          if (!(error instanceof RejectedError)) throw error;
+          this.rejectWithSignature(file, error.message, byPath, run);
+          return;
         }
-        return;
+        try {
+          // Objects are written before anything (index, receipt) names them.
+          for (const write of outcome.writes) await this.writeObject(write, manifest.bundleId, run);
+          run.accept(outcome);
+          return;
+        } catch (error) {
+          // Another publish changed a key after this file was judged: judge it again against
+          // what is served now (two CRLs racing on one path: the higher number wins).
+          if (!(error instanceof PreconditionFailedError)) throw error;
+          for (const write of outcome.writes) run.forgetHead(write.key);
+          if (attempt === MAX_WRITE_ATTEMPTS) {
+            this.rejectWithSignature(
+              file,
+              'changed concurrently by another publish; send it again',
+              byPath,
+              run,
+            );
+            return;
+          }
+        }
       }
-      // Objects are written before anything (index, receipt) names them.
-      for (const write of outcome.writes) await this.writeObject(write, manifest.bundleId, run);
-      run.accept(outcome);
     });
+  }
+
+  private rejectWithSignature(
+    file: PartFile,
+    reason: string,
+    byPath: Map<string, PartFile>,
+    run: PublishRun,
+  ) {
+    run.reject(file.path, reason);
+    const signature = byPath.get(`${file.path}.p7s`);
+    if (signature && isDetachedSignatureOf(signature, byPath)) {
+      run.reject(signature.path, `detached signature of ${file.path}, which was refused`);
+    }
   }
 
   /** Checks each listed file against its archive entry; returns the ones fit to be judged. */
@@ -360,6 +400,7 @@ export class PublishService {
                   thisUpdate: facts.thisUpdate,
                   nextUpdate: facts.nextUpdate,
                   metadata: { [META.crlNumber]: facts.crlNumber.toString() },
+                  expectedEtag: current?.etag ?? null,
                 },
               ],
           changes: {
@@ -520,6 +561,10 @@ export class PublishService {
       expires: write.nextUpdate,
       metadata,
     };
+    // Conditional write against the version the verdict was made on (S3 If-Match / If-None-Match).
+    const expected = write.expectedEtag !== undefined ? write.expectedEtag : (before?.etag ?? null);
+    if (expected === null) options.ifNoneMatch = '*';
+    else options.ifMatch = expected;
     await this.props.repository.put(write.key, write.body, options);
     if (!before) return;
     run.replaced(write.key);
@@ -622,6 +667,10 @@ class PublishRun {
       this.heads.set(key, head);
     }
     return head;
+  }
+
+  forgetHead(key: string): void {
+    this.heads.delete(key);
   }
 
   reject(file: string, reason: string): void {

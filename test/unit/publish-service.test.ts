@@ -5,6 +5,7 @@ import { MemoryObjectStore } from '../../lambda/adapters/memory-object-store.ts'
 import { digest, toHex } from '../../lambda/core/bytes.ts';
 import { receiptKey } from '../../lambda/core/bundle.ts';
 import { META } from '../../lambda/core/cache-policy.ts';
+import { normaliseSerialHex } from '../../lambda/core/x509.ts';
 import type { RepositoryIndex } from '../../lambda/core/repository-index.ts';
 import type { Clock } from '../../lambda/services/ports.ts';
 import { PublishService, type Receipt } from '../../lambda/services/publish-service.ts';
@@ -99,7 +100,7 @@ describe('PublishService', () => {
     const ocspKeys: string[] = [];
     for await (const key of repository.list('_ocsp/')) ocspKeys.push(key);
     expect(ocspKeys.map((k) => k.split('/')[2]).sort()).toEqual(['sha1', 'sha256']);
-    expect(ocspKeys.every((k) => k.endsWith(`/${pki.leaf.serialHex.replace(/^0+/, '')}`))).toBe(true);
+    expect(ocspKeys.every((k) => k.endsWith(`/${normaliseSerialHex(pki.leaf.serialHex)}`))).toBe(true);
     const ocsp = await repository.get(ocspKeys[0]!);
     expect(ocsp?.contentType).toBe('application/ocsp-response');
     expect(ocsp?.metadata[META.certStatus]).toBe('good');
@@ -298,5 +299,29 @@ describe('PublishService', () => {
     const receipt = await publish({ 'root.crl': a.crl2!, 'good.ocsp': refreshed });
     expect(receipt.replaced).toHaveLength(2);
     expect(invalidated).toEqual([['/root.crl']]); // same status: the OCSP refresh is not invalidated
+  });
+
+  it('two publishes racing on one CRL path: the higher CRL number wins, whatever the order', async () => {
+    for (const [first, second] of [
+      [a.crl1!, a.crl2!],
+      [a.crl2!, a.crl1!],
+    ]) {
+      repository = new MemoryObjectStore();
+      const make = () => new PublishService({ ingest, repository, trust: pki.trust, clock });
+      const [one, two] = [make(), make()];
+      const ids = [
+        await putBundle(ingest, { 'race.crl': first }),
+        await putBundle(ingest, { 'race.crl': second }),
+      ];
+      const receipts = await Promise.all([one.publishBundle(ids[0]!), two.publishBundle(ids[1]!)]);
+      const served = (await repository.get('race.crl'))!;
+      expect(served.metadata[META.crlNumber]).toBe('2');
+      const verdicts = receipts.flatMap((r) => [
+        ...r.accepted.map(() => 'accepted'),
+        ...r.rejected.map((x) => x.reason),
+      ]);
+      expect(verdicts).toHaveLength(2);
+      expect(verdicts.filter((v) => v !== 'accepted').every((v) => /not greater than 2/.test(v))).toBe(true);
+    }
   });
 });

@@ -1,0 +1,123 @@
+/**
+ * Synthesizes ca-repo exactly as `npx cdk synth` does (same app builder, cdk.json feature flags,
+ * cdk-nag registered) from the example configuration plus overrides, for assertion tests.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { addNagChecks, buildCaRepoApp, type CaRepoStacks } from '../../lib/build-app.ts';
+import { validateConfig, type CaRepoConfig } from '../../lib/config.ts';
+
+export const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const EXAMPLE_CONFIG_FILE = `${PACKAGE_ROOT}ca-repo.config.example.json`;
+
+export function exampleConfigJson(): Record<string, unknown> {
+  return JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as Record<string, unknown>;
+}
+
+/** The example configuration with fields replaced (`undefined` removes a field). */
+export async function exampleConfig(overrides: Record<string, unknown> = {}): Promise<CaRepoConfig> {
+  const raw: Record<string, unknown> = { ...exampleConfigJson(), ...overrides };
+  for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete raw[key];
+  return validateConfig(raw, PACKAGE_ROOT);
+}
+
+export interface SynthesizedCaRepo {
+  app: App;
+  config: CaRepoConfig;
+  stacks: CaRepoStacks;
+  primary: Template;
+  replica?: Template;
+  edge: Template;
+  edgeStack: Stack;
+}
+
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(`${PACKAGE_ROOT}cdk.json`, 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+/** Builds, checks with cdk-nag and synthesizes; throws like `cdk synth` on any unacknowledged error. */
+export async function synthCaRepo(
+  overrides: Record<string, unknown> = {},
+  beforeSynth?: (stacks: CaRepoStacks) => void,
+): Promise<SynthesizedCaRepo> {
+  const config = await exampleConfig(overrides);
+  const app = new App({ context: cdkJsonContext() });
+  const stacks = buildCaRepoApp(app, config);
+  addNagChecks(app);
+  beforeSynth?.(stacks);
+  app.synth();
+  const edgeStack = app.node.findChild(stacks.edgeStackName) as Stack;
+  return {
+    app,
+    config,
+    stacks,
+    primary: Template.fromStack(stacks.primary),
+    replica: stacks.replica && Template.fromStack(stacks.replica),
+    edge: Template.fromStack(edgeStack),
+    edgeStack,
+  };
+}
+
+export interface RecordedAcknowledgement {
+  path: string;
+  id: string;
+  reason: string;
+}
+
+/** Every `Validations.of(x).acknowledge()` in the tree, as construct path, rule ID and reason. */
+export function collectAcknowledgements(root: IConstruct): RecordedAcknowledgement[] {
+  const found: RecordedAcknowledgement[] = [];
+  const visit = (node: IConstruct) => {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ path: node.node.path, id: id.replace(/^annotation::/i, ''), reason });
+      }
+    }
+    node.node.children.forEach(visit);
+  };
+  visit(root);
+  return found;
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+export function resourcesOfType(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** IAM statements of every identity policy and role inline policy in a template. */
+export function identityStatements(template: Template): { owner: string; statement: Statement }[] {
+  const result: { owner: string; statement: Statement }[] = [];
+  for (const [id, policy] of Object.entries(resourcesOfType(template, 'AWS::IAM::Policy'))) {
+    const doc = policy.Properties?.PolicyDocument as { Statement: Statement[] };
+    for (const statement of doc.Statement) result.push({ owner: id, statement });
+  }
+  for (const [id, role] of Object.entries(resourcesOfType(template, 'AWS::IAM::Role'))) {
+    const inline = (role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+    for (const policy of inline) {
+      for (const statement of policy.PolicyDocument.Statement) result.push({ owner: id, statement });
+    }
+  }
+  return result;
+}
+
+export interface Statement {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  Sid?: string;
+}
+
+export function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
