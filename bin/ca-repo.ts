@@ -10,9 +10,9 @@ const USAGE = `usage:
       Serve a repository on 127.0.0.1 as CloudFront would (edge function, Lambda@Edge handlers, edge
       cache), backed by an embedded S3 server; publish what lands in ingest. --replica adds a second
       bucket replicated asynchronously behind an origin group.
-  ca-repo publish BUNDLE_DIR --repo http://127.0.0.1:8080 [--json] [--timeout SECONDS]
-      Upload a bundle of signed artifacts, wait for the receipt, print a verdict per file.
-      Exit 0 only if every file was accepted.
+  ca-repo publish BUNDLE_DIR (--repo http://127.0.0.1:8080 | --stack NAME [--region R]) [--json] [--timeout S]
+      Upload a bundle of signed artifacts to a local repository or a deployed stack (AWS credential
+      chain), wait for the receipt, print a verdict per file. Exit 0 only if every file was accepted.
   ca-repo demo [--port 8080] [--data demo-data] [--once]
       Create a demo CA on local disk, publish its artifacts to a local repository, check them with
       openssl and curl, keep serving until Ctrl-C (--once: exit after the checks).
@@ -55,17 +55,24 @@ async function main(argv: string[]): Promise<number> {
         allowPositionals: true,
         options: {
           repo: { type: 'string' },
+          stack: { type: 'string' },
+          region: { type: 'string' },
           json: { type: 'boolean', default: false },
           timeout: { type: 'string', default: '600' },
         },
       });
       if (positionals.length !== 1) throw new CliError('publish takes exactly one BUNDLE_DIR');
-      if (!values.repo)
-        throw new CliError('publish needs --repo URL (the local repository, e.g. http://127.0.0.1:8080)');
+      if (!values.repo === !values.stack) {
+        throw new CliError(
+          'publish needs either --repo URL (a local repository) or --stack NAME (a deployed stack)',
+        );
+      }
       const { runPublish } = await import('../cli/publish-run.ts');
       return runPublish({
         bundleDir: positionals[0] as string,
-        repoUrl: values.repo,
+        target: values.stack
+          ? { stack: values.stack, region: values.region }
+          : { repoUrl: values.repo as string },
         json: values.json,
         timeoutSeconds: Number(values.timeout),
       });

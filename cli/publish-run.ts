@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { CliError } from './cli-error.ts';
 import { discoverLocalIngest, formatResult, publishBundle } from './publish-command.ts';
+import { discoverStackIngest } from './stack-target.ts';
 
 export async function runPublish(options: {
   bundleDir: string;
-  repoUrl: string;
+  target: { repoUrl: string } | { stack: string; region?: string };
   json: boolean;
   timeoutSeconds: number;
 }): Promise<number> {
@@ -13,10 +14,13 @@ export async function runPublish(options: {
   if (!Number.isFinite(options.timeoutSeconds) || options.timeoutSeconds <= 0) {
     throw new CliError('--timeout must be a positive number of seconds');
   }
-  const ingest = await discoverLocalIngest(options.repoUrl);
+  const { ingest, repoUrl } =
+    'stack' in options.target
+      ? await discoverStackIngest(options.target.stack, options.target.region)
+      : { ingest: await discoverLocalIngest(options.target.repoUrl), repoUrl: options.target.repoUrl };
   const { receipt, ...result } = await publishBundle({
     bundleDir: options.bundleDir,
-    repoUrl: options.repoUrl,
+    repoUrl,
     ingest,
     timeoutSeconds: options.timeoutSeconds,
     progress: process.stderr,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -146,5 +146,5 @@ describe('validateConfig: every refusal names the field and says why', () => {
 });
 
 function exampleCaPem(): string {
-  return execFileSync('cat', [join(PACKAGE_ROOT, 'test/infra/fixtures/example-ca.pem')], { encoding: 'utf8' });
+  return readFileSync(join(PACKAGE_ROOT, 'test/infra/fixtures/example-ca.pem'), 'utf8');
 }

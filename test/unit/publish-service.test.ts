@@ -302,10 +302,11 @@ describe('PublishService', () => {
   });
 
   it('two publishes racing on one CRL path: the higher CRL number wins, whatever the order', async () => {
-    for (const [first, second] of [
+    const orders: [Uint8Array, Uint8Array][] = [
       [a.crl1!, a.crl2!],
       [a.crl2!, a.crl1!],
-    ]) {
+    ];
+    for (const [first, second] of orders) {
       repository = new MemoryObjectStore();
       const make = () => new PublishService({ ingest, repository, trust: pki.trust, clock });
       const [one, two] = [make(), make()];
