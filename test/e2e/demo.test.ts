@@ -1,25 +1,23 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { runCommand as run } from '../fixtures/run-command.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectPrivateKey } from '../../lambda/core/detect-private-key.ts';
 
-const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 let dataDir: string | undefined;
 afterAll(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined));
 
 describe('npm run demo (the main job)', () => {
   it('creates a CA, publishes everything, and every relying-party check passes', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ca-repo-demo-'));
-    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile(
-        'node',
-        ['bin/ca-repo.mjs', 'demo', '--once', '--port', '0', '--data', dataDir!],
-        { cwd: root, timeout: 120_000 },
-        (error, out) => resolve({ code: error ? 1 : 0, stdout: out }),
-      );
-    });
+    const { code, stdout } = await run(
+      'node',
+      ['bin/ca-repo.mjs', 'demo', '--once', '--port', '0', '--data', dataDir],
+      {
+        timeoutMs: 120_000,
+      },
+    );
     expect(stdout).toMatch(/9 accepted, 0 rejected/);
     expect(stdout.match(/^ {3}ok {3}/gm)).toHaveLength(7);
     expect(stdout).not.toMatch(/FAIL/);

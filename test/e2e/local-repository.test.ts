@@ -3,11 +3,11 @@
  * the publish handler runs on its event, and what is served is checked with curl and openssl,
  * the clients relying parties use.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runCommand as run } from '../fixtures/run-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedCert } from '../../demo/openssl-ca.ts';
 import { makePdf, signPdfEmbedded } from '../../demo/pdf.ts';
@@ -16,16 +16,6 @@ import { formatFingerprint, type RepositoryIndex } from '../../lambda/core/repos
 import { normaliseSerialHex } from '../../lambda/core/x509.ts';
 import { startLocalRepository, type LocalRepository } from '../../lambda/local/local-repository.ts';
 import { DAY, createTestPki, shift, type TestPki } from '../fixtures/test-pki.ts';
-
-const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
-
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd: root, timeout: 60_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function writeBundle(dir: string, files: Record<string, Uint8Array | string>): Promise<string> {
   for (const [path, content] of Object.entries(files)) {

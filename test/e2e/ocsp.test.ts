@@ -2,10 +2,10 @@
  * OCSP end to end on the local CDN: `openssl ocsp` (POST, with and without nonce) and curl (GET in
  * every encoding) against pre-generated responses published through the real uploader.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { runCommand as run } from '../fixtures/run-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IssuedCert } from '../../demo/openssl-ca.ts';
 import { S3ObjectStore } from '../../lambda/adapters/s3-object-store.ts';
@@ -16,14 +16,6 @@ import {
 } from '../../lambda/local/local-repository.ts';
 import { publishBundle } from '../../cli/publish-command.ts';
 import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
-
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 let pki: TestPki;
 let work: string;

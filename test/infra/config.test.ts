@@ -45,10 +45,7 @@ describe('loadConfig: the example configuration', () => {
   it('defaults what it can: no replica, /ocsp, PriceClass_200, one-minute probes', async () => {
     const minimal = { account: '123456789012', primaryRegion: 'eu-west-1', trust: ['ca.pem'] };
     const dir = mkdtempSync(join(tmpdir(), 'ca-repo-config-'));
-    writeFileSync(
-      join(dir, 'ca.pem'),
-      exampleCaPem(),
-    );
+    writeFileSync(join(dir, 'ca.pem'), exampleCaPem());
     const config = await validateConfig(minimal, dir);
     expect(config).toMatchObject({
       name: 'ca-repo',
@@ -129,7 +126,15 @@ describe('validateConfig: every refusal names the field and says why', () => {
   it('accepts DER as well as PEM trust files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ca-repo-config-'));
     const der = join(dir, 'ca.der');
-    execFileSync('openssl', ['x509', '-in', join(PACKAGE_ROOT, 'test/infra/fixtures/example-ca.pem'), '-outform', 'DER', '-out', der]);
+    execFileSync('openssl', [
+      'x509',
+      '-in',
+      join(PACKAGE_ROOT, 'test/infra/fixtures/example-ca.pem'),
+      '-outform',
+      'DER',
+      '-out',
+      der,
+    ]);
     const config = await validateConfig({ ...exampleConfigJson(), trust: [der] }, dir);
     const pem = await exampleConfig();
     expect(Buffer.from(config.trustCertificates[0]!)).toEqual(Buffer.from(pem.trustCertificates[0]!));

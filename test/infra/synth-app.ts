@@ -2,11 +2,13 @@
  * Synthesizes ca-repo exactly as `npx cdk synth` does (same app builder, cdk.json feature flags,
  * cdk-nag registered) from the example configuration plus overrides, for assertion tests.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { addNagChecks, buildCaRepoApp, type CaRepoStacks } from '../../lib/build-app.ts';
 import { validateConfig, type CaRepoConfig } from '../../lib/config.ts';
 
@@ -120,4 +122,33 @@ export interface Statement {
 export function asArray<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/** Logical ID of an L1 resource or of an L2 construct's default child. */
+export function logicalId(construct: IConstruct): string {
+  const element = construct instanceof CfnElement ? construct : (construct.node.defaultChild as CfnElement);
+  const stack = Stack.of(element);
+  return stack.resolve(stack.getLogicalId(element)) as string;
+}
+
+export interface NagFinding {
+  rule: string;
+  path: string;
+  severity?: string;
+}
+
+/** What cdk-nag's AwsSolutions pack reports for the tree now (acknowledged findings are left out). */
+export function nagFindings(root: IConstruct): NagFinding[] {
+  const report = new AwsSolutionsChecks().validateScope(root);
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '', severity: v.severity })),
+  );
+}
+
+/** Violations in the validation report CDK wrote into the cloud assembly (every plugin). */
+export function validationReportViolations(app: App): unknown[] {
+  const file = join(app.outdir, 'validation-report.json');
+  if (!existsSync(file)) return [];
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
+  return report.pluginReports.flatMap((r) => r.violations ?? []);
 }

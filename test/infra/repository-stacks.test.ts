@@ -1,0 +1,623 @@
+/**
+ * The example configuration (primary ap-northeast-1, replica ap-northeast-3) synthesized as
+ * `npx cdk synth` does: the properties investigators and relying parties depend on.
+ */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  asArray,
+  identityStatements,
+  logicalId,
+  resourcesOfType,
+  synthCaRepo,
+  type Statement,
+  type SynthesizedCaRepo,
+} from './synth-app.ts';
+
+let synth: SynthesizedCaRepo;
+let templates: [string, Template][];
+
+beforeAll(async () => {
+  synth = await synthCaRepo();
+  templates = [
+    ['primary', synth.primary],
+    ['replica', synth.replica!],
+    ['edge', synth.edge],
+  ];
+});
+
+/** The bucket policy statements of one bucket (by logical ID) in a template. */
+function bucketPolicyStatements(template: Template, bucketLogicalId: string): Statement[] {
+  const policies = Object.values(resourcesOfType(template, 'AWS::S3::BucketPolicy')).filter(
+    (p) => JSON.stringify(p.Properties?.Bucket) === JSON.stringify({ Ref: bucketLogicalId }),
+  );
+  expect(policies, `bucket policy of ${bucketLogicalId}`).toHaveLength(1);
+  return (policies[0]!.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+/** The parts of the construct tree the assertions look up by logical ID. */
+function parts() {
+  const repo = synth.stacks.primary.repository;
+  const replica = synth.stacks.replica!.replica;
+  return {
+    logs: logicalId(repo.accessLogs.bucket),
+    repository: logicalId(repo.repository.bucket),
+    ingest: logicalId(repo.ingest.bucket),
+    uploader: logicalId(repo.uploader.role),
+    distribution: logicalId(repo.distribution.distribution),
+    replica: logicalId(replica.bucket),
+    replicaLogs: logicalId(replica.accessLogs.bucket),
+    publisher: {
+      Dispatcher: repo.publisher.dispatcher,
+      Worker: repo.publisher.worker,
+    },
+  };
+}
+
+describe('every bucket (repository, replica, ingest, access logs in both Regions)', () => {
+  it('there are five buckets, all retained on stack deletion', () => {
+    const buckets = templates.flatMap(([, t]) => Object.values(t.findResources('AWS::S3::Bucket')));
+    expect(buckets).toHaveLength(5);
+    for (const bucket of buckets) {
+      expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  it('blocks all public access, is encrypted and refuses plain-HTTP and TLS < 1.2 requests', () => {
+    for (const [, template] of templates) {
+      for (const [id, bucket] of Object.entries(resourcesOfType(template, 'AWS::S3::Bucket'))) {
+        expect(bucket.Properties?.PublicAccessBlockConfiguration, id).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        expect(bucket.Properties?.BucketEncryption, id).toEqual({
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        });
+        const statements = bucketPolicyStatements(template, id);
+        const bucketAndObjects = [
+          { 'Fn::GetAtt': [id, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] },
+        ];
+        expect(statements, id).toContainEqual({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Resource: bucketAndObjects,
+        });
+        expect(statements, id).toContainEqual({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:*',
+          Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+          Resource: bucketAndObjects,
+        });
+      }
+    }
+  });
+
+  it('never allows an anonymous or wildcard principal', () => {
+    for (const [, template] of templates) {
+      for (const policy of Object.values(resourcesOfType(template, 'AWS::S3::BucketPolicy'))) {
+        const statements = (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
+        for (const s of statements.filter((s) => s.Effect === 'Allow')) {
+          expect(JSON.stringify(s.Principal)).not.toContain('"*"');
+          expect(s.Principal).toHaveProperty('Service');
+        }
+      }
+    }
+  });
+
+  it('is S3 Standard only: no One Zone or reduced-redundancy class, no lifecycle transition anywhere', () => {
+    for (const [name, template] of templates) {
+      const json = JSON.stringify(template.toJSON());
+      expect(json, name).not.toMatch(/ONEZONE|REDUCED_REDUNDANCY|GLACIER|STANDARD_IA|INTELLIGENT_TIERING/);
+      for (const bucket of Object.values(resourcesOfType(template, 'AWS::S3::Bucket'))) {
+        const rules = ((bucket.Properties?.LifecycleConfiguration as { Rules?: object[] })?.Rules ??
+          []) as Record<string, unknown>[];
+        for (const rule of rules) {
+          expect(rule).not.toHaveProperty('Transitions');
+          expect(rule).not.toHaveProperty('NoncurrentVersionTransitions');
+        }
+      }
+    }
+  });
+
+  it('sends S3 server access logs to the log bucket of its Region (except the log buckets)', () => {
+    const { logs: primaryLogs, repository, ingest, replica, replicaLogs } = parts();
+    for (const id of [repository, ingest]) {
+      expect(synth.primary.toJSON().Resources[id].Properties.LoggingConfiguration).toMatchObject({
+        DestinationBucketName: { Ref: primaryLogs },
+      });
+    }
+    expect(synth.replica!.toJSON().Resources[replica].Properties.LoggingConfiguration).toMatchObject({
+      DestinationBucketName: { Ref: replicaLogs },
+    });
+  });
+});
+
+describe('repository bucket and replica', () => {
+  it('repository: fixed name, versioned, noncurrent versions expire', () => {
+    synth.primary.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'ca-repo-repository-123456789012-ap-northeast-1',
+      VersioningConfiguration: { Status: 'Enabled' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+        ]),
+      },
+    });
+  });
+
+  it('repository bucket policy: besides the TLS denials, only CloudFront of this distribution may GetObject (OAC)', () => {
+    const { repository: bucket, distribution } = parts();
+    const allows = bucketPolicyStatements(synth.primary, bucket).filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] },
+        Condition: {
+          StringEquals: {
+            'AWS:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudfront::',
+                  { Ref: 'AWS::AccountId' },
+                  ':distribution/',
+                  { Ref: distribution },
+                ],
+              ],
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('replicates everything to the replica in S3 Standard, with delete markers and 15-minute RTC', () => {
+    synth.primary.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'ca-repo-repository-123456789012-ap-northeast-1',
+      ReplicationConfiguration: {
+        Role: Match.anyValue(),
+        Rules: [
+          Match.objectLike({
+            Status: 'Enabled',
+            Destination: Match.objectLike({
+              Bucket: 'arn:aws:s3:::ca-repo-replica-123456789012-ap-northeast-3',
+              StorageClass: 'STANDARD',
+              ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+            }),
+            DeleteMarkerReplication: { Status: 'Enabled' },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('replica: same name scheme in ap-northeast-3, versioned (required by replication)', () => {
+    expect(synth.stacks.replica!.region).toBe('ap-northeast-3');
+    synth.replica!.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'ca-repo-replica-123456789012-ap-northeast-3',
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('replica bucket policy: only CloudFront (OAC, distributions of this account) may GetObject', () => {
+    const bucket = parts().replica;
+    const allows = bucketPolicyStatements(synth.replica!, bucket).filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Condition: {
+          StringEquals: { 'AWS:SourceAccount': '123456789012' },
+          ArnLike: { 'AWS:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/*' },
+        },
+      }),
+    ]);
+  });
+
+  it('the primary stack deploys after the replica (S3 needs the replication destination first)', () => {
+    expect(synth.stacks.primary.dependencies).toContain(synth.stacks.replica);
+  });
+});
+
+describe('log buckets', () => {
+  it('primary: encrypted, logs expire after logRetentionDays, ACLs kept for CloudFront standard logging', () => {
+    const id = parts().logs;
+    expect(synth.primary.toJSON().Resources[id].Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' })],
+      },
+    });
+  });
+
+  it('replica Region: encrypted, same retention, ACLs disabled (S3 access logs only)', () => {
+    const id = parts().replicaLogs;
+    expect(synth.replica!.toJSON().Resources[id].Properties).toMatchObject({
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 400 })] },
+    });
+  });
+
+  it('S3 log delivery is granted by bucket policy, for the ca-repo buckets only', () => {
+    const id = parts().logs;
+    const delivery = bucketPolicyStatements(synth.primary, id).filter((s) => s.Effect === 'Allow');
+    expect(delivery).toHaveLength(2);
+    for (const s of delivery) {
+      expect(s).toMatchObject({
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      });
+    }
+  });
+});
+
+describe('ingest bucket and uploader role', () => {
+  it('ingest: bundles and receipts expire; the manifest (written last) triggers the dispatcher', () => {
+    synth.primary.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'bundles/', ExpirationInDays: 14 }),
+          Match.objectLike({ Prefix: 'receipts/', ExpirationInDays: 56 }),
+        ]),
+      },
+    });
+    synth.primary.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: {
+              Key: {
+                FilterRules: [
+                  { Name: 'suffix', Value: '/manifest.json' },
+                  { Name: 'prefix', Value: 'bundles/' },
+                ],
+              },
+            },
+            LambdaFunctionArn: Match.anyValue(),
+          },
+        ],
+      },
+    });
+  });
+
+  it('uploader may only put bundles/* and get receipts/*, from the configured source ranges', () => {
+    const { uploader: role, ingest } = parts();
+    const statements = identityStatements(synth.primary).filter((s) => s.owner === role);
+    const condition = { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } };
+    expect(statements.map((s) => s.statement)).toEqual([
+      {
+        Sid: 'PutBundles',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ingest, 'Arn'] }, '/bundles/*']] },
+        Condition: condition,
+      },
+      {
+        Sid: 'ReadReceipts',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ingest, 'Arn'] }, '/receipts/*']] },
+        Condition: condition,
+      },
+    ]);
+    // Nothing is attached to the role from elsewhere (no managed policy, no other policy).
+    expect(synth.primary.toJSON().Resources[role].Properties.ManagedPolicyArns).toBeUndefined();
+    for (const policy of Object.values(resourcesOfType(synth.primary, 'AWS::IAM::Policy'))) {
+      expect(JSON.stringify(policy.Properties?.Roles ?? [])).not.toContain(role);
+    }
+  });
+});
+
+describe('IAM across all stacks', () => {
+  it('no Allow statement grants s3:* or any wildcard action', () => {
+    for (const [, template] of templates) {
+      for (const { owner, statement } of identityStatements(template)) {
+        if (statement.Effect !== 'Allow') continue;
+        for (const action of asArray(statement.Action)) {
+          expect(action, owner).not.toContain('*');
+        }
+      }
+    }
+  });
+
+  it('no Allow statement has Resource "*"', () => {
+    for (const [, template] of templates) {
+      for (const { owner, statement } of identityStatements(template)) {
+        if (statement.Effect !== 'Allow') continue;
+        expect(asArray(statement.Resource), owner).not.toContain('*');
+      }
+    }
+  });
+
+  it('publisher: S3 on the ingest prefixes and the repository, queue, its log group, and invalidation of its own distribution only', () => {
+    const { distribution, publisher } = parts();
+    for (const fn of [publisher.Dispatcher, publisher.Worker]) {
+      const policy = logicalId(fn.role.node.findChild('DefaultPolicy'));
+      const statements = identityStatements(synth.primary)
+        .filter((s) => s.owner === policy)
+        .map((s) => s.statement);
+      const actions = statements.flatMap((s) => asArray(s.Action)).sort();
+      for (const action of actions) {
+        expect(action).toMatch(
+          /^(s3:(ListBucket|GetObject|PutObject)|sqs:\w+|logs:(CreateLogStream|PutLogEvents)|cloudfront:CreateInvalidation)$/,
+        );
+      }
+      expect(statements).toContainEqual({
+        Sid: 'InvalidateOwnDistribution',
+        Effect: 'Allow',
+        Action: 'cloudfront:CreateInvalidation',
+        Resource: {
+          'Fn::Join': ['', ['arn:aws:cloudfront::123456789012:distribution/', { Ref: distribution }]],
+        },
+      });
+      const role = logicalId(fn.role);
+      expect(synth.primary.toJSON().Resources[role].Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('CloudFront distribution', () => {
+  it('allows plain HTTP on every behaviour and never redirects to HTTPS', () => {
+    const json = JSON.stringify(synth.primary.toJSON());
+    expect(json).not.toContain('redirect-to-https');
+    expect(json).not.toContain('https-only');
+    synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'allow-all' }),
+        CacheBehaviors: [Match.objectLike({ PathPattern: '/ocsp*', ViewerProtocolPolicy: 'allow-all' })],
+      }),
+    });
+  });
+
+  it('default behaviour: GET/HEAD from the origin group, cache policy with min TTL 0', () => {
+    synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        PriceClass: 'PriceClass_200',
+        DefaultCacheBehavior: Match.objectLike({
+          AllowedMethods: ['GET', 'HEAD'],
+          TargetOriginId: Match.stringLikeRegexp('OriginGroup'),
+        }),
+      }),
+    });
+    synth.primary.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        MinTTL: 0,
+        DefaultTTL: 60,
+        MaxTTL: 3600,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          CookiesConfig: { CookieBehavior: 'none' },
+          HeadersConfig: { HeaderBehavior: 'none' },
+          QueryStringsConfig: { QueryStringBehavior: 'none' },
+        }),
+      }),
+    });
+  });
+
+  it('origin group fails over to the replica on 403, 404 and 5xx', () => {
+    synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        OriginGroups: {
+          Quantity: 1,
+          Items: [
+            Match.objectLike({
+              FailoverCriteria: {
+                StatusCodes: { Quantity: 6, Items: [403, 404, 500, 502, 503, 504] },
+              },
+            }),
+          ],
+        },
+      }),
+    });
+  });
+
+  it('every origin is an S3 bucket read through Origin Access Control (no OAI, no public website)', () => {
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const origins = (distribution.Properties!.DistributionConfig as { Origins: Record<string, unknown>[] })
+      .Origins;
+    expect(origins.length).toBeGreaterThanOrEqual(2);
+    for (const origin of origins) {
+      expect(origin.OriginAccessControlId).toBeDefined();
+      expect(origin.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });
+      expect(origin).not.toHaveProperty('CustomOriginConfig');
+    }
+    expect(origins.map((o) => JSON.stringify(o.DomainName))).toContain(
+      '"ca-repo-replica-123456789012-ap-northeast-3.s3.ap-northeast-3.amazonaws.com"',
+    );
+    synth.primary.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
+      }),
+    });
+  });
+
+  it('OCSP behaviour: all methods (POST), function on viewer-request, Lambda@Edge with includeBody', () => {
+    synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CacheBehaviors: [
+          Match.objectLike({
+            PathPattern: '/ocsp*',
+            AllowedMethods: Match.arrayWith(['GET', 'HEAD', 'POST']),
+            CachedMethods: ['GET', 'HEAD'],
+            TargetOriginId: Match.not(Match.stringLikeRegexp('OriginGroup')),
+            FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: Match.anyValue() }],
+            LambdaFunctionAssociations: [
+              { EventType: 'origin-request', IncludeBody: true, LambdaFunctionARN: Match.anyValue() },
+              { EventType: 'origin-response', LambdaFunctionARN: Match.anyValue() },
+            ],
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('the viewer-request function runs on cloudfront-js-2.0 and fits the 10 KB limit', () => {
+    const functions = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Function'));
+    expect(functions).toHaveLength(1);
+    const fn = functions[0]!.Properties!;
+    expect(fn.FunctionConfig).toMatchObject({ Runtime: 'cloudfront-js-2.0' });
+    expect(fn.AutoPublish).toBe(true);
+    expect(Buffer.byteLength(String(fn.FunctionCode))).toBeLessThanOrEqual(10 * 1024);
+    expect(String(fn.FunctionCode)).toContain('/ocsp');
+  });
+
+  it('Lambda@Edge settings travel as custom headers on the primary origin', () => {
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const config = distribution.Properties!.DistributionConfig as {
+      Origins: { Id: string; OriginCustomHeaders?: { HeaderName: string; HeaderValue: string }[] }[];
+      CacheBehaviors: { TargetOriginId: string }[];
+    };
+    const ocspOrigin = config.Origins.find((o) => o.Id === config.CacheBehaviors[0]!.TargetOriginId)!;
+    expect(ocspOrigin.OriginCustomHeaders).toEqual(
+      expect.arrayContaining([
+        { HeaderName: 'x-ca-repo-ocsp-max-age', HeaderValue: '3600' },
+        { HeaderName: 'x-ca-repo-unauthorized-max-age', HeaderValue: '60' },
+        {
+          HeaderName: 'x-ca-repo-replica-domain',
+          HeaderValue: 'ca-repo-replica-123456789012-ap-northeast-3.s3.ap-northeast-3.amazonaws.com',
+        },
+      ]),
+    );
+  });
+
+  it('standard logging goes to the encrypted log bucket; without a custom domain no certificate is set', () => {
+    const logs = parts().logs;
+    synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Logging: {
+          Bucket: { 'Fn::GetAtt': [logs, 'RegionalDomainName'] },
+          IncludeCookies: false,
+          Prefix: 'cloudfront/',
+        },
+        Aliases: Match.absent(),
+        WebACLId: Match.absent(),
+      }),
+    });
+  });
+});
+
+describe('Lambda functions', () => {
+  it('publish functions: newest Node.js, arm64, ESM bundle, own log group, configuration in the environment', () => {
+    const functions = Object.values(resourcesOfType(synth.primary, 'AWS::Lambda::Function')).filter((f) =>
+      String(f.Properties?.Description).startsWith('ca-repo publish'),
+    );
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Layers: [{ Ref: expect.stringMatching(/TrustLayer/) }],
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/LogGroup/) } },
+        Environment: {
+          Variables: expect.objectContaining({
+            INGEST_BUCKET: { Ref: expect.stringMatching(/IngestBucket/) },
+            REPOSITORY_BUCKET: { Ref: expect.stringMatching(/RepositoryBucket/) },
+            PUBLISH_QUEUE_URL: { Ref: expect.stringMatching(/WorkQueue/) },
+            OCSP_URL: '/ocsp',
+            DISTRIBUTION_ID: { Ref: expect.stringMatching(/Distribution/) },
+            TRUST_DIR: '/opt/trust',
+          }),
+        },
+      });
+    }
+    synth.primary.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 400 });
+  });
+
+  it('dispatcher failures are dead-lettered, workers are fed by SQS with a DLQ, and every failure alarms', () => {
+    synth.primary.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    synth.primary.hasResourceProperties('AWS::Lambda::Function', {
+      DeadLetterConfig: {
+        TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DispatchDeadLetters'), 'Arn'] },
+      },
+    });
+    synth.primary.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 1800,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 3 },
+      SqsManagedSseEnabled: true,
+    });
+    synth.primary.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const alarms = Object.values(resourcesOfType(synth.primary, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a) => a.Properties?.MetricName).sort()).toEqual([
+      'ApproximateAgeOfOldestMessage',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesVisible',
+      'Errors',
+      'Errors',
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlarmsTopic/) }]);
+    }
+    synth.primary.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'pki-operations@example.jp',
+    });
+  });
+
+  it('Lambda@Edge: us-east-1, Node.js 22 x86_64, no environment, reads only _ocsp/* of both buckets', () => {
+    expect(synth.edgeStack.region).toBe('us-east-1');
+    expect(synth.edgeStack.stackName).toBe('ca-repo-edge');
+    const functions = Object.values(resourcesOfType(synth.edge, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['x86_64'] });
+      expect(fn.Properties).not.toHaveProperty('Environment');
+    }
+    const grants = identityStatements(synth.edge).map((s) => s.statement);
+    expect(grants).toHaveLength(2);
+    for (const grant of grants) {
+      expect({ ...grant, Resource: asArray(grant.Resource).sort() }).toEqual({
+        Sid: 'ReadStoredOcspResponses',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [
+          'arn:aws:s3:::ca-repo-replica-123456789012-ap-northeast-3/_ocsp/*',
+          'arn:aws:s3:::ca-repo-repository-123456789012-ap-northeast-1/_ocsp/*',
+        ],
+      });
+    }
+  });
+});
+
+describe('stack outputs read by `ca-repo publish --stack`', () => {
+  it('names them stably', () => {
+    const outputs = Object.keys(synth.primary.toJSON().Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'DistributionDomainName',
+        'DistributionId',
+        'RepositoryUrl',
+        'OcspUrl',
+        'IngestBucketName',
+        'IngestBucketRegion',
+        'UploaderRoleArn',
+      ]),
+    );
+    synth.primary.hasOutput('OcspUrl', {
+      Value: { 'Fn::Join': ['', ['http://', Match.anyValue(), '/ocsp']] },
+    });
+    synth.primary.hasOutput('IngestBucketRegion', { Value: 'ap-northeast-1' });
+    expect(synth.stacks.primary.stackName).toBe('ca-repo');
+  });
+});
