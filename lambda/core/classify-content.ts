@@ -18,12 +18,12 @@ import {
   readElement,
   smallIntegerOf,
   UNIVERSAL,
-  detectPrivateKey,
-  findPemBlocks,
   type Asn1Element,
-} from './detect-private-key.ts';
+} from './ber-reader.ts';
+import { detectPrivateKey } from './detect-private-key.ts';
 import { OID } from './oids.ts';
-import { looksLikePem } from './pem.ts';
+import { isPdf } from './pdf-signature.ts';
+import { looksLikePem, parsePemBlocks } from './pem.ts';
 
 export type ContentClass =
   | { type: 'certificate'; der: Uint8Array; encoding: 'PEM' | 'DER' }
@@ -57,9 +57,6 @@ const KIND_BY_PEM_LABEL: Readonly<Record<string, DerKind>> = {
 /** Enough to say how many blocks a bundle file holds; counting further is wasted work. */
 const MAX_PEM_BLOCKS = 100;
 
-/** How far into the file a PDF header may start (ISO 32000-1 §7.5.2; readers tolerate junk before it). */
-const PDF_HEADER_WINDOW = 1024;
-
 function unrecognised(reason: string): ContentClass {
   return { type: 'unrecognised', reason };
 }
@@ -90,10 +87,6 @@ function classifyBytes(bytes: Uint8Array): ContentClass {
   return withEncoding(identified.kind, bytes, 'DER');
 }
 
-function isPdf(bytes: Uint8Array): boolean {
-  return toLatin1(bytes.subarray(0, PDF_HEADER_WINDOW)).includes('%PDF-');
-}
-
 function withEncoding(kind: DerKind, der: Uint8Array, encoding: 'PEM' | 'DER'): ContentClass {
   switch (kind) {
     case 'certificate':
@@ -110,7 +103,7 @@ function withEncoding(kind: DerKind, der: Uint8Array, encoding: 'PEM' | 'DER'): 
 
 /** One PEM block whose label names an artifact we publish and whose content is that artifact. */
 function classifyPem(text: string): ContentClass {
-  const blocks = findPemBlocks(text, MAX_PEM_BLOCKS);
+  const blocks = parsePemBlocks(text, MAX_PEM_BLOCKS);
   if (blocks.length === 0) {
     return unrecognised('PEM "-----BEGIN" line without a matching "-----END" line: the block is incomplete');
   }

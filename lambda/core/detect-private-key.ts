@@ -4,272 +4,23 @@
  * publication. So the whole file is searched, by content only: text markers anywhere in it (PEM,
  * PGP armour, PuTTY, OpenSSH), and binary key containers at the top level, recognised by their
  * ASN.1 shape or magic number rather than by any name or label.
- *
- * This module also holds the small BER reader (X.690 §8.1) that classify-content.ts shares: it
- * reads headers only, never throws, never recurses further than MAX_DEPTH, and can read a
- * truncated element leniently (a key cut short is still key material).
  */
 import { concatBytes, toLatin1 } from './bytes.ts';
-import type { PemBlock } from './pem.ts';
+import {
+  algorithmOidOf,
+  childrenOf,
+  contentOf,
+  isContextTag,
+  isSequence,
+  isUniversal,
+  oidOf,
+  readElement,
+  smallIntegerOf,
+  UNIVERSAL,
+  type Asn1Element,
+} from './ber-reader.ts';
+import { parsePemBlocks } from './pem.ts';
 import { OID } from './oids.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Minimal BER reader (X.690 §8.1)
-// ---------------------------------------------------------------------------------------------
-
-/** Identifier octet classes (X.690 §8.1.2.2). */
-export const TAG_CLASS = { universal: 0, application: 1, context: 2, private: 3 } as const;
-
-/** Universal tag numbers we look at (X.680 §8.4, Table 1). */
-export const UNIVERSAL = {
-  integer: 2,
-  bitString: 3,
-  octetString: 4,
-  objectIdentifier: 6,
-  enumerated: 10,
-  sequence: 16,
-  set: 17,
-  utcTime: 23,
-  generalizedTime: 24,
-} as const;
-
-/** Deeper than any certificate, CRL, OCSP response or CMS signature nests; bounds the recursion. */
-export const MAX_DEPTH = 32;
-
-/** One element, located but not decoded. Offsets index the byte array it was read from. */
-export interface Asn1Element {
-  tagClass: number;
-  constructed: boolean;
-  tagNumber: number;
-  /** Offset of the identifier octet. */
-  start: number;
-  /** Offset of the first content octet. */
-  contentStart: number;
-  /** Offset just past the contents (before the end-of-contents octets of the indefinite form). */
-  contentEnd: number;
-  /** Offset just past the whole element. */
-  end: number;
-  /** Indefinite length form (X.690 §8.1.3.6): BER, never DER. */
-  indefinite: boolean;
-  /** Lenient reads only: the element runs past the available bytes and was cut at the limit. */
-  truncated: boolean;
-}
-
-export interface ReadOptions {
-  /** Accept an element that runs past `limit`, marked `truncated`, instead of refusing it. */
-  lenient?: boolean;
-}
-
-/**
- * Reads the element at `offset` (not past `limit`). Undefined when the octets are not a BER
- * element, or when it runs past `limit` and the read is not lenient.
- */
-export function readElement(
-  bytes: Uint8Array,
-  offset: number,
-  limit: number = bytes.byteLength,
-  options: ReadOptions = {},
-  depth = 0,
-): Asn1Element | undefined {
-  if (depth > MAX_DEPTH || offset >= limit) return undefined;
-  let pos = offset;
-  const identifier = bytes[pos++] ?? 0;
-  let tagNumber = identifier & 0x1f;
-  if (tagNumber === 0x1f) {
-    // High tag number form (X.690 §8.1.2.4): base-128 digits; four are more than any real tag.
-    tagNumber = 0;
-    for (let digits = 0; ; digits++) {
-      if (digits === 4 || pos >= limit) return undefined;
-      const octet = bytes[pos++] ?? 0;
-      tagNumber = tagNumber * 128 + (octet & 0x7f);
-      if ((octet & 0x80) === 0) break;
-    }
-  }
-  if (pos >= limit) return undefined;
-  const lengthOctet = bytes[pos++] ?? 0;
-  const lenient = options.lenient === true;
-  const header: ElementHeader = { identifier, tagNumber, start: offset };
-
-  if (lengthOctet === 0x80) {
-    // Indefinite form (X.690 §8.1.3.6): constructed only; the contents end at 00 00.
-    if ((identifier & 0x20) === 0) return undefined;
-    const contentStart = pos;
-    while (pos < limit) {
-      if (pos + 1 < limit && bytes[pos] === 0 && bytes[pos + 1] === 0) {
-        return makeElement(header, contentStart, pos, pos + 2, true, false);
-      }
-      const child = readElement(bytes, pos, limit, options, depth + 1);
-      if (!child) break;
-      pos = child.end;
-      if (child.truncated) break;
-    }
-    return lenient ? makeElement(header, contentStart, limit, limit, true, true) : undefined;
-  }
-
-  let length = lengthOctet;
-  if (lengthOctet & 0x80) {
-    // Long form (X.690 §8.1.3.5). 0xff is reserved; more than four octets is no file we handle.
-    const count = lengthOctet & 0x7f;
-    if (count > 4 || lengthOctet === 0xff || pos + count > limit) return undefined;
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + (bytes[pos++] ?? 0);
-  }
-  const contentStart = pos;
-  const declaredEnd = contentStart + length;
-  if (declaredEnd <= limit) return makeElement(header, contentStart, declaredEnd, declaredEnd, false, false);
-  return lenient ? makeElement(header, contentStart, limit, limit, false, true) : undefined;
-}
-
-interface ElementHeader {
-  identifier: number;
-  tagNumber: number;
-  start: number;
-}
-
-/** Builds every element with one object shape (a spread of a shared header made V8 ~50x slower). */
-function makeElement(
-  header: ElementHeader,
-  contentStart: number,
-  contentEnd: number,
-  end: number,
-  indefinite: boolean,
-  truncated: boolean,
-): Asn1Element {
-  return {
-    tagClass: header.identifier >> 6,
-    constructed: (header.identifier & 0x20) !== 0,
-    tagNumber: header.tagNumber,
-    start: header.start,
-    contentStart,
-    contentEnd,
-    end,
-    indefinite,
-    truncated,
-  };
-}
-
-/**
- * The first `max` children of a constructed element. Stops early at octets that are not an
- * element, and after a truncated child (nothing can follow it).
- */
-export function childrenOf(
-  bytes: Uint8Array,
-  parent: Asn1Element | undefined,
-  max = 16,
-  options: ReadOptions = {},
-): Asn1Element[] {
-  const children: Asn1Element[] = [];
-  if (!parent?.constructed) return children;
-  let pos = parent.contentStart;
-  while (pos < parent.contentEnd && children.length < max) {
-    const child = readElement(bytes, pos, parent.contentEnd, options);
-    if (!child) break;
-    children.push(child);
-    if (child.truncated) break;
-    pos = child.end;
-  }
-  return children;
-}
-
-export function isUniversal(element: Asn1Element | undefined, tagNumber: number): element is Asn1Element {
-  return element?.tagClass === TAG_CLASS.universal && element.tagNumber === tagNumber;
-}
-
-export function isSequence(element: Asn1Element | undefined): element is Asn1Element {
-  return isUniversal(element, UNIVERSAL.sequence) && element.constructed;
-}
-
-export function isContextTag(element: Asn1Element | undefined, tagNumber: number): element is Asn1Element {
-  return element?.tagClass === TAG_CLASS.context && element.tagNumber === tagNumber;
-}
-
-export function contentOf(bytes: Uint8Array, element: Asn1Element): Uint8Array {
-  return bytes.subarray(element.contentStart, element.contentEnd);
-}
-
-/** A small non-negative INTEGER or ENUMERATED value (X.690 §8.3), undefined when larger or negative. */
-export function smallIntegerOf(bytes: Uint8Array, element: Asn1Element | undefined): number | undefined {
-  if (!element || element.constructed) return undefined;
-  if (!isUniversal(element, UNIVERSAL.integer) && !isUniversal(element, UNIVERSAL.enumerated))
-    return undefined;
-  const content = contentOf(bytes, element);
-  if (content.byteLength === 0 || content.byteLength > 4 || (content[0] ?? 0) & 0x80) return undefined;
-  return content.reduce((value, octet) => value * 256 + octet, 0);
-}
-
-/** Dotted form of an OBJECT IDENTIFIER (X.690 §8.19), undefined when malformed. */
-export function oidOf(bytes: Uint8Array, element: Asn1Element | undefined): string | undefined {
-  if (!isUniversal(element, UNIVERSAL.objectIdentifier) || element.constructed) return undefined;
-  const content = contentOf(bytes, element);
-  if (content.byteLength === 0 || content.byteLength > 128) return undefined;
-  const arcs: number[] = [];
-  let value = 0;
-  let digits = 0;
-  for (const octet of content) {
-    // Seven digits (49 bits) stay exact in a double; no real arc is longer.
-    if (digits === 0 && octet === 0x80) return undefined;
-    if (++digits > 7) return undefined;
-    value = value * 128 + (octet & 0x7f);
-    if ((octet & 0x80) === 0) {
-      arcs.push(value);
-      value = 0;
-      digits = 0;
-    }
-  }
-  if (digits !== 0) return undefined;
-  const first = arcs[0] ?? 0;
-  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
-  return [...head, ...arcs.slice(1)].join('.');
-}
-
-/** AlgorithmIdentifier (RFC 5280 §4.1.1.2): SEQUENCE { OBJECT IDENTIFIER, parameters ANY OPTIONAL }. */
-export function algorithmOidOf(bytes: Uint8Array, element: Asn1Element | undefined): string | undefined {
-  if (!isSequence(element)) return undefined;
-  return oidOf(bytes, childrenOf(bytes, element, 1, { lenient: true })[0]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// PEM blocks, found in linear time
-// ---------------------------------------------------------------------------------------------
-
-/** RFC 7468 §3 pre-encapsulation boundary, label bounded so each attempt costs O(1). */
-const PEM_BEGIN_LINE = /-----BEGIN ([A-Z0-9 #/_-]{1,80}?)-----\r?\n/g;
-/** Distinct labels whose END boundary we look for: each look-up may scan the rest of the text. */
-const MAX_PEM_LABELS = 16;
-
-/**
- * The PEM blocks of `text` (at most `max`), decoded as pem.ts `parsePemBlocks` decodes them, but
- * in time linear in the text: that function's backtracking regular expression is quadratic on
- * hostile input (thousands of "-----BEGIN " on one line), and the classifier must bound its work.
- */
-export function findPemBlocks(text: string, max = 64): PemBlock[] {
-  const blocks: PemBlock[] = [];
-  const nextEndByLabel = new Map<string, number>();
-  PEM_BEGIN_LINE.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while (blocks.length < max && (match = PEM_BEGIN_LINE.exec(text)) !== null) {
-    const label = match[1] ?? '';
-    const bodyStart = PEM_BEGIN_LINE.lastIndex;
-    const endLine = `-----END ${label}-----`;
-    let end = nextEndByLabel.get(label);
-    if (end === undefined || (end !== -1 && end < bodyStart)) {
-      if (end === undefined && nextEndByLabel.size >= MAX_PEM_LABELS) break;
-      end = text.indexOf(endLine, bodyStart);
-      nextEndByLabel.set(label, end);
-    }
-    if (end === -1) continue;
-    // RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") are not base64: skip them as pem.ts does.
-    const body = text
-      .slice(bodyStart, end)
-      .split(/\r?\n/)
-      .filter((line) => !line.includes(':'))
-      .join('')
-      .replace(/\s+/g, '');
-    blocks.push({ label, der: new Uint8Array(Buffer.from(body, 'base64')) });
-    PEM_BEGIN_LINE.lastIndex = end + endLine.length;
-  }
-  return blocks;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Key containers recognised by ASN.1 shape
@@ -475,7 +226,7 @@ function detectKey(bytes: Uint8Array, nesting: number): string | undefined {
   if (marked || nesting >= MAX_NESTING) return marked;
 
   // A key's DER under a harmless PEM label ("CERTIFICATE"): judge the content, not the label.
-  for (const block of findPemBlocks(text)) {
+  for (const block of parsePemBlocks(text)) {
     const inner = detectKey(block.der, nesting + 1);
     if (inner) return `${inner} inside PEM "${block.label}" block`;
   }

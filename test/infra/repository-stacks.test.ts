@@ -8,10 +8,12 @@ import {
   asArray,
   identityStatements,
   logicalId,
+  nagFindings,
   resourcesOfType,
   synthCaRepo,
   type Statement,
   type SynthesizedCaRepo,
+  validationReportViolations,
 } from './synth-app.ts';
 
 let synth: SynthesizedCaRepo;
@@ -53,6 +55,13 @@ function parts() {
     },
   };
 }
+
+describe('cdk-nag', () => {
+  it('reports no finding left unacknowledged, and CDK’s validation report is empty', () => {
+    expect(nagFindings(synth.app)).toEqual([]);
+    expect(validationReportViolations(synth.app)).toEqual([]);
+  });
+});
 
 describe('every bucket (repository, replica, ingest, access logs in both Regions)', () => {
   it('there are five buckets, all retained on stack deletion', () => {

@@ -36,7 +36,8 @@ export interface SynthesizedCaRepo {
   edgeStack: Stack;
 }
 
-function cdkJsonContext(): Record<string, unknown> {
+/** The feature flags of cdk.json, so tests build exactly what `cdk synth` builds. */
+export function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(`${PACKAGE_ROOT}cdk.json`, 'utf8')) as {
     context: Record<string, unknown>;
   };

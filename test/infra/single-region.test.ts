@@ -1,0 +1,67 @@
+/**
+ * The example configuration without a replica Region (`npx cdk synth -c replicaRegion=none`):
+ * no replica stack, no replication, no origin group, the edge reads the repository bucket only.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  identityStatements,
+  nagFindings,
+  resourcesOfType,
+  synthCaRepo,
+  validationReportViolations,
+  type SynthesizedCaRepo,
+} from './synth-app.ts';
+
+let synth: SynthesizedCaRepo;
+
+beforeAll(async () => {
+  synth = await synthCaRepo({ replicaRegion: undefined });
+});
+
+describe('single Region (no replicaRegion)', () => {
+  it('synthesizes the primary and edge stacks only, with no cdk-nag finding left', () => {
+    expect(synth.stacks.replica).toBeUndefined();
+    expect(synth.app.node.children.map((c) => c.node.id).sort()).toEqual(['ca-repo', 'ca-repo-edge']);
+    expect(nagFindings(synth.app)).toEqual([]);
+    expect(validationReportViolations(synth.app)).toEqual([]);
+  });
+
+  it('the repository is still S3 Standard in several AZs, versioned, but not replicated', () => {
+    synth.primary.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'ca-repo-repository-123456789012-ap-northeast-1',
+      VersioningConfiguration: { Status: 'Enabled' },
+      ReplicationConfiguration: Match.absent(),
+    });
+    synth.primary.resourceCountIs('AWS::IAM::Role', 5); // uploader, dispatcher, worker, 2 CDK custom resources
+    expect(JSON.stringify(synth.primary.toJSON())).not.toContain('ReplicationRole');
+  });
+
+  it('both behaviours use the repository origin directly (no origin group) and stay plain-HTTP', () => {
+    synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        OriginGroups: Match.absent(),
+        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: 'allow-all',
+          TargetOriginId: Match.not(Match.stringLikeRegexp('OriginGroup')),
+        }),
+        CacheBehaviors: [
+          Match.objectLike({
+            ViewerProtocolPolicy: 'allow-all',
+            LambdaFunctionAssociations: Match.arrayWith([Match.objectLike({ IncludeBody: true })]),
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('the origin carries no replica header and the edge reads only the repository bucket', () => {
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    expect(JSON.stringify(distribution)).not.toContain('x-ca-repo-replica-domain');
+    expect(JSON.stringify(distribution)).toContain('x-ca-repo-ocsp-max-age');
+    for (const { statement } of identityStatements(synth.edge)) {
+      expect(statement.Resource).toEqual(['arn:aws:s3:::ca-repo-repository-123456789012-ap-northeast-1/_ocsp/*']);
+    }
+  });
+});
