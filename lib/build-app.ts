@@ -29,7 +29,11 @@ export function replicaBucketName(config: CaRepoConfig, replicaRegion: string): 
   return `${config.name}-replica-${config.account}-${replicaRegion}`;
 }
 
-export function buildCaRepoApp(app: App, config: CaRepoConfig, options: BuildCaRepoAppOptions = {}): CaRepoStacks {
+export function buildCaRepoApp(
+  app: App,
+  config: CaRepoConfig,
+  options: BuildCaRepoAppOptions = {},
+): CaRepoStacks {
   const edgeStackName = `${config.name}-edge`;
   const replicaRegion = config.replicaRegion;
   const replicaName = replicaRegion ? replicaBucketName(config, replicaRegion) : undefined;
@@ -48,7 +52,7 @@ export function buildCaRepoApp(app: App, config: CaRepoConfig, options: BuildCaR
     buildDirectory: options.buildDirectory,
   });
   // S3 refuses a replication rule whose destination does not exist yet.
-  if (replica) primary.addDependency(replica, 'the replication destination must exist first');
+  if (replica) primary.addStackDependency(replica, 'the replication destination must exist first');
   return { primary, replica, edgeStackName };
 }
 

@@ -280,7 +280,8 @@ function readHealth(raw: unknown): HealthConfig {
   }
   const scheduleMinutes = integer(h, 'scheduleMinutes', 1, 1, 60, 'health.');
   const alarmEmail = optionalString(h, 'alarmEmail', 'health.');
-  if (alarmEmail !== undefined) check(EMAIL.test(alarmEmail), 'health.alarmEmail', 'is not an e-mail address');
+  if (alarmEmail !== undefined)
+    check(EMAIL.test(alarmEmail), 'health.alarmEmail', 'is not an e-mail address');
   return { scheduleMinutes, ...(alarmEmail ? { alarmEmail } : {}) };
 }
 
@@ -309,7 +310,8 @@ function readUploaderSources(raw: unknown): UploaderSources | undefined {
 
 function isCidr(value: string): boolean {
   const [address, bits, extra] = value.split('/');
-  if (extra !== undefined || address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  if (extra !== undefined || address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits))
+    return false;
   const length = Number(bits);
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
     return length <= 32 && address.split('.').every((octet) => Number(octet) <= 255);

@@ -1,5 +1,9 @@
 /** ca-repo's CDK library: the reusable constructs, the configuration loader and the app builder. */
-export { CaRepository, type CaRepositoryProps, type CaRepositoryReplica } from './constructs/ca-repository.ts';
+export {
+  CaRepository,
+  type CaRepositoryProps,
+  type CaRepositoryReplica,
+} from './constructs/ca-repository.ts';
 export { ReplicaBucket, type ReplicaBucketProps } from './constructs/replica-bucket.ts';
 export { LogBucket, type LogBucketProps } from './constructs/log-bucket.ts';
 export { RepositoryBucket, type RepositoryBucketProps } from './constructs/repository-bucket.ts';

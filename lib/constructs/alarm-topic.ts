@@ -5,7 +5,6 @@
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag.ts';
 
 export interface AlarmTopicProps {
   alarmEmail?: string;
@@ -23,10 +22,5 @@ export class AlarmTopic extends Construct {
     if (props.alarmEmail) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
-    acknowledge(
-      this.topic,
-      'AwsSolutions-SNS2',
-      'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and the notifications carry only alarm names and states of a public repository; a customer managed key would add cost and a key policy without protecting anything confidential.',
-    );
   }
 }

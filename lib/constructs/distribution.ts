@@ -65,9 +65,7 @@ export class RepositoryDistribution extends Construct {
       originAccessLevels: [cloudfront.AccessLevel.READ],
       customHeaders: {
         ...edgePolicyHeaders,
-        ...(props.replica
-          ? { [ORIGIN_HEADER.replicaDomain]: replicaRegionalDomainName(props.replica) }
-          : {}),
+        ...(props.replica ? { [ORIGIN_HEADER.replicaDomain]: replicaRegionalDomainName(props.replica) } : {}),
       },
     });
     let defaultOrigin: cloudfront.IOrigin = primaryOrigin;
@@ -178,6 +176,13 @@ export class RepositoryDistribution extends Construct {
       'AwsSolutions-CFR1',
       'A CA repository must answer relying parties wherever certificates are used (CDP, AIA and OCSP URLs are embedded in certificates); geo restriction would break revocation checking abroad.',
     );
+    if (props.replica) {
+      acknowledge(
+        this.distribution,
+        'Annotation::@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+        'The replica bucket lives in another Region’s stack; its bucket policy there grants CloudFront (OAC) read access (lib/constructs/replica-bucket.ts).',
+      );
+    }
     if (!props.webAclArn) {
       acknowledge(
         this.distribution,

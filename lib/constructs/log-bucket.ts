@@ -6,7 +6,6 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag.ts';
 
 export interface LogBucketProps {
   retentionDays: number;
@@ -42,10 +41,5 @@ export class LogBucket extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    acknowledge(
-      this.bucket,
-      'AwsSolutions-S1',
-      'This is the access-log bucket of the Region: S3 cannot write a bucket’s access logs into itself, and a second log bucket would only move the same finding one bucket along.',
-    );
   }
 }

@@ -1,13 +1,16 @@
 /**
  * The OCSP code CloudFront runs: a CloudFront Function on viewer-request (GET: decode the request
  * and rewrite the URI to the stored response's key, so every encoding shares one cache entry) and
- * Lambda@Edge on origin-request (POST: CloudFront Functions cannot read a body) and
- * origin-response (RFC 9919 headers, max-age bounded by nextUpdate, 403 → unauthorized/404).
+ * Lambda@Edge on origin-request (POST: CloudFront Functions cannot read a body) and, on every
+ * behaviour, origin-response (RFC 9919 headers, max-age bounded by nextUpdate, 403 → 404, or
+ * `unauthorized` for an OCSP key).
  * Lambda@Edge has no environment variables: its settings travel as origin custom headers (see
  * distribution.ts), and it reads `_ocsp/*` of the repository and replica buckets by name.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -36,12 +39,7 @@ export class OcspEdge extends Construct {
 
   constructor(scope: Construct, id: string, props: OcspEdgeProps) {
     super(scope, id);
-    // One file per synth process: FunctionCode.fromFile reads it when the template is written,
-    // and a parallel synth must not rewrite it meanwhile.
-    const functionFile = buildViewerRequestFunction({
-      ocspPathPrefix: props.ocspPathPrefix,
-      outFile: join(props.buildDirectory, `ocsp-viewer-request-${process.pid}-${this.node.addr}.js`),
-    });
+    const functionFile = buildViewerRequestFile(props.ocspPathPrefix, props.buildDirectory);
     this.viewerRequest = new cloudfront.Function(this, 'ViewerRequest', {
       code: cloudfront.FunctionCode.fromFile({ filePath: functionFile }),
       runtime: cloudfront.FunctionRuntime.JS_2_0,
@@ -85,14 +83,13 @@ export class OcspEdge extends Construct {
       timeout: options.timeout,
     });
     // The role lives in the us-east-1 stack, so bucket ARNs are written from the fixed names
-    // rather than referenced across Regions.
-    const partition = Stack.of(fn.lambda).partition;
+    // rather than referenced across Regions. Lambda@Edge exists in the `aws` partition only.
     const buckets = [props.repositoryBucketName, props.replicaBucketName].filter((b): b is string => !!b);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadStoredOcspResponses',
         actions: ['s3:GetObject'],
-        resources: buckets.map((b) => `arn:${partition}:s3:::${b}/${OCSP_KEY_PREFIX}*`),
+        resources: buckets.map((b) => `arn:aws:s3:::${b}/${OCSP_KEY_PREFIX}*`),
       }),
     );
     const inner = fn.lambda;
@@ -109,10 +106,26 @@ export class OcspEdge extends Construct {
     for (const bucket of buckets) {
       acknowledge(
         inner,
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${OCSP_KEY_PREFIX}*]`,
+        `AwsSolutions-IAM5[Resource::arn:aws:s3:::${bucket}/${OCSP_KEY_PREFIX}*]`,
         'Stored OCSP responses are keyed by CertID (hash algorithm, issuer hashes, serial), unknown in advance: read-only access to the _ocsp/ prefix of the repository bucket(s) is the narrowest grant.',
       );
     }
     return fn;
   }
+}
+
+/**
+ * Builds the viewer-request function and names the file after its content: FunctionCode.fromFile
+ * reads it when the template is written, and a parallel synth of the same code renames identical
+ * bytes over it (atomic), never a half-written file.
+ */
+function buildViewerRequestFile(ocspPathPrefix: string, buildDirectory: string): string {
+  const scratch = buildViewerRequestFunction({
+    ocspPathPrefix,
+    outFile: join(buildDirectory, `.ocsp-viewer-request-${process.pid}.js`),
+  });
+  const hash = createHash('sha256').update(readFileSync(scratch)).digest('hex').slice(0, 16);
+  const file = join(buildDirectory, `ocsp-viewer-request-${hash}.js`);
+  renameSync(scratch, file);
+  return file;
 }

@@ -113,14 +113,14 @@ export class Publisher extends Construct {
     );
     props.ingest.notifyOnManifest(this.dispatcher.function);
 
-    for (const fn of [this.dispatcher, this.worker]) {
-      this.grantPublish(fn.role, props);
-      this.workQueue.grantSendMessages(fn.role);
-    }
+    this.grantPublish(this.dispatcher.role, props, { writesPartResults: false });
+    // A worker records its part's verdicts beside the bundle for the worker that finishes last.
+    this.grantPublish(this.worker.role, props, { writesPartResults: true });
+    for (const fn of [this.dispatcher, this.worker]) this.workQueue.grantSendMessages(fn.role);
     this.addAlarms(props.alarmTopic);
   }
 
-  private grantPublish(role: iam.Role, props: PublisherProps): void {
+  private grantPublish(role: iam.Role, props: PublisherProps, options: { writesPartResults: boolean }): void {
     const ingest = props.ingest;
     const stack = Stack.of(this);
     const statements = [
@@ -140,6 +140,15 @@ export class Publisher extends Construct {
         actions: ['s3:PutObject'],
         resources: [ingest.receiptObjectsArn()],
       }),
+      ...(options.writesPartResults
+        ? [
+            new iam.PolicyStatement({
+              sid: 'WritePartResults',
+              actions: ['s3:PutObject'],
+              resources: [ingest.partResultObjectsArn()],
+            }),
+          ]
+        : []),
       new iam.PolicyStatement({
         sid: 'ReadWriteRepository',
         actions: ['s3:GetObject', 's3:PutObject'],
@@ -161,21 +170,26 @@ export class Publisher extends Construct {
     for (const statement of statements) role.addToPrincipalPolicy(statement);
 
     const policy = role.node.findChild('DefaultPolicy');
-    const ingestCfn = ingest.bucket.node.defaultChild as s3.CfnBucket;
-    const repositoryCfn = props.repository.node.defaultChild as s3.CfnBucket;
     acknowledge(
       policy,
-      wildcardResourceFinding(ingestCfn, 'Arn', '/bundles/*'),
+      wildcardResourceFinding(this, ingest.bundleObjectsArn()),
       'Bundle IDs are chosen by the uploader at run time: the publisher reads objects under the bundles/ prefix of the ingest bucket only.',
     );
     acknowledge(
       policy,
-      wildcardResourceFinding(ingestCfn, 'Arn', '/receipts/*'),
+      wildcardResourceFinding(this, ingest.receiptObjectsArn()),
       'Receipt keys are named after run-time bundle IDs: the publisher reads and writes objects under the receipts/ prefix of the ingest bucket only.',
     );
+    if (options.writesPartResults) {
+      acknowledge(
+        policy,
+        wildcardResourceFinding(this, ingest.partResultObjectsArn()),
+        'A worker writes the verdicts of its part under bundles/<bundle id>/results/ (bundle IDs are chosen at run time) so the last worker can merge them: objects of that sub-prefix only.',
+      );
+    }
     acknowledge(
       policy,
-      wildcardResourceFinding(repositoryCfn, 'Arn', '/*'),
+      wildcardResourceFinding(this, props.repository.arnForObjects('*')),
       'The publisher writes artifacts at the paths the CA put in its certificates (CDP, AIA, CP/CPS) and OCSP objects under _ocsp/: any key of the one repository bucket, with Get and Put only (no delete, no ACL, no bucket configuration).',
     );
   }
@@ -198,7 +212,10 @@ export class Publisher extends Construct {
       }),
       new cloudwatch.Alarm(this, 'DispatchDeadLettersAlarm', {
         alarmDescription: 'ca-repo: a manifest event was dead-lettered after retries; re-send the bundle',
-        metric: this.dispatchDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Max' }),
+        metric: this.dispatchDeadLetters.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: 'Max',
+        }),
         threshold: 1,
         evaluationPeriods: 1,
       }),
@@ -210,7 +227,10 @@ export class Publisher extends Construct {
       }),
       new cloudwatch.Alarm(this, 'WorkBacklogAlarm', {
         alarmDescription: `ca-repo: publish work has waited over ${WORK_BACKLOG_ALARM_SECONDS / 60} minutes (BR: OCSP for a new certificate within 15 minutes)`,
-        metric: this.workQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Max' }),
+        metric: this.workQueue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: 'Max',
+        }),
         threshold: WORK_BACKLOG_ALARM_SECONDS,
         evaluationPeriods: 1,
       }),
@@ -222,19 +242,11 @@ export class Publisher extends Construct {
 }
 
 function newQueue(scope: Construct, id: string, props: sqs.QueueProps): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, {
+  return new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     ...props,
   });
-  if (!props.deadLetterQueue) {
-    acknowledge(
-      queue,
-      'AwsSolutions-SQS3',
-      'This queue is itself a dead-letter queue: messages land here after their retries, and a dead-letter queue of a dead-letter queue would hide them one level further.',
-    );
-  }
-  return queue;
 }
 
 /**

@@ -53,7 +53,9 @@ export class ReplicaBucket extends Construct {
         resources: [this.bucket.arnForObjects('*')],
         conditions: {
           StringEquals: { 'AWS:SourceAccount': props.account },
-          ArnLike: { 'AWS:SourceArn': `arn:${Stack.of(this).partition}:cloudfront::${props.account}:distribution/*` },
+          ArnLike: {
+            'AWS:SourceArn': `arn:${Stack.of(this).partition}:cloudfront::${props.account}:distribution/*`,
+          },
         },
       }),
     );

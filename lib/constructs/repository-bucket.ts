@@ -7,6 +7,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledge, wildcardResourceFinding } from './nag.ts';
 
 export interface ReplicaTarget {
   bucketName: string;
@@ -40,6 +41,13 @@ export class RepositoryBucket extends Construct {
   constructor(scope: Construct, id: string, props: RepositoryBucketProps) {
     super(scope, id);
     const replica = props.replica;
+    const destination =
+      replica &&
+      s3.Bucket.fromBucketAttributes(this, 'ReplicaDestination', {
+        bucketName: replica.bucketName,
+        region: replica.region,
+        account: replica.account,
+      });
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       versioned: true,
@@ -52,15 +60,11 @@ export class RepositoryBucket extends Construct {
       serverAccessLogsPrefix: 's3/repository/',
       lifecycleRules: repositoryLifecycleRules(props.noncurrentVersionRetentionDays),
       removalPolicy: RemovalPolicy.RETAIN,
-      replicationRules: replica
+      replicationRules: destination
         ? [
             {
               id: 'replicate-to-second-region',
-              destination: s3.Bucket.fromBucketAttributes(this, 'ReplicaDestination', {
-                bucketName: replica.bucketName,
-                region: replica.region,
-                account: replica.account,
-              }),
+              destination,
               priority: 0,
               // S3 Standard in the second Region too: never a single-AZ class.
               storageClass: new s3.StorageClass('STANDARD'),
@@ -73,5 +77,12 @@ export class RepositoryBucket extends Construct {
           ]
         : undefined,
     });
+    if (destination) {
+      const role = this.bucket.node.findChild('ReplicationRole');
+      const reason =
+        'S3 replication reads every object version of the repository bucket and writes replicas of any key into the replica bucket: the replication role CDK creates is scoped to those two buckets and to the replication actions only.';
+      acknowledge(role, wildcardResourceFinding(this, this.bucket.arnForObjects('*')), reason);
+      acknowledge(role, wildcardResourceFinding(this, destination.arnForObjects('*')), reason);
+    }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The role the on-prem uploader assumes (outbound HTTPS only, nothing in AWS calls back in). It may
- * put bundle objects and read receipts, nothing else: no listing, no deleting, no other bucket.
+ * put bundle objects and read receipts, nothing else: no listing, no deleting, no other bucket, and
+ * not the publisher's per-part verdicts that live beside the bundle.
  * With `sources` set, both grants also require the call to come from those addresses or that VPC
  * endpoint, so leaked credentials are useless elsewhere.
  */
@@ -10,7 +11,6 @@ import { Construct } from 'constructs';
 import type { UploaderSources } from '../config.ts';
 import type { IngestBucket } from './ingest-bucket.ts';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 
 export interface UploaderRoleProps {
   ingest: IngestBucket;
@@ -44,6 +44,14 @@ export class UploaderRole extends Construct {
               resources: [props.ingest.bundleObjectsArn()],
               conditions,
             }),
+            // Part verdicts sit under bundles/ but are the publisher's: an uploader writing them
+            // could put entries into index.json that no validation saw.
+            new iam.PolicyStatement({
+              sid: 'DenyPartResults',
+              effect: iam.Effect.DENY,
+              actions: ['s3:PutObject'],
+              resources: [props.ingest.partResultObjectsArn()],
+            }),
             new iam.PolicyStatement({
               sid: 'ReadReceipts',
               actions: ['s3:GetObject'],
@@ -54,10 +62,9 @@ export class UploaderRole extends Construct {
         }),
       },
     });
-    const bucket = props.ingest.bucket.node.defaultChild as s3.CfnBucket;
     const reason =
       'Object ARNs need a key pattern: bundle IDs are chosen by the uploader at run time, so the grant is the narrowest prefix of one bucket (bundles/ for writing, receipts/ for reading) with one action each.';
-    acknowledge(this.role, wildcardResourceFinding(bucket, 'Arn', '/bundles/*'), reason);
-    acknowledge(this.role, wildcardResourceFinding(bucket, 'Arn', '/receipts/*'), reason);
+    acknowledge(this.role, wildcardResourceFinding(this, props.ingest.bundleObjectsArn()), reason);
+    acknowledge(this.role, wildcardResourceFinding(this, props.ingest.receiptObjectsArn()), reason);
   }
 }

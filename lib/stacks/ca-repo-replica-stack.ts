@@ -18,6 +18,7 @@ export class CaRepoReplicaStack extends Stack {
       ...props,
       env: { account: config.account, region: config.replicaRegion },
       description: 'ca-repo: replica of the CA repository in a second Region (origin failover)',
+      terminationProtection: props.terminationProtection ?? true,
     });
     this.replica = new ReplicaBucket(this, 'Replica', {
       bucketName: props.replicaBucketName,

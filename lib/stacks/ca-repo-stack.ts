@@ -24,8 +24,10 @@ export class CaRepoStack extends Stack {
       ...props,
       env: { account: config.account, region: config.primaryRegion },
       description: 'ca-repo: CA repository (S3 Standard + CloudFront), ingest and publish gate',
+      // Stateful and public: deleting it takes revocation checking offline.
+      terminationProtection: props.terminationProtection ?? true,
     });
-    this.repository = new CaRepository(this, 'CaRepository', {
+    this.repository = new CaRepository(this, 'CaRepo', {
       trustCertificates: config.trustCertificates,
       repositoryBucketName: props.repositoryBucketName,
       replica:

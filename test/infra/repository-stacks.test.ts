@@ -20,7 +20,8 @@ let synth: SynthesizedCaRepo;
 let templates: [string, Template][];
 
 beforeAll(async () => {
-  synth = await synthCaRepo();
+  // Bundling is exercised by cdk-app.test.ts (the real `cdk synth`); schema validation runs here.
+  synth = await synthCaRepo({}, { bundling: false });
   templates = [
     ['primary', synth.primary],
     ['replica', synth.replica!],
@@ -305,7 +306,7 @@ describe('ingest bucket and uploader role', () => {
     });
   });
 
-  it('uploader may only put bundles/* and get receipts/*, from the configured source ranges', () => {
+  it('uploader may only put bundles/* (not the part verdicts) and get receipts/*, from the configured source ranges', () => {
     const { uploader: role, ingest } = parts();
     const statements = identityStatements(synth.primary).filter((s) => s.owner === role);
     const condition = { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } };
@@ -316,6 +317,12 @@ describe('ingest bucket and uploader role', () => {
         Action: 's3:PutObject',
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ingest, 'Arn'] }, '/bundles/*']] },
         Condition: condition,
+      },
+      {
+        Sid: 'DenyPartResults',
+        Effect: 'Deny',
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ingest, 'Arn'] }, '/bundles/*/results/*']] },
       },
       {
         Sid: 'ReadReceipts',
@@ -378,6 +385,14 @@ describe('IAM across all stacks', () => {
       const role = logicalId(fn.role);
       expect(synth.primary.toJSON().Resources[role].Properties.ManagedPolicyArns).toBeUndefined();
     }
+    // Writes: receipts and the repository; part verdicts only for workers; never a bundle itself.
+    const writes = (fn: typeof publisher.Worker) =>
+      identityStatements(synth.primary)
+        .filter((s) => s.owner === logicalId(fn.role.node.findChild('DefaultPolicy')))
+        .filter((s) => asArray(s.statement.Action).includes('s3:PutObject'))
+        .map((s) => JSON.stringify(s.statement.Resource).replace(/.*"(\/[^"]*)"\]\]\}$/, '$1'));
+    expect(writes(publisher.Dispatcher).sort()).toEqual(['/*', '/receipts/*']);
+    expect(writes(publisher.Worker).sort()).toEqual(['/*', '/bundles/*/results/*', '/receipts/*']);
   });
 });
 
