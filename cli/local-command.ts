@@ -2,6 +2,8 @@ import { startLocalRepository } from '../lambda/local/local-repository.ts';
 import { validateOcspPathPrefix } from '../lambda/edge/build-viewer-request.ts';
 import { CliError } from './cli-error.ts';
 import { readTrustFiles } from './trust-files.ts';
+import { formatRun, readSentinel } from './health-command.ts';
+import type { Sentinel } from '../lambda/services/health-probe.ts';
 
 export async function runLocal(options: {
   trust: string[];
@@ -10,11 +12,20 @@ export async function runLocal(options: {
   title?: string;
   replica?: boolean;
   ocspPathPrefix?: string;
+  /** Run the health checker every this many seconds (ledger under `<data>/health-ledger`). */
+  healthIntervalSeconds?: number;
+  /** `CERT:ISSUER:STATUS[:HASH]` specs of OCSP sentinel certificates for the health checker. */
+  sentinels?: string[];
 }): Promise<number> {
   try {
     validateOcspPathPrefix(options.ocspPathPrefix ?? '/ocsp');
   } catch (error) {
     throw new CliError(`--ocsp-path: ${(error as Error).message}`);
+  }
+  const sentinels: Sentinel[] = [];
+  for (const spec of options.sentinels ?? []) sentinels.push(await readSentinel(spec));
+  if (sentinels.length > 0 && options.healthIntervalSeconds === undefined) {
+    throw new CliError('--sentinel needs --health-interval SECONDS');
   }
   const repository = await startLocalRepository({
     port: options.port,
@@ -27,10 +38,30 @@ export async function runLocal(options: {
       console.log(
         `bundle ${receipt.bundleId}: ${receipt.status}, ${receipt.accepted.length} accepted, ${receipt.rejected.length} rejected`,
       ),
+    ...(options.healthIntervalSeconds !== undefined
+      ? {
+          healthCheck: {
+            intervalSeconds: options.healthIntervalSeconds,
+            sentinels,
+            onOutcome: ({ run, appended }) => {
+              const failed = run.results.filter((r) => r.outcome !== 'ok');
+              console.log(
+                `health: ${run.results.length - failed.length} ok, ${failed.length} failed${appended ? ` (ledger record #${appended.record.sequence})` : ''}`,
+              );
+              if (failed.length > 0) console.log(formatRun({ ...run, results: failed }).replace(/^/gm, '  '));
+            },
+          },
+        }
+      : {}),
   });
   console.log(
     `ca-repo local: serving ${repository.url}/ (ingest S3 at ${repository.s3.endpoint}); Ctrl-C to stop`,
   );
+  if (repository.health) {
+    console.log(
+      `ca-repo local: health checker every ${options.healthIntervalSeconds} s, ledger ${repository.health.ledgerDir} (ca-repo report --ledger ${repository.health.ledgerDir} --out DIR)`,
+    );
+  }
   await waitForSignal();
   await repository.close();
   return 0;

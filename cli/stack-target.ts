@@ -11,10 +11,16 @@ import type { ObjectStore } from '../lambda/services/ports.ts';
 import { CliError } from './cli-error.ts';
 
 /** Stack output keys the CDK stack publishes (lib/): a contract with the uploader. */
-export const STACK_OUTPUT = { ingestBucket: 'IngestBucketName', repositoryUrl: 'RepositoryUrl' } as const;
+export const STACK_OUTPUT = {
+  ingestBucket: 'IngestBucketName',
+  ingestRegion: 'IngestBucketRegion',
+  repositoryUrl: 'RepositoryUrl',
+} as const;
 
 export interface StackTarget {
   ingestBucket: string;
+  /** The ingest bucket's Region, when the stack says (S3 requests must go to it). */
+  ingestRegion?: string;
   repositoryUrl: string;
 }
 
@@ -28,7 +34,11 @@ export function targetFromOutputs(
       throw new CliError(`stack ${stackName} has no output ${key}: is it a ca-repo repository stack?`);
     return found;
   };
-  return { ingestBucket: value(STACK_OUTPUT.ingestBucket), repositoryUrl: value(STACK_OUTPUT.repositoryUrl) };
+  return {
+    ingestBucket: value(STACK_OUTPUT.ingestBucket),
+    ingestRegion: outputs.find((o) => o.OutputKey === STACK_OUTPUT.ingestRegion)?.OutputValue,
+    repositoryUrl: value(STACK_OUTPUT.repositoryUrl),
+  };
 }
 
 export async function discoverStackIngest(
@@ -44,7 +54,8 @@ export async function discoverStackIngest(
     throw new CliError(`cannot read stack ${stackName}: ${(error as Error).message}`);
   }
   const target = targetFromOutputs(stackName, outputs);
-  const client = new S3Client(region ? { region } : {});
+  const bucketRegion = target.ingestRegion ?? region;
+  const client = new S3Client(bucketRegion ? { region: bucketRegion } : {});
   return {
     ingest: new S3ObjectStore({ client, bucket: target.ingestBucket }),
     repoUrl: target.repositoryUrl,

@@ -5,6 +5,7 @@
  * in transit is refused instead of published. Layout in the ingest store:
  *
  *   bundles/<bundleId>/part-0001.tar ...   bundles/<bundleId>/manifest.json   receipts/<bundleId>.json
+ *   results/<bundleId>/part-0001.json ... (fan-out only: each worker's verdicts, merged by the last)
  */
 import { RejectedError, requireThat } from './rejection.ts';
 
@@ -42,6 +43,11 @@ export function manifestKey(bundleId: string): string {
 
 export function partKey(bundleId: string, index: number): string {
   return `bundles/${bundleId}/part-${String(index + 1).padStart(4, '0')}.tar`;
+}
+
+/** Where a publish worker records one part's verdicts: outside `bundles/`, which the uploader writes. */
+export function partResultKey(bundleId: string, part: number): string {
+  return `results/${bundleId}/part-${String(part + 1).padStart(4, '0')}.json`;
 }
 
 export function receiptKey(bundleId: string): string {

@@ -34,6 +34,39 @@ export const DEFAULT_CACHE_CAPS: CacheCaps = {
   indexSeconds: 60,
 };
 
+export class CacheCapsError extends Error {
+  override name = 'CacheCapsError';
+}
+
+/**
+ * Reads caps from JSON (the publish Lambda's CACHE_CAPS, the edge's origin header): every field a
+ * whole number of seconds; missing fields keep their defaults; anything else is an error naming it.
+ */
+export function parseCacheCaps(
+  json: string | undefined,
+  defaults: CacheCaps = DEFAULT_CACHE_CAPS,
+): CacheCaps {
+  if (!json) return defaults;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new CacheCapsError('cache caps are not JSON');
+  }
+  if (!value || typeof value !== 'object') throw new CacheCapsError('cache caps must be a JSON object');
+  const caps: CacheCaps = { ...defaults };
+  for (const [name, seconds] of Object.entries(value)) {
+    if (!(name in defaults)) throw new CacheCapsError(`unknown cache cap ${name}`);
+    if (!Number.isInteger(seconds) || (seconds as number) < 0) {
+      throw new CacheCapsError(
+        `cache cap ${name} must be a whole number of seconds, not ${JSON.stringify(seconds)}`,
+      );
+    }
+    caps[name as keyof CacheCaps] = seconds as number;
+  }
+  return caps;
+}
+
 /** Metadata keys ca-repo writes on every object it publishes (S3 x-amz-meta-*). */
 export const META = {
   kind: 'ca-repo-kind',

@@ -65,6 +65,7 @@ export function resolveThresholds(overrides: Partial<HealthThresholds> = {}): He
   positive('crlMinHoursToNextUpdate', thresholds.crlMinHoursToNextUpdate);
   positive('crlMaxAgeHours', thresholds.crlMaxAgeHours);
   positive('ocspMaxAgeHours', thresholds.ocspMaxAgeHours);
-  if (!(thresholds.clockSkewSeconds >= 0)) throw new RangeError('health threshold clockSkewSeconds must be ≥ 0');
+  if (!(thresholds.clockSkewSeconds >= 0))
+    throw new RangeError('health threshold clockSkewSeconds must be ≥ 0');
   return thresholds;
 }

@@ -5,7 +5,7 @@
  * Lambda@Edge has no environment variables: the edge policy and the replica bucket travel as
  * custom headers on the S3 origin, which CloudFront puts into every origin event.
  */
-import { DEFAULT_CACHE_CAPS } from '../core/cache-policy.ts';
+import { DEFAULT_CACHE_CAPS, parseCacheCaps } from '../core/cache-policy.ts';
 import {
   adaptOriginAnswer,
   isOcspStoreUri,
@@ -27,7 +27,8 @@ import {
 
 export const ORIGIN_HEADER = {
   replicaDomain: 'x-ca-repo-replica-domain',
-  ocspMaxAge: 'x-ca-repo-ocsp-max-age',
+  /** JSON of CacheCaps (lambda/core/cache-policy.ts), the same caps the publisher uses. */
+  cacheCaps: 'x-ca-repo-cache-caps',
   unauthorizedMaxAge: 'x-ca-repo-unauthorized-max-age',
 } as const;
 
@@ -49,17 +50,18 @@ function positiveInteger(value: string | undefined, fallback: number): number {
   return Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
-/** The edge policy configured on the origin (custom headers), with ca-repo's defaults. */
+/** The edge policy configured on the origin (custom headers); a bad header falls back to defaults
+ *  rather than failing relying parties' requests. */
 export function policyOf(origin: CfS3Origin | undefined): EdgePolicy {
   const headers = origin?.s3.customHeaders;
+  let caps = DEFAULT_CACHE_CAPS;
+  try {
+    caps = parseCacheCaps(headerValue(headers, ORIGIN_HEADER.cacheCaps));
+  } catch (error) {
+    console.error('ca-repo edge: ignoring a malformed cache caps header:', error);
+  }
   return {
-    caps: {
-      ...DEFAULT_CACHE_CAPS,
-      ocspSeconds: positiveInteger(
-        headerValue(headers, ORIGIN_HEADER.ocspMaxAge),
-        DEFAULT_CACHE_CAPS.ocspSeconds,
-      ),
-    },
+    caps,
     unauthorizedMaxAgeSeconds: positiveInteger(
       headerValue(headers, ORIGIN_HEADER.unauthorizedMaxAge),
       DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CloudFrontInvalidator } from '../adapters/cloudfront-invalidator.ts';
 import { S3ObjectStore } from '../adapters/s3-object-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { parseCacheCaps, type CacheCaps } from '../core/cache-policy.ts';
 import { looksLikePem, parsePemBlocks } from '../core/pem.ts';
 import { TrustStore } from '../core/trust-store.ts';
 import { PublishService } from '../services/publish-service.ts';
@@ -25,6 +26,15 @@ export interface PublishEnvironment {
   ocspUrl: string;
   distributionId?: string;
   trustDir: string;
+  cacheCaps: CacheCaps;
+}
+
+function readCacheCaps(json: string | undefined): CacheCaps {
+  try {
+    return parseCacheCaps(json);
+  } catch (error) {
+    throw new PublishEnvironmentError(`environment variable CACHE_CAPS: ${(error as Error).message}`);
+  }
 }
 
 export function readPublishEnvironment(env: Record<string, string | undefined>): PublishEnvironment {
@@ -40,6 +50,7 @@ export function readPublishEnvironment(env: Record<string, string | undefined>):
     ocspUrl: env.OCSP_URL || '/ocsp',
     distributionId: env.DISTRIBUTION_ID || undefined,
     trustDir: env.TRUST_DIR || 'trust',
+    cacheCaps: readCacheCaps(env.CACHE_CAPS),
   };
 }
 
@@ -70,6 +81,7 @@ export async function createPublishService(environment: PublishEnvironment): Pro
     trust: await TrustStore.fromDer(await readTrustDirectory(environment.trustDir)),
     clock: systemClock,
     ocspUrl: environment.ocspUrl,
+    cacheCaps: environment.cacheCaps,
     cdn: environment.distributionId
       ? new CloudFrontInvalidator(new CloudFrontClient({}), environment.distributionId)
       : undefined,

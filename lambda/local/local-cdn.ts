@@ -75,7 +75,7 @@ export class LocalCdn {
     this.originRequest = createOcspOriginRequestHandler({ storesFor: stores, clock: props.clock });
     this.originResponse = createOriginResponseHandler({ storesFor: stores, clock: props.clock });
     const customHeaders: Record<string, string> = {
-      [ORIGIN_HEADER.ocspMaxAge]: String((props.caps ?? DEFAULT_CACHE_CAPS).ocspSeconds),
+      [ORIGIN_HEADER.cacheCaps]: JSON.stringify(props.caps ?? DEFAULT_CACHE_CAPS),
       [ORIGIN_HEADER.unauthorizedMaxAge]: String(
         props.unauthorizedMaxAgeSeconds ?? DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
       ),

@@ -7,11 +7,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { DirectoryObjectStore } from '../adapters/directory-object-store.ts';
+import { FetchHttpClient } from '../adapters/fetch-http-client.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import type { HealthThresholds } from '../core/health-thresholds.ts';
 import type { CacheCaps } from '../core/cache-policy.ts';
 import type { ValidationPolicy } from '../core/policy.ts';
 import { TrustStore } from '../core/trust-store.ts';
 import { createPublishHandler } from '../handlers/publish-handler.ts';
+import { runHealthCheck, startHealthSchedule, type HealthCheckOutcome, type HealthSchedule } from '../services/health-check.ts';
+import { HealthLedger } from '../services/health-ledger.ts';
+import { HealthProbe, type Sentinel } from '../services/health-probe.ts';
 import type { Clock } from '../services/ports.ts';
 import { PublishService, type Receipt } from '../services/publish-service.ts';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.ts';
@@ -49,6 +55,16 @@ export interface LocalRepositoryOptions {
   title?: string;
   /** Called with each receipt (the CLI prints them; tests await them). */
   onReceipt?: (receipt: Receipt) => void;
+  /** Probe this repository as a relying party on an interval, recording to `<dataDir>/health-ledger`. */
+  healthCheck?: LocalHealthCheckOptions;
+}
+
+export interface LocalHealthCheckOptions {
+  intervalSeconds: number;
+  sentinels?: Sentinel[];
+  thresholds?: Partial<HealthThresholds>;
+  onOutcome?: (outcome: HealthCheckOutcome) => void;
+  onError?: (error: unknown) => void;
 }
 
 export interface LocalRepository {
@@ -57,6 +73,8 @@ export interface LocalRepository {
   cdn: LocalCdn;
   /** Switches that take the primary or replica bucket down, as a Regional outage would. */
   outage: { primary: OutageSwitch; replica?: OutageSwitch };
+  /** The interval health checker, when `healthCheck` was given. */
+  health?: { ledgerDir: string; schedule: HealthSchedule };
   /** Resolves when every publish and replication started so far has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -132,11 +150,24 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
     throw error;
   }
 
+  const url = `http://${options.host ?? '127.0.0.1'}:${portOf(server)}`;
+  let health: LocalRepository['health'];
+  if (options.healthCheck) {
+    try {
+      health = await startLocalHealthCheck(url, options.dataDir, options.trust, clock, options.healthCheck);
+    } catch (error) {
+      await closeServer(server);
+      await s3.close();
+      throw error;
+    }
+  }
+
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${portOf(server)}`,
+    url,
     s3,
     cdn,
     outage: { primary, replica },
+    ...(health ? { health } : {}),
     idle: async () => {
       // Replications enqueued by a publish land behind it: wait until the queue stops growing.
       let current: Promise<void>;
@@ -146,6 +177,7 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
       } while (current !== queue);
     },
     close: async () => {
+      await health?.schedule.stop();
       await closeServer(server);
       await queue;
       await s3.close();
@@ -162,4 +194,31 @@ async function replicate(s3: EmbeddedS3, key: string): Promise<void> {
     expires: object.expires,
     metadata: object.metadata,
   });
+}
+
+/** The health checker the scheduled Lambda runs in AWS, on an interval against this repository. */
+async function startLocalHealthCheck(
+  url: string,
+  dataDir: string,
+  trust: Uint8Array[],
+  clock: Clock,
+  options: LocalHealthCheckOptions,
+): Promise<{ ledgerDir: string; schedule: HealthSchedule }> {
+  const ledgerDir = join(dataDir, 'health-ledger');
+  const probe = await HealthProbe.create({
+    http: new FetchHttpClient(),
+    clock,
+    trust: await TrustStore.fromDer(trust),
+    repositoryUrls: [url],
+    sentinels: options.sentinels,
+    thresholds: options.thresholds,
+  });
+  const ledger = new HealthLedger({ store: new DirectoryObjectStore(ledgerDir) });
+  const schedule = startHealthSchedule({
+    intervalMs: options.intervalSeconds * 1000,
+    check: () => runHealthCheck({ probe, ledger, clock }),
+    onOutcome: options.onOutcome,
+    onError: options.onError ?? ((error) => console.error('ca-repo local: health check failed:', error)),
+  });
+  return { ledgerDir, schedule };
 }

@@ -12,6 +12,7 @@ import {
   bundleIdOfManifestKey,
   manifestKey,
   parseManifest,
+  partResultKey,
   receiptKey,
   type BundleFile,
   type BundleManifest,
@@ -618,10 +619,6 @@ function assertSameKind(servedKind: string | undefined, kind: ArtifactKind): voi
 function isDetachedSignatureOf(file: PartFile, byPath: Map<string, PartFile>): boolean {
   if (file.class.type !== 'cms-signature' || !file.path.endsWith('.p7s')) return false;
   return byPath.get(file.path.slice(0, -'.p7s'.length))?.class.type === 'pdf';
-}
-
-function partResultKey(bundleId: string, part: number): string {
-  return `bundles/${bundleId}/results/part-${String(part + 1).padStart(4, '0')}.json`;
 }
 
 /** One part's verdicts, as a worker records them for the finishing merge. */

@@ -57,7 +57,7 @@ export class RepositoryDistribution extends Construct {
     });
     // Lambda@Edge has no environment: its settings ride on the origin as custom headers.
     const edgePolicyHeaders = {
-      [ORIGIN_HEADER.ocspMaxAge]: String(props.cacheCaps.ocspSeconds),
+      [ORIGIN_HEADER.cacheCaps]: JSON.stringify(props.cacheCaps),
       [ORIGIN_HEADER.unauthorizedMaxAge]: String(props.ocspUnauthorizedMaxAgeSeconds),
     };
     const primaryOrigin = origins.S3BucketOrigin.withOriginAccessControl(props.repository, {

@@ -14,8 +14,9 @@ export const BUNDLES_PREFIX = 'bundles/';
 export const RECEIPTS_PREFIX = 'receipts/';
 /** The manifest is written last (lambda/core/bundle.ts), so its ObjectCreated event starts a publish. */
 export const MANIFEST_SUFFIX = '/manifest.json';
-/** Where the publish workers keep per-part verdicts inside a bundle (lambda/services/publish-service.ts). */
-export const PART_RESULTS_INFIX = '/results/';
+/** Where the publish workers keep per-part verdicts (lambda/core/bundle.ts partResultKey): outside
+ *  `bundles/`, so the uploader, who may write anything under `bundles/`, can never forge one. */
+export const PART_RESULTS_PREFIX = 'results/';
 
 export interface IngestBucketProps {
   accessLogs: s3.IBucket;
@@ -40,6 +41,11 @@ export class IngestBucket extends Construct {
         {
           id: 'expire-bundles',
           prefix: BUNDLES_PREFIX,
+          expiration: Duration.days(props.retentionDays),
+        },
+        {
+          id: 'expire-part-results',
+          prefix: PART_RESULTS_PREFIX,
           expiration: Duration.days(props.retentionDays),
         },
         {
@@ -75,9 +81,9 @@ export class IngestBucket extends Construct {
     return this.bucket.arnForObjects(`${BUNDLES_PREFIX}*`);
   }
 
-  /** Verdicts the publish workers record per part (`bundles/<id>/results/part-NNNN.json`). */
+  /** Verdicts the publish workers record per part (`results/<id>/part-NNNN.json`). */
   partResultObjectsArn(): string {
-    return this.bucket.arnForObjects(`${BUNDLES_PREFIX}*${PART_RESULTS_INFIX}*`);
+    return this.bucket.arnForObjects(`${PART_RESULTS_PREFIX}*`);
   }
 
   receiptObjectsArn(): string {

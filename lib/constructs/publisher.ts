@@ -143,8 +143,8 @@ export class Publisher extends Construct {
       ...(options.writesPartResults
         ? [
             new iam.PolicyStatement({
-              sid: 'WritePartResults',
-              actions: ['s3:PutObject'],
+              sid: 'ReadWritePartResults',
+              actions: ['s3:GetObject', 's3:PutObject'],
               resources: [ingest.partResultObjectsArn()],
             }),
           ]
@@ -184,7 +184,7 @@ export class Publisher extends Construct {
       acknowledge(
         policy,
         wildcardResourceFinding(this, ingest.partResultObjectsArn()),
-        'A worker writes the verdicts of its part under bundles/<bundle id>/results/ (bundle IDs are chosen at run time) so the last worker can merge them: objects of that sub-prefix only.',
+        'A worker records the verdicts of its part under results/<bundle id>/ (bundle IDs are chosen at run time) and reads the others there, so the last worker can merge them: objects of that prefix only, which the uploader cannot write.',
       );
     }
     acknowledge(

@@ -44,14 +44,6 @@ export class UploaderRole extends Construct {
               resources: [props.ingest.bundleObjectsArn()],
               conditions,
             }),
-            // Part verdicts sit under bundles/ but are the publisher's: an uploader writing them
-            // could put entries into index.json that no validation saw.
-            new iam.PolicyStatement({
-              sid: 'DenyPartResults',
-              effect: iam.Effect.DENY,
-              actions: ['s3:PutObject'],
-              resources: [props.ingest.partResultObjectsArn()],
-            }),
             new iam.PolicyStatement({
               sid: 'ReadReceipts',
               actions: ['s3:GetObject'],

@@ -76,7 +76,8 @@ describe('custom domain, WAF, VPC endpoint, OCSP path and caps', () => {
       CachePolicyConfig: Match.objectLike({ MinTTL: 0, MaxTTL: 86400 }),
     });
     const distribution = JSON.stringify(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'));
-    expect(distribution).toContain('{"HeaderName":"x-ca-repo-ocsp-max-age","HeaderValue":"1800"}');
+    expect(distribution).toContain('"HeaderName":"x-ca-repo-cache-caps"');
+    expect(distribution).toContain('\\"ocspSeconds\\":1800');
     synth.primary.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({

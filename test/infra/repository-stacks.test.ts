@@ -319,12 +319,6 @@ describe('ingest bucket and uploader role', () => {
         Condition: condition,
       },
       {
-        Sid: 'DenyPartResults',
-        Effect: 'Deny',
-        Action: 's3:PutObject',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ingest, 'Arn'] }, '/bundles/*/results/*']] },
-      },
-      {
         Sid: 'ReadReceipts',
         Effect: 'Allow',
         Action: 's3:GetObject',
@@ -392,7 +386,7 @@ describe('IAM across all stacks', () => {
         .filter((s) => asArray(s.statement.Action).includes('s3:PutObject'))
         .map((s) => JSON.stringify(s.statement.Resource).replace(/.*"(\/[^"]*)"\]\]\}$/, '$1'));
     expect(writes(publisher.Dispatcher).sort()).toEqual(['/*', '/receipts/*']);
-    expect(writes(publisher.Worker).sort()).toEqual(['/*', '/bundles/*/results/*', '/receipts/*']);
+    expect(writes(publisher.Worker).sort()).toEqual(['/*', '/receipts/*', '/results/*']);
   });
 });
 
@@ -512,7 +506,16 @@ describe('CloudFront distribution', () => {
     const ocspOrigin = config.Origins.find((o) => o.Id === config.CacheBehaviors[0]!.TargetOriginId)!;
     expect(ocspOrigin.OriginCustomHeaders).toEqual(
       expect.arrayContaining([
-        { HeaderName: 'x-ca-repo-ocsp-max-age', HeaderValue: '3600' },
+        {
+          HeaderName: 'x-ca-repo-cache-caps',
+          HeaderValue: JSON.stringify({
+            caCertificateSeconds: 3600,
+            crlSeconds: 900,
+            ocspSeconds: 3600,
+            documentSeconds: 3600,
+            indexSeconds: 60,
+          }),
+        },
         { HeaderName: 'x-ca-repo-unauthorized-max-age', HeaderValue: '60' },
         {
           HeaderName: 'x-ca-repo-replica-domain',

@@ -65,7 +65,7 @@ describe('single Region (no replicaRegion)', () => {
   it('the origin carries no replica header and the edge reads only the repository bucket', () => {
     const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
     expect(JSON.stringify(distribution)).not.toContain('x-ca-repo-replica-domain');
-    expect(JSON.stringify(distribution)).toContain('x-ca-repo-ocsp-max-age');
+    expect(JSON.stringify(distribution)).toContain('x-ca-repo-cache-caps');
     const grants = identityStatements(synth.edge);
     expect(grants).toHaveLength(2);
     for (const { statement } of grants) {

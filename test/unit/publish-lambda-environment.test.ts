@@ -26,6 +26,20 @@ describe('publish Lambda environment', () => {
     });
   });
 
+  it('reads the cache caps the CDK passes, naming a bad one', () => {
+    const env = { INGEST_BUCKET: 'i', REPOSITORY_BUCKET: 'r' };
+    expect(readPublishEnvironment({ ...env, CACHE_CAPS: '{"crlSeconds":300}' }).cacheCaps).toMatchObject({
+      crlSeconds: 300,
+      ocspSeconds: 3600,
+    });
+    expect(() => readPublishEnvironment({ ...env, CACHE_CAPS: '{"crlSeconds":-1}' })).toThrow(
+      'environment variable CACHE_CAPS: cache cap crlSeconds must be a whole number of seconds, not -1',
+    );
+    expect(() => readPublishEnvironment({ ...env, CACHE_CAPS: '{"crl":1}' })).toThrow(
+      /unknown cache cap crl/,
+    );
+  });
+
   it('reads pinned CA certificates in PEM and DER from the trust directory, ignoring other files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trust-'));
     await writeFile(join(dir, 'root.pem'), pki.ca.cert.certPem);

@@ -6,10 +6,15 @@ describe('publish --stack: the target from CloudFormation outputs', () => {
     expect(
       targetFromOutputs('CaRepo', [
         { OutputKey: 'IngestBucketName', OutputValue: 'ca-repo-ingest-123' },
+        { OutputKey: 'IngestBucketRegion', OutputValue: 'ap-northeast-1' },
         { OutputKey: 'RepositoryUrl', OutputValue: 'http://pki.example.jp' },
         { OutputKey: 'OcspUrl', OutputValue: 'http://pki.example.jp/ocsp' },
       ]),
-    ).toEqual({ ingestBucket: 'ca-repo-ingest-123', repositoryUrl: 'http://pki.example.jp' });
+    ).toEqual({
+      ingestBucket: 'ca-repo-ingest-123',
+      ingestRegion: 'ap-northeast-1',
+      repositoryUrl: 'http://pki.example.jp',
+    });
   });
 
   it('names the missing output', () => {

@@ -1,0 +1,113 @@
+/**
+ * `ca-repo report`: verifies the ledger's hash chain from its first record and writes the
+ * availability report for a window as report.html (inline SVG charts, no script), report.json (the
+ * model) and report.csv (the availability table).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { verifyLedger, type LedgerLink } from '../lambda/core/ledger.ts';
+import { buildHealthReport, type HealthReport } from '../lambda/core/report.ts';
+import { renderReportCsv } from '../lambda/core/report-csv.ts';
+import { renderReportHtml } from '../lambda/core/report-html.ts';
+import { HealthLedger } from '../lambda/services/health-ledger.ts';
+import type { ObjectStore } from '../lambda/services/ports.ts';
+import { CliError } from './cli-error.ts';
+import { openLedgerStore } from './health-command.ts';
+
+export interface ReportOptions {
+  ledger: string;
+  out: string;
+  from?: string;
+  to?: string;
+  slo: string;
+  /** `SEQUENCE:SHA256` of a record whose hash was kept elsewhere (the checker's log). */
+  anchor?: string;
+  crlMarginHours?: string;
+}
+
+export interface WrittenReport {
+  report: HealthReport;
+  files: { html: string; json: string; csv: string };
+}
+
+/** Reads and verifies the whole ledger, then writes the three report files into `outDir`. */
+export async function writeHealthReport(options: {
+  store: ObjectStore;
+  ledgerLocation: string;
+  outDir: string;
+  sloPercent: number;
+  from?: Date;
+  to?: Date;
+  anchor?: LedgerLink;
+  crlMarginHours?: number;
+  now: Date;
+}): Promise<WrittenReport> {
+  const entries = await new HealthLedger({ store: options.store }).readEntries();
+  const verification = await verifyLedger(entries, { anchor: options.anchor });
+  const report = buildHealthReport(verification, {
+    from: options.from,
+    to: options.to,
+    sloPercent: options.sloPercent,
+    generatedAt: options.now,
+    ledgerLocation: options.ledgerLocation,
+    crlMarginHours: options.crlMarginHours,
+  });
+  await mkdir(options.outDir, { recursive: true });
+  const files = {
+    html: join(options.outDir, 'report.html'),
+    json: join(options.outDir, 'report.json'),
+    csv: join(options.outDir, 'report.csv'),
+  };
+  await writeFile(files.html, renderReportHtml(report));
+  await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(files.csv, renderReportCsv(report));
+  return { report, files };
+}
+
+function parseTime(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new CliError(`--${name} ${value} is not an ISO 8601 time`);
+  return time;
+}
+
+function parseNumber(name: string, value: string, min: number, max: number): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= min || number > max) {
+    throw new CliError(`--${name} ${value} must be a number above ${min} and at most ${max}`);
+  }
+  return number;
+}
+
+function parseAnchor(value: string | undefined): LedgerLink | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+):([0-9a-f]{64})$/i.exec(value);
+  if (!match) throw new CliError(`--anchor ${value}: expected SEQUENCE:SHA256 (64 hex digits)`);
+  return { sequence: Number(match[1]), hash: match[2]!.toLowerCase() };
+}
+
+export async function runReport(options: ReportOptions): Promise<number> {
+  const from = parseTime('from', options.from);
+  const to = parseTime('to', options.to);
+  if (from && to && from >= to) throw new CliError('--from must be before --to');
+  const { report, files } = await writeHealthReport({
+    store: openLedgerStore(options.ledger),
+    ledgerLocation: options.ledger.startsWith('s3://') ? options.ledger : resolve(options.ledger),
+    outDir: options.out,
+    sloPercent: parseNumber('slo', options.slo, 0, 100),
+    from,
+    to,
+    anchor: parseAnchor(options.anchor),
+    crlMarginHours:
+      options.crlMarginHours === undefined ? undefined : parseNumber('crl-margin-hours', options.crlMarginHours, 0, 24 * 366),
+    now: new Date(),
+  });
+  const { slo, runs, chain, incidents } = report;
+  console.log(
+    `availability ${slo.overallPercent} % over ${runs.count} run(s) against SLO ${slo.targetPercent} %: ${slo.met ? 'met' : 'MISSED'}`,
+  );
+  console.log(`incidents: ${incidents.length}`);
+  console.log(`ledger chain: ${chain.summary}`);
+  console.log(`report: ${resolve(files.html)}\n        ${resolve(files.json)}\n        ${resolve(files.csv)}`);
+  return chain.intact ? 0 : 1;
+}
