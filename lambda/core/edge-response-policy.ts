@@ -87,13 +87,15 @@ export function adaptOriginAnswer(
   policy: EdgePolicy,
 ): EdgeAnswer {
   const ocsp = isOcspStoreUri(uri);
-  if (origin.status === 200 || origin.status === 304) {
+  if (origin.status === 200) {
     const object = servedObjectFromS3Headers(origin.headers);
     const headers = servingHeaders(object, now, policy.caps);
     if (ocsp && !object.metadata[META.kind]) headers['cache-control'] = 'max-age=0, no-store';
-    if (origin.status === 304) delete headers['content-length'];
     return { status: origin.status, headers };
   }
+  // A revalidation (304) may not carry the object's metadata: keep S3's own headers, which hold
+  // the Cache-Control and Expires written at publish time (already bounded by nextUpdate).
+  if (origin.status === 304) return { status: 304, headers: stripS3Headers(origin.headers) };
   if (origin.status === 403 || origin.status === 404) {
     if (ocsp) return ocspErrorAnswer('unauthorized', policy.unauthorizedMaxAgeSeconds, now);
     const body = new Uint8Array(Buffer.from('Not Found\n'));

@@ -25,7 +25,9 @@ export function displayTime(iso: string | undefined): string {
 }
 
 export function formatDuration(minutes: number): string {
-  if (minutes < 1) return `${Math.round(minutes * 60)} s`;
+  const seconds = minutes * 60;
+  if (seconds < 10) return `${Number(seconds.toFixed(1))} s`;
+  if (minutes < 1) return `${Math.round(seconds)} s`;
   const total = Math.round(minutes);
   const days = Math.floor(total / 1440);
   const hours = Math.floor((total % 1440) / 60);

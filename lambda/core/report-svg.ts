@@ -246,8 +246,11 @@ export function renderBarChart(spec: BarChartSpec): string {
       );
     }
     if (spec.bars.length <= 16) {
+      // The value above the bar, or inside its top in white when the bar reaches the top.
+      const inside = bottom - height - 6 < MARGIN.top + 12;
+      const y = inside ? bottom - height + 15 : bottom - height - 6;
       body.push(
-        `<text x="${round(x + barWidth / 2)}" y="${round(Math.max(MARGIN.top + 12, bottom - height - 6))}" text-anchor="middle" fill="#111827" font-size="11">${escapeXml(format(bar.value))}</text>`,
+        `<text x="${round(x + barWidth / 2)}" y="${round(y)}" text-anchor="middle" fill="${inside ? '#ffffff' : '#111827'}" font-size="11" font-weight="600">${escapeXml(format(bar.value))}</text>`,
       );
     }
   });

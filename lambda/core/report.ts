@@ -233,7 +233,7 @@ export function buildHealthReport(verification: LedgerVerification, options: Rep
 
   const intervals = runs.slice(1).map((run, i) => Date.parse(run.startedAt) - Date.parse(runs[i]!.startedAt));
   const sortedIntervals = [...intervals].sort((a, b) => a - b);
-  const minutes = (ms: number) => Math.round((ms / MINUTE_MS) * 10) / 10;
+  const minutes = (ms: number) => Math.round((ms / MINUTE_MS) * 1000) / 1000;
 
   const byEndpoint = new Map<string, { check: CheckName; target: string; results: typeof results }>();
   for (const result of results) {
