@@ -14,6 +14,12 @@ import { S3ObjectStore } from '../lambda/adapters/s3-object-store.ts';
 import { INGEST_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
 import { formatResult, publishBundle } from './publish-command.ts';
 import { waitForSignal } from './local-command.ts';
+import { DirectoryObjectStore } from '../lambda/adapters/directory-object-store.ts';
+import { systemClock } from '../lambda/adapters/system-clock.ts';
+import { runHealthCheck } from '../lambda/services/health-check.ts';
+import { HealthLedger } from '../lambda/services/health-ledger.ts';
+import { createProbe, formatRun } from './health-command.ts';
+import { writeHealthReport } from './report-command.ts';
 
 export interface DemoOptions {
   port: number;
@@ -217,6 +223,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       console.log(`   ${ok ? 'ok  ' : 'FAIL'} ${check.what}\n     $ ${shown}`);
       if (!ok) console.log(output.replace(/^/gm, '       '));
     }
+    failures += await runHealthStep(baseUrl, demo, dataDir);
     console.log(`
 Repository:   ${baseUrl}/            (index.html; machine-readable ${baseUrl}/index.json)
 CA cert:      ${baseUrl}/ca/demo-root.crt
@@ -237,4 +244,46 @@ Publish again: npx ca-repo publish ${demo.bundleDir} --repo ${baseUrl}`);
   } finally {
     await repository.close();
   }
+}
+
+/** Health probe runs the scheduled Lambda would make, recorded in a ledger, and the report on them. */
+async function runHealthStep(baseUrl: string, demo: DemoCa, dataDir: string): Promise<number> {
+  const runs = 3;
+  const ledgerDir = join(dataDir, 'health-ledger');
+  console.log(
+    `5. Health checker: ${runs} probe runs as a relying party, recorded in the hash-chained ledger ${ledgerDir}`,
+  );
+  const probe = await createProbe({
+    repoUrls: [baseUrl],
+    trust: [demo.ca.cert.certDer],
+    sentinels: [
+      { certificate: demo.good.certDer, issuer: demo.ca.cert.certDer, expectedStatus: 'good' },
+      { certificate: demo.revoked.certDer, issuer: demo.ca.cert.certDer, expectedStatus: 'revoked' },
+    ],
+    thresholds: {},
+  });
+  const ledger = new HealthLedger({ store: new DirectoryObjectStore(ledgerDir) });
+  let failed = 0;
+  for (let i = 1; i <= runs; i++) {
+    const { run, appended, ledgerError } = await runHealthCheck({ probe, ledger, clock: systemClock });
+    if (ledgerError !== undefined) throw ledgerError;
+    const bad = run.results.filter((r) => r.outcome !== 'ok');
+    failed += bad.length;
+    console.log(
+      `   run ${i}: ${run.results.length - bad.length} of ${run.results.length} probes passed (ledger record #${appended?.record.sequence})`,
+    );
+    if (bad.length > 0) console.log(formatRun({ ...run, results: bad }).replace(/^/gm, '       '));
+  }
+  const { report, files } = await writeHealthReport({
+    store: new DirectoryObjectStore(ledgerDir),
+    ledgerLocation: ledgerDir,
+    outDir: join(dataDir, 'health-report'),
+    sloPercent: 99.9,
+    now: systemClock.now(),
+  });
+  console.log(`   availability ${report.slo.overallPercent} %, ledger chain ${report.chain.intact ? 'intact' : 'BROKEN'}
+   Report:    ${files.html}
+   Again:     npx ca-repo health --repo ${baseUrl} --trust ${demo.ca.cert.certPath} --sentinel ${demo.good.certPath}:${demo.ca.cert.certPath}:good --ledger ${ledgerDir}
+              npx ca-repo report --ledger ${ledgerDir} --out ${join(dataDir, 'health-report')}`);
+  return failed > 0 || !report.chain.intact ? 1 : 0;
 }

@@ -48,7 +48,12 @@ export async function readSentinel(spec: string): Promise<Sentinel> {
     );
   }
   const [certificate, issuer] = await Promise.all(parts.map((path) => readCertificateFile(path)));
-  return { certificate: certificate!, issuer: issuer!, expectedStatus, ...(hashAlgorithm ? { hashAlgorithm } : {}) };
+  return {
+    certificate: certificate!,
+    issuer: issuer!,
+    expectedStatus,
+    ...(hashAlgorithm ? { hashAlgorithm } : {}),
+  };
 }
 
 async function readCertificateFile(path: string): Promise<Uint8Array> {
@@ -64,7 +69,8 @@ async function readCertificateFile(path: string): Promise<Uint8Array> {
 export function openLedgerStore(location: string): ObjectStore {
   const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(location);
   if (s3) return new S3ObjectStore({ client: new S3Client({}), bucket: s3[1]! });
-  if (location.startsWith('s3://')) throw new CliError(`--ledger ${location}: use s3://BUCKET (records live under ledger/)`);
+  if (location.startsWith('s3://'))
+    throw new CliError(`--ledger ${location}: use s3://BUCKET (records live under ledger/)`);
   return new DirectoryObjectStore(location);
 }
 
@@ -102,7 +108,8 @@ export async function createProbe(options: {
 }
 
 export async function runHealth(options: HealthOptions): Promise<number> {
-  if (options.repoUrls.length === 0) throw new CliError('health needs --repo URL (repeat it for http and https)');
+  if (options.repoUrls.length === 0)
+    throw new CliError('health needs --repo URL (repeat it for http and https)');
   const sentinels: Sentinel[] = [];
   for (const spec of options.sentinels) sentinels.push(await readSentinel(spec));
   const probe = await createProbe({
@@ -113,17 +120,26 @@ export async function runHealth(options: HealthOptions): Promise<number> {
     thresholds: options.thresholds,
   });
   const ledger = options.ledger ? new HealthLedger({ store: openLedgerStore(options.ledger) }) : undefined;
-  const { run, appended } = await runHealthCheck({ probe, ledger, clock: systemClock });
+  const { run, appended, ledgerError } = await runHealthCheck({ probe, ledger, clock: systemClock });
   const failed = run.results.filter((r) => r.outcome !== 'ok').length;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ run, ledger: appended && { key: appended.key, sequence: appended.record.sequence, hash: appended.record.hash } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ run, ledger: appended && { key: appended.key, sequence: appended.record.sequence, hash: appended.record.hash } }, null, 2)}\n`,
+    );
   } else {
     console.log(formatRun(run));
     console.log(`\n${run.results.length - failed} ok, ${failed} failed`);
     if (appended) {
-      console.log(`ledger: record #${appended.record.sequence} ${appended.key} (SHA-256 ${appended.record.hash})`);
+      console.log(
+        `ledger: record #${appended.record.sequence} ${appended.key} (SHA-256 ${appended.record.hash})`,
+      );
     }
     if (sentinels.length === 0) console.log('note: no --sentinel given, so OCSP was not probed');
+  }
+  if (ledgerError !== undefined) {
+    throw new CliError(
+      `the run was probed but not recorded in --ledger ${options.ledger}: ${(ledgerError as Error)?.message ?? String(ledgerError)}`,
+    );
   }
   return failed === 0 ? 0 : 1;
 }

@@ -99,7 +99,9 @@ export async function runReport(options: ReportOptions): Promise<number> {
     to,
     anchor: parseAnchor(options.anchor),
     crlMarginHours:
-      options.crlMarginHours === undefined ? undefined : parseNumber('crl-margin-hours', options.crlMarginHours, 0, 24 * 366),
+      options.crlMarginHours === undefined
+        ? undefined
+        : parseNumber('crl-margin-hours', options.crlMarginHours, 0, 24 * 366),
     now: new Date(),
   });
   const { slo, runs, chain, incidents } = report;
@@ -108,6 +110,8 @@ export async function runReport(options: ReportOptions): Promise<number> {
   );
   console.log(`incidents: ${incidents.length}`);
   console.log(`ledger chain: ${chain.summary}`);
-  console.log(`report: ${resolve(files.html)}\n        ${resolve(files.json)}\n        ${resolve(files.csv)}`);
+  console.log(
+    `report: ${resolve(files.html)}\n        ${resolve(files.json)}\n        ${resolve(files.csv)}`,
+  );
   return chain.intact ? 0 : 1;
 }

@@ -153,7 +153,7 @@ export interface LedgerVerification {
   records: VerifiedRecord[];
   head?: { key: string; sequence: number; hash: string; time: string };
   problems: LedgerProblem[];
-  /** One line: "intact: …" or "broken at record #N (key): …". */
+  /** One line: "intact: …", or "broken: " and the first problem, which names the record and key. */
   summary: string;
 }
 
@@ -278,7 +278,8 @@ export async function verifyLedger(
   };
   let summary: string;
   if (first) {
-    summary = `broken at ${first.sequence !== undefined ? `record #${first.sequence}` : 'a record'} (${first.key}): ${first.message}`;
+    // Every problem message names the record and its key: that is where the chain breaks.
+    summary = `broken: ${first.message}`;
   } else if (head) {
     summary = `intact: ${records.length} record(s), #${records[0]!.record.sequence}–#${head.sequence}, head SHA-256 ${head.hash}`;
   } else {

@@ -113,7 +113,7 @@ export function renderReportHtml(report: HealthReport): string {
   const chain = `<section class="chain ${report.chain.intact ? 'ok' : 'bad'}">
 <h2>Ledger verification</h2>
 <p class="verdict">${e(report.chain.summary)}</p>
-${problems ? `<ul class="problems">${problems}</ul>${report.chain.problems.length > 50 ? `<p>… and ${report.chain.problems.length - 50} more (see report.json)</p>` : ''}` : ''}
+${report.chain.problems.length > 1 ? `<ul class="problems">${problems}</ul>${report.chain.problems.length > 50 ? `<p>… and ${report.chain.problems.length - 50} more (see report.json)</p>` : ''}` : ''}
 <p class="meta">${report.chain.entries} stored record object(s) examined from the first record, not only this window.${
     report.chain.head
       ? ` Head: record #${report.chain.head.sequence} at ${e(displayTime(report.chain.head.time))}, SHA-256 <code>${e(report.chain.head.hash)}</code> (compare with the hash the checker logged to confirm no newer records were cut off).`

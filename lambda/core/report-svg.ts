@@ -7,7 +7,8 @@
 
 export const CHART_WIDTH = 920;
 export const CHART_HEIGHT = 260;
-const MARGIN = { left: 64, right: 24, top: 34, bottom: 46 };
+/** The right margin holds the labels of reference lines, so they never cover data. */
+const MARGIN = { left: 64, right: 104, top: 34, bottom: 46 };
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, Noto Sans JP, sans-serif"';
 const MINUTE = 60_000;
 const TIME_STEPS = [1, 5, 15, 30, 60, 180, 360, 720, 1440, 2880, 10080, 43200].map((m) => m * MINUTE);
@@ -129,7 +130,7 @@ function reference(line: ReferenceLine, toY: (value: number) => number): string 
   const right = CHART_WIDTH - MARGIN.right;
   return (
     `<line x1="${MARGIN.left}" x2="${right}" y1="${y}" y2="${y}" stroke="${line.color}" stroke-width="1.5" stroke-dasharray="6 4"/>` +
-    `<text x="${right - 4}" y="${round(y - 5)}" text-anchor="end" fill="${line.color}" font-weight="600">${escapeXml(line.label)}</text>`
+    `<text x="${right + 6}" y="${round(y + 4)}" fill="${line.color}" font-weight="600" font-size="11">${escapeXml(line.label)}</text>`
   );
 }
 

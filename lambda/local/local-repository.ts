@@ -15,7 +15,12 @@ import type { CacheCaps } from '../core/cache-policy.ts';
 import type { ValidationPolicy } from '../core/policy.ts';
 import { TrustStore } from '../core/trust-store.ts';
 import { createPublishHandler } from '../handlers/publish-handler.ts';
-import { runHealthCheck, startHealthSchedule, type HealthCheckOutcome, type HealthSchedule } from '../services/health-check.ts';
+import {
+  runHealthCheck,
+  startHealthSchedule,
+  type HealthCheckOutcome,
+  type HealthSchedule,
+} from '../services/health-check.ts';
 import { HealthLedger } from '../services/health-ledger.ts';
 import { HealthProbe, type Sentinel } from '../services/health-probe.ts';
 import type { Clock } from '../services/ports.ts';
@@ -214,11 +219,15 @@ async function startLocalHealthCheck(
     thresholds: options.thresholds,
   });
   const ledger = new HealthLedger({ store: new DirectoryObjectStore(ledgerDir) });
+  const onError = options.onError ?? ((error) => console.error('ca-repo local: health check failed:', error));
   const schedule = startHealthSchedule({
     intervalMs: options.intervalSeconds * 1000,
     check: () => runHealthCheck({ probe, ledger, clock }),
-    onOutcome: options.onOutcome,
-    onError: options.onError ?? ((error) => console.error('ca-repo local: health check failed:', error)),
+    onOutcome: (outcome) => {
+      if (outcome.ledgerError !== undefined) onError(outcome.ledgerError);
+      options.onOutcome?.(outcome);
+    },
+    onError,
   });
   return { ledgerDir, schedule };
 }

@@ -10,20 +10,37 @@ import type { Clock } from './ports.ts';
 
 export interface HealthCheckOutcome {
   run: ProbeRun;
-  /** Absent when no ledger is configured (a one-off `ca-repo health` without --ledger). */
+  /** Absent when no ledger is configured (a one-off `ca-repo health` without --ledger) or it failed. */
   appended?: AppendedRecord;
+  /** The ledger could not be read or written: the run was probed but not recorded. */
+  ledgerError?: unknown;
 }
 
+/**
+ * Probes, then appends. A ledger failure never stops the probe (the metrics and the caller still
+ * learn whether the repository is up); it is returned for the caller to raise.
+ */
 export async function runHealthCheck(options: {
   probe: HealthProbe;
   ledger?: HealthLedger;
   clock: Clock;
 }): Promise<HealthCheckOutcome> {
   const { probe, ledger, clock } = options;
-  const tail = ledger ? await ledger.tail(clock.now()) : undefined;
+  let tail: Awaited<ReturnType<HealthLedger['tail']>>;
+  let ledgerError: unknown;
+  try {
+    tail = ledger ? await ledger.tail(clock.now()) : undefined;
+  } catch (error) {
+    ledgerError = error;
+  }
   const run = await probe.run(tail?.record?.run);
-  if (!ledger) return { run };
-  return { run, appended: await ledger.append(run) };
+  if (!ledger || ledgerError !== undefined)
+    return { run, ...(ledgerError !== undefined ? { ledgerError } : {}) };
+  try {
+    return { run, appended: await ledger.append(run) };
+  } catch (error) {
+    return { run, ledgerError: error };
+  }
 }
 
 export interface HealthSchedule {

@@ -16,11 +16,16 @@ import { Construct } from 'constructs';
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../../lambda/core/cache-policy.ts';
 import type { PriceClassName, UploaderSources } from '../config.ts';
 import { AlarmTopic } from './alarm-topic.ts';
+import {
+  HealthChecker,
+  type HealthAlarmThresholds,
+  type HealthSentinelCertificate,
+} from './health-checker.ts';
 import { RepositoryDistribution } from './distribution.ts';
 import { IngestBucket } from './ingest-bucket.ts';
 import { LogBucket } from './log-bucket.ts';
 import { OcspEdge } from './ocsp-edge.ts';
-import { Publisher } from './publisher.ts';
+import { Publisher, TRUST_DIR } from './publisher.ts';
 import { RepositoryBucket } from './repository-bucket.ts';
 import { UploaderRole } from './uploader-role.ts';
 
@@ -60,6 +65,18 @@ export interface CaRepositoryProps {
   alarmEmail?: string;
   /** Scratch directory for built function code and the trust layer. Default: the OS temp directory. */
   buildDirectory?: string;
+  /** The scheduled relying-party health checker, its ledger, alarms and dashboard; absent: none. */
+  health?: CaRepositoryHealth;
+}
+
+export interface CaRepositoryHealth {
+  /** Default 1. */
+  scheduleMinutes?: number;
+  /** OCSP sentinel certificates probed by GET and POST on every run. */
+  sentinels?: readonly HealthSentinelCertificate[];
+  /** S3 Object Lock (compliance mode) on ledger records for this many days; default none. */
+  objectLockRetentionDays?: number;
+  alarmThresholds?: HealthAlarmThresholds;
 }
 
 export class CaRepository extends Construct {
@@ -71,6 +88,7 @@ export class CaRepository extends Construct {
   readonly ocspEdge: OcspEdge;
   readonly distribution: RepositoryDistribution;
   readonly publisher: Publisher;
+  readonly health?: HealthChecker;
   readonly ocspPathPrefix: string;
   /** The host relying parties use: the first custom domain, else the CloudFront domain. */
   readonly publicHost: string;
@@ -135,5 +153,18 @@ export class CaRepository extends Construct {
       buildDirectory,
     });
     this.publicHost = props.domainNames?.[0] ?? this.distribution.distribution.distributionDomainName;
+    if (props.health) {
+      this.health = new HealthChecker(this, 'Health', {
+        ...props.health,
+        // CDP, AIA and OCSP URLs are plain http; HTTPS is probed too because the distribution serves it.
+        repositoryUrls: [`http://${this.publicHost}`, `https://${this.publicHost}`],
+        trustLayer: this.publisher.trustLayer,
+        trustDir: TRUST_DIR,
+        alarmTopic: this.alarms.topic,
+        accessLogs: this.accessLogs.bucket,
+        logRetentionDays,
+        buildDirectory,
+      });
+    }
   }
 }

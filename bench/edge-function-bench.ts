@@ -1,0 +1,154 @@
+/**
+ * The OCSP viewer-request CloudFront Function: its built size against the 10 KB limit, and the
+ * time it takes per GET in node:vm (the built file, as CloudFront runs it) against parsing the
+ * same request with pkijs, the general-purpose ASN.1 library the rest of the product uses.
+ */
+import * as pkijs from 'pkijs';
+import { toHex } from '../lambda/core/bytes.ts';
+import { HASH_NAME_BY_OID } from '../lambda/core/oids.ts';
+import { ocspObjectKey } from '../lambda/core/ocsp-object-key.ts';
+import {
+  CLOUDFRONT_FUNCTION_MAX_BYTES,
+  buildViewerRequestSource,
+} from '../lambda/edge/build-viewer-request.ts';
+import type { CfFunctionEvent } from '../lambda/edge/cloudfront-function-event.ts';
+import { loadViewerRequestFunction } from '../lambda/local/cloudfront-function-runtime.ts';
+import { serialHexOf } from '../lambda/core/x509.ts';
+import { formatNumber, markdownTable, ratio, type BenchContext, type PhaseResult } from './bench-context.ts';
+import { syntheticRequest } from './bench-pki.ts';
+import { encodeVariant, ENCODING_VARIANTS } from './request-variants.ts';
+import { seededRandom } from '../test/fixtures/seeded-random.ts';
+
+const DISTINCT_URIS = 1000;
+
+export async function runEdgeFunctionBench(ctx: BenchContext): Promise<PhaseResult> {
+  const failures: string[] = [];
+  const source = buildViewerRequestSource('/ocsp');
+  const size = Buffer.byteLength(source);
+  const handler = loadViewerRequestFunction(source);
+
+  // The same URIs for both sides: 1,000 certificates, every encoding clients use, a third with nonces.
+  const random = seededRandom(7);
+  const uris: string[] = [];
+  for (let i = 0; i < DISTINCT_URIS; i++) {
+    const nonce = random() < 0.33 ? new Uint8Array(16).map(() => Math.floor(random() * 256)) : undefined;
+    const variant = ENCODING_VARIANTS[i % ENCODING_VARIANTS.length]!;
+    uris.push(`/ocsp${encodeVariant(syntheticRequest(ctx.ec, i, nonce), variant)}`);
+  }
+  const keysByFunction = uris.map((uri) => {
+    const result = handler(eventFor(uri));
+    return 'uri' in result ? result.uri.slice(1) : undefined;
+  });
+  const keysByPkijs = uris.map(parseWithPkijs);
+  const disagree = keysByFunction.filter((key, i) => key !== keysByPkijs[i]).length;
+  if (disagree > 0) failures.push(`the function and pkijs disagree on ${disagree} of ${uris.length} URIs`);
+
+  const calls = ctx.quick ? 50_000 : 500_000;
+  const functionNs = timePerCall(
+    calls,
+    (i, events) => handler(events[i % DISTINCT_URIS]!),
+    () => uris.map(eventFor),
+  );
+  const pkijsNs = timePerCall(
+    calls / 10,
+    (i) => parseWithPkijs(uris[i % DISTINCT_URIS]!),
+    () => [],
+  );
+
+  const markdown = `${markdownTable(
+    ['measure', 'ca-repo function', 'reference', 'ratio'],
+    [
+      [
+        'built size (bytes)',
+        formatNumber(size),
+        `CloudFront Functions limit ${formatNumber(CLOUDFRONT_FUNCTION_MAX_BYTES)}`,
+        `${ratio(size * 100, CLOUDFRONT_FUNCTION_MAX_BYTES, 0).replace('×', '')} % of the limit`,
+      ],
+      [
+        'time per GET (ns), node:vm',
+        formatNumber(functionNs),
+        `pkijs parse of the same request: ${formatNumber(pkijsNs)} ns`,
+        `${ratio(pkijsNs, functionNs, 1)} faster`,
+      ],
+    ],
+  )}
+
+Command: \`npm run bench -- --only edge-function\` (in-process: ${formatNumber(calls)} calls of the built
+function loaded by \`loadViewerRequestFunction(buildViewerRequestSource('/ocsp'))\` in a bare node:vm context,
+over ${formatNumber(DISTINCT_URIS)} distinct URIs for 1,000 certificates in ${ENCODING_VARIANTS.length} encodings, a third with nonces;
+the pkijs side percent-decodes, base64-decodes with Buffer, runs \`pkijs.OCSPRequest.fromBER\` and builds the same
+object key, ${formatNumber(calls / 10)} calls). Both sides must produce the same key for every URI: ${disagree} differed.
+CloudFront bills a function by invocation, not by time, but caps its compute: the function uses a small share of it.`;
+
+  return {
+    title: 'Edge function',
+    markdown,
+    figures: [
+      {
+        name: 'CloudFront Function built size',
+        value: `${formatNumber(size)} bytes`,
+        reference: `${formatNumber(CLOUDFRONT_FUNCTION_MAX_BYTES)} bytes limit`,
+        ratio: ratio(size, CLOUDFRONT_FUNCTION_MAX_BYTES),
+        commands: ['npm run bench -- --only edge-function'],
+      },
+      {
+        name: 'CloudFront Function time per GET (node:vm)',
+        value: `${formatNumber(functionNs)} ns`,
+        reference: `pkijs parse: ${formatNumber(pkijsNs)} ns`,
+        ratio: `${ratio(pkijsNs, functionNs, 1)} faster`,
+        commands: ['npm run bench -- --only edge-function'],
+      },
+    ],
+    failures,
+  };
+}
+
+function eventFor(uri: string): CfFunctionEvent {
+  return {
+    version: '1.0',
+    context: { eventType: 'viewer-request' },
+    viewer: { ip: '127.0.0.1' },
+    request: { method: 'GET', uri, querystring: {}, headers: {}, cookies: {} },
+  };
+}
+
+/** The reference: the same GET path turned into the same object key with pkijs. */
+function parseWithPkijs(uri: string): string | undefined {
+  try {
+    const text = decodeURIComponent(uri.slice('/ocsp'.length)).replace(/ /g, '+').replace(/^\/+/, '');
+    const der = Buffer.from(text, 'base64');
+    const request = pkijs.OCSPRequest.fromBER(
+      der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength),
+    );
+    const certId = request.tbsRequest.requestList[0]!.reqCert;
+    return ocspObjectKey({
+      hashAlgorithm: HASH_NAME_BY_OID[certId.hashAlgorithm.algorithmId] ?? 'unknown',
+      issuerNameHashHex: toHex(new Uint8Array(certId.issuerNameHash.valueBlock.valueHexView)),
+      issuerKeyHashHex: toHex(new Uint8Array(certId.issuerKeyHash.valueBlock.valueHexView)),
+      serialHex: serialHexOf(certId.serialNumber),
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Nanoseconds per call over `calls` calls, after a warm-up. The function mutates its event (it
+ * rewrites the URI), so fresh events are made between timed batches, outside the clock.
+ */
+function timePerCall<T>(
+  calls: number,
+  call: (i: number, batch: T[]) => unknown,
+  makeBatch: () => T[],
+): number {
+  let batch = makeBatch();
+  for (let i = 0; i < DISTINCT_URIS; i++) call(i, batch); // warm-up (JIT)
+  let elapsed = 0n;
+  for (let done = 0; done < calls; done += DISTINCT_URIS) {
+    batch = makeBatch();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < DISTINCT_URIS; i++) call(i, batch);
+    elapsed += process.hrtime.bigint() - start;
+  }
+  return Number(elapsed) / (Math.ceil(calls / DISTINCT_URIS) * DISTINCT_URIS);
+}

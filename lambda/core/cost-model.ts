@@ -1,0 +1,499 @@
+/**
+ * Monthly AWS cost of serving a CA's OCSP (and publishing its responses) three ways, from unit
+ * prices that are documented below and overridable (`ca-repo cost --price-file`):
+ *
+ *   ca-repo            CloudFront (requests, transfer, the viewer-request Function), Lambda@Edge
+ *                      (every POST, and origin-request + origin-response on each GET cache miss),
+ *                      S3 (storage and requests, primary and replica, replication transfer),
+ *                      the publish Lambda with its SQS fan-out, invalidations past the free 1,000
+ *   AWS Private CA     the CA's monthly fee (its OCSP only serves certificates it issued) and its
+ *                      OCSP charge per certificate queried in the month
+ *   EC2 responders     two small instances in two AZs behind an Application Load Balancer
+ *
+ * Pure: no clock, no I/O. A month is 30 days for traffic and refresh counts and 730 hours for
+ * hourly resources, as AWS bills them. GB means 2^30 bytes, as AWS meters transfer and storage.
+ */
+
+export interface UnitPrices {
+  /** CloudFront HTTP requests, Japan edge locations, per 10,000 (OCSP is plain HTTP). */
+  cloudfrontHttpRequestsPer10k: number;
+  /** CloudFront data transfer out to the internet, Japan, first 10 TB, per GB. */
+  cloudfrontTransferPerGb: number;
+  cloudfrontFunctionPerMillion: number;
+  lambdaEdgeRequestsPerMillion: number;
+  lambdaEdgePerGbSecond: number;
+  invalidationPerPath: number;
+  /** CloudFront always-free tier, per month. */
+  cloudfrontFreeRequests: number;
+  cloudfrontFreeTransferGb: number;
+  cloudfrontFunctionFreeInvocations: number;
+  invalidationFreePaths: number;
+  /** S3 Standard, Tokyo (the primary) and Osaka (the replica), per GB-month and per 1,000 requests. */
+  s3StoragePerGbMonth: number;
+  s3PutPer1000: number;
+  s3GetPer1000: number;
+  replicaStoragePerGbMonth: number;
+  replicaPutPer1000: number;
+  /** Cross-Region replication: data transfer from Tokyo to another Region, per GB. */
+  interRegionTransferPerGb: number;
+  /** AWS Lambda (x86), Tokyo, with the always-free tier. */
+  lambdaRequestsPerMillion: number;
+  lambdaPerGbSecond: number;
+  lambdaFreeRequests: number;
+  lambdaFreeGbSeconds: number;
+  sqsPerMillion: number;
+  sqsFreeRequests: number;
+  /** AWS Private CA, general-purpose mode, per CA per month. */
+  privateCaMonthly: number;
+  /** AWS Private CA OCSP: per certificate queried in the month. */
+  privateCaOcspPerCertificateQueried: number;
+  /** EC2 t3.small Linux on-demand, Tokyo, per hour; gp3 EBS per GB-month. */
+  ec2InstanceHourly: number;
+  ebsPerGbMonth: number;
+  albHourly: number;
+  albLcuHourly: number;
+  /** EC2/ALB data transfer out to the internet, Tokyo, first 10 TB, per GB; free GB per month. */
+  ec2TransferPerGb: number;
+  ec2FreeTransferGb: number;
+}
+
+/**
+ * Where each price comes from. Checked while building this model (2026-11); those marked
+ * "not re-checked" come from the AWS pricing pages as commonly quoted and could not be read in
+ * full there: confirm them before quoting a figure.
+ */
+export const PRICE_SOURCES: Readonly<Record<keyof UnitPrices, string>> = {
+  cloudfrontHttpRequestsPer10k:
+    'CloudFront pricing, Japan, HTTP requests (billing item JP-Requests-Tier1: $0.009 per 10,000)',
+  cloudfrontTransferPerGb:
+    'CloudFront pricing page, Regional Data Transfer Out to Internet, Japan, first 10 TB: $0.114/GB',
+  cloudfrontFunctionPerMillion: 'CloudFront pricing: CloudFront Functions $0.10 per 1 million invocations',
+  lambdaEdgeRequestsPerMillion:
+    'CloudFront pricing, Lambda@Edge: $0.60 per 1 million requests (REFERENCE.md)',
+  lambdaEdgePerGbSecond:
+    'CloudFront pricing, Lambda@Edge: $0.00005001 per GB-second, billed per 1 ms (not re-checked)',
+  invalidationPerPath: 'CloudFront pricing: $0.005 per path after the first 1,000 paths a month',
+  cloudfrontFreeRequests: 'CloudFront always-free tier: 10,000,000 HTTP/HTTPS requests a month',
+  cloudfrontFreeTransferGb: 'CloudFront always-free tier: 1 TB data transfer out a month',
+  cloudfrontFunctionFreeInvocations:
+    'CloudFront always-free tier: 2,000,000 CloudFront Function invocations a month',
+  invalidationFreePaths: 'CloudFront pricing: first 1,000 invalidation paths a month free',
+  s3StoragePerGbMonth: 'S3 pricing, Tokyo, S3 Standard first 50 TB: $0.025/GB-month (not re-checked)',
+  s3PutPer1000: 'S3 pricing, Tokyo, PUT/COPY/POST/LIST: $0.0047 per 1,000 (not re-checked)',
+  s3GetPer1000: 'S3 pricing, Tokyo, GET/HEAD and others: $0.00037 per 1,000 (not re-checked)',
+  replicaStoragePerGbMonth: 'S3 pricing, Osaka, S3 Standard: taken equal to Tokyo (not re-checked)',
+  replicaPutPer1000:
+    'S3 pricing, Osaka, PUT: taken equal to Tokyo; replication bills the destination PUT (not re-checked)',
+  interRegionTransferPerGb:
+    'S3/EC2 data transfer from Tokyo to another AWS Region: $0.09/GB (not re-checked)',
+  lambdaRequestsPerMillion: 'Lambda pricing: $0.20 per 1 million requests',
+  lambdaPerGbSecond: 'Lambda pricing, Tokyo, x86: $0.0000166667 per GB-second (not re-checked)',
+  lambdaFreeRequests: 'Lambda always-free tier: 1,000,000 requests a month',
+  lambdaFreeGbSeconds: 'Lambda always-free tier: 400,000 GB-seconds a month',
+  sqsPerMillion: 'SQS standard queue: $0.40 per 1 million requests (not re-checked)',
+  sqsFreeRequests: 'SQS always-free tier: 1,000,000 requests a month',
+  privateCaMonthly: 'AWS Private CA pricing page: $400 per private CA per month, general-purpose mode',
+  privateCaOcspPerCertificateQueried:
+    'AWS Price List, AWSCertificateManager offer, "OCSP response generation": $0.06 per certificate queried per month (rows effective 2024-10-01 and 2025-07-01; the pricing page table itself was not readable here)',
+  ec2InstanceHourly: 'EC2 on-demand, Tokyo, t3.small Linux: $0.0272/hour (not re-checked)',
+  ebsPerGbMonth: 'EBS gp3, Tokyo: $0.096/GB-month (not re-checked)',
+  albHourly: 'Elastic Load Balancing, Tokyo, Application Load Balancer: $0.0243/hour (not re-checked)',
+  albLcuHourly:
+    'Elastic Load Balancing: $0.008 per LCU-hour (pricing page example); LCU = 25 new connections/s, 3,000 active connections/min, 1 GB/hour (not re-checked for Tokyo)',
+  ec2TransferPerGb: 'EC2 data transfer out to the internet, Tokyo, first 10 TB: $0.114/GB (not re-checked)',
+  ec2FreeTransferGb: 'AWS free tier: 100 GB data transfer out to the internet a month, all services',
+};
+
+export const DEFAULT_UNIT_PRICES: Readonly<UnitPrices> = {
+  cloudfrontHttpRequestsPer10k: 0.009,
+  cloudfrontTransferPerGb: 0.114,
+  cloudfrontFunctionPerMillion: 0.1,
+  lambdaEdgeRequestsPerMillion: 0.6,
+  lambdaEdgePerGbSecond: 0.00005001,
+  invalidationPerPath: 0.005,
+  cloudfrontFreeRequests: 10_000_000,
+  cloudfrontFreeTransferGb: 1024,
+  cloudfrontFunctionFreeInvocations: 2_000_000,
+  invalidationFreePaths: 1000,
+  s3StoragePerGbMonth: 0.025,
+  s3PutPer1000: 0.0047,
+  s3GetPer1000: 0.00037,
+  replicaStoragePerGbMonth: 0.025,
+  replicaPutPer1000: 0.0047,
+  interRegionTransferPerGb: 0.09,
+  lambdaRequestsPerMillion: 0.2,
+  lambdaPerGbSecond: 0.0000166667,
+  lambdaFreeRequests: 1_000_000,
+  lambdaFreeGbSeconds: 400_000,
+  sqsPerMillion: 0.4,
+  sqsFreeRequests: 1_000_000,
+  privateCaMonthly: 400,
+  privateCaOcspPerCertificateQueried: 0.06,
+  ec2InstanceHourly: 0.0272,
+  ebsPerGbMonth: 0.096,
+  albHourly: 0.0243,
+  albLcuHourly: 0.008,
+  ec2TransferPerGb: 0.114,
+  ec2FreeTransferGb: 100,
+};
+
+/** How the workload turns into billable units. Every default says where it comes from. */
+export interface CostAssumptions {
+  /** DER bytes of one OCSP response: 291 for the bench's EC P-256 CA-signed response; RSA ~480. */
+  responseBytes: number;
+  /** HTTP response headers (RFC 9919 set: Content-Type, Cache-Control, ETag, Expires, ...). */
+  headerBytes: number;
+  /** Objects per certificate: 1 for SHA-1 CertIDs only, 2 when responses carry SHA-1 and SHA-256. */
+  keysPerCertificate: number;
+  /** Responses re-signed and published this often (BR: no later than thisUpdate + 4 days). */
+  refreshDays: number;
+  /** Edge cache lifetime of an OCSP answer (ca-repo's default cap). */
+  ocspMaxAgeSeconds: number;
+  /** Regional edge caches that fetch from the origin (Tokyo and Osaka, plus some abroad). */
+  edgeCachesFetchingFromOrigin: number;
+  /** Lambda@Edge billed duration: POST (reads S3 from the edge Region), GET miss pass-through, origin-response. */
+  edgePostMs: number;
+  edgeGetOriginRequestMs: number;
+  edgeOriginResponseMs: number;
+  edgeMemoryMb: number;
+  /** Share of certificates revoked in a month: each revocation invalidates its OCSP path. */
+  revokedSharePerMonth: number;
+  crlCount: number;
+  crlBytes: number;
+  /** Each CRL publish replaces the object and invalidates its path. */
+  crlPublishesPerMonth: number;
+  /** Publish Lambda time per response (bench: ~2 ms to validate on one core, plus the writes). */
+  publishMsPerResponse: number;
+  publishMemoryMb: number;
+  /** Files per tar part (the uploader's default): one worker invocation and SQS message each. */
+  filesPerPart: number;
+  /** Apply the always-free tiers (CloudFront, Lambda, SQS, data transfer). */
+  freeTier: boolean;
+  replica: boolean;
+  privateCaCount: number;
+  /** EC2 sizing: peak over average request rate, and what one small instance sustains. */
+  peakToAverage: number;
+  ec2RequestsPerSecondPerInstance: number;
+  ec2MinimumInstances: number;
+  ebsGbPerInstance: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: Readonly<CostAssumptions> = {
+  responseBytes: 300,
+  headerBytes: 350,
+  keysPerCertificate: 1,
+  refreshDays: 3.5,
+  ocspMaxAgeSeconds: 3600,
+  edgeCachesFetchingFromOrigin: 4,
+  edgePostMs: 20,
+  edgeGetOriginRequestMs: 1,
+  edgeOriginResponseMs: 2,
+  edgeMemoryMb: 128,
+  revokedSharePerMonth: 0.002,
+  crlCount: 1,
+  crlBytes: 100_000,
+  crlPublishesPerMonth: 30,
+  publishMsPerResponse: 3,
+  publishMemoryMb: 1024,
+  filesPerPart: 5000,
+  freeTier: true,
+  replica: true,
+  privateCaCount: 1,
+  peakToAverage: 3,
+  ec2RequestsPerSecondPerInstance: 1000,
+  ec2MinimumInstances: 2,
+  ebsGbPerInstance: 8,
+};
+
+export interface CostInputs {
+  certificates: number;
+  requestsPerMonth: number;
+  /** Share of OCSP requests sent by POST (OpenSSL and Firefox POST; Java GETs short URLs). */
+  postShare: number;
+}
+
+export interface CostLine {
+  item: string;
+  /** The billable quantity in words, e.g. "90,000,000 requests". */
+  quantity: string;
+  usd: number;
+}
+
+export interface CostOption {
+  name: string;
+  lines: CostLine[];
+  totalUsd: number;
+  notes: string[];
+}
+
+export interface CostEstimate {
+  inputs: CostInputs;
+  options: CostOption[];
+}
+
+export const SECONDS_PER_MONTH = 30 * 24 * 3600;
+export const HOURS_PER_MONTH = 730;
+const GB = 2 ** 30;
+
+export class CostModelError extends Error {
+  override name = 'CostModelError';
+}
+
+function requireNonNegative(name: string, value: number): void {
+  if (!Number.isFinite(value) || value < 0) throw new CostModelError(`${name} must be a non-negative number`);
+}
+
+function billable(quantity: number, free: number, freeTier: boolean): number {
+  return Math.max(0, quantity - (freeTier ? free : 0));
+}
+
+function count(n: number, unit: string): string {
+  return `${Math.round(n).toLocaleString('en-US')} ${unit}`;
+}
+
+function gb(n: number): string {
+  return `${n.toLocaleString('en-US', { maximumFractionDigits: 2 })} GB`;
+}
+
+function option(name: string, lines: CostLine[], notes: string[]): CostOption {
+  return { name, lines, totalUsd: lines.reduce((sum, l) => sum + l.usd, 0), notes };
+}
+
+/**
+ * GET cache misses: each (certificate, edge cache) pair can miss once per max-age window. With
+ * GETs spread evenly, the expected number of windows that see at least one request is
+ * slots × (1 − e^(−GETs/slots)); it never exceeds the GETs themselves.
+ */
+export function expectedGetMisses(gets: number, certificates: number, a: CostAssumptions): number {
+  const slots =
+    certificates *
+    a.keysPerCertificate *
+    a.edgeCachesFetchingFromOrigin *
+    (SECONDS_PER_MONTH / a.ocspMaxAgeSeconds);
+  if (slots === 0 || gets === 0) return 0;
+  return slots * -Math.expm1(-gets / slots);
+}
+
+export function estimateCosts(
+  inputs: CostInputs,
+  prices: UnitPrices = DEFAULT_UNIT_PRICES,
+  assumptions: CostAssumptions = DEFAULT_ASSUMPTIONS,
+): CostEstimate {
+  requireNonNegative('certificates', inputs.certificates);
+  requireNonNegative('requests per month', inputs.requestsPerMonth);
+  if (!(inputs.postShare >= 0 && inputs.postShare <= 1))
+    throw new CostModelError('post share must be between 0 and 1');
+  for (const [name, value] of Object.entries(prices)) requireNonNegative(name, value as number);
+  return {
+    inputs,
+    options: [
+      caRepoCost(inputs, prices, assumptions),
+      privateCaCost(inputs, prices, assumptions),
+      ec2Cost(inputs, prices, assumptions),
+    ],
+  };
+}
+
+function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): CostOption {
+  const m = inputs.requestsPerMonth;
+  const posts = m * inputs.postShare;
+  const gets = m - posts;
+  const misses = expectedGetMisses(gets, inputs.certificates, a);
+  const free = a.freeTier;
+  const lines: CostLine[] = [];
+
+  const requests = billable(m, p.cloudfrontFreeRequests, free);
+  lines.push({
+    item: 'CloudFront requests (HTTP, Japan)',
+    quantity: count(requests, 'requests'),
+    usd: (requests / 10_000) * p.cloudfrontHttpRequestsPer10k,
+  });
+  const sentGb = (m * (a.responseBytes + a.headerBytes)) / GB;
+  const transferGb = billable(sentGb, p.cloudfrontFreeTransferGb, free);
+  lines.push({
+    item: 'CloudFront data transfer out (Japan)',
+    quantity: `${gb(sentGb)}${free ? `, ${gb(p.cloudfrontFreeTransferGb)} free` : ''}`,
+    usd: transferGb * p.cloudfrontTransferPerGb,
+  });
+  const invocations = billable(m, p.cloudfrontFunctionFreeInvocations, free);
+  lines.push({
+    item: 'CloudFront Function (viewer-request, every OCSP request)',
+    quantity: count(invocations, 'invocations'),
+    usd: (invocations / 1e6) * p.cloudfrontFunctionPerMillion,
+  });
+
+  const edgeInvocations = posts + 2 * misses;
+  const edgeGbSeconds =
+    ((posts * a.edgePostMs + misses * (a.edgeGetOriginRequestMs + a.edgeOriginResponseMs)) / 1000) *
+    (a.edgeMemoryMb / 1024);
+  lines.push({
+    item: 'Lambda@Edge (POST origin-request; GET miss origin-request + origin-response)',
+    quantity: `${count(edgeInvocations, 'invocations')}, ${count(edgeGbSeconds, 'GB-s')}`,
+    usd: (edgeInvocations / 1e6) * p.lambdaEdgeRequestsPerMillion + edgeGbSeconds * p.lambdaEdgePerGbSecond,
+  });
+  const s3Reads = posts + misses;
+  lines.push({
+    item: 'S3 GET (every POST, every GET miss)',
+    quantity: count(s3Reads, 'requests'),
+    usd: (s3Reads / 1000) * p.s3GetPer1000,
+  });
+
+  const objects = inputs.certificates * a.keysPerCertificate;
+  const storedGb = (objects * a.responseBytes + a.crlCount * a.crlBytes) / GB;
+  const copies = a.replica ? 1 : 0;
+  lines.push({
+    item: `S3 storage${a.replica ? ' (primary + replica)' : ''}`,
+    quantity: gb(storedGb * (1 + copies)),
+    usd: storedGb * p.s3StoragePerGbMonth + copies * storedGb * p.replicaStoragePerGbMonth,
+  });
+
+  // A full refresh every refreshDays (one bundle of all certificates) and each CRL publish (one
+  // small bundle): tar parts of filesPerPart files, one worker and one SQS message per part.
+  const refreshes = 30 / a.refreshDays;
+  const bundles = refreshes + a.crlCount * a.crlPublishesPerMonth;
+  const parts =
+    Math.ceil(inputs.certificates / a.filesPerPart) * refreshes + a.crlCount * a.crlPublishesPerMonth;
+  const filesPublished = inputs.certificates * refreshes + a.crlCount * a.crlPublishesPerMonth;
+  const writes = objects * refreshes + a.crlCount * a.crlPublishesPerMonth;
+  // Repository: a conditional PUT and a HEAD per object, index.json + index.html per bundle.
+  // Ingest: the part and its result (PUT), manifest and receipt (PUT), part and manifest reads (GET).
+  const puts = writes + 4 * bundles + 2 * parts;
+  const reads = writes + 2 * parts;
+  lines.push({
+    item: 'S3 requests, publishing (PUT + HEAD per object, ingest)',
+    quantity: `${count(puts, 'PUTs')}, ${count(reads, 'GET/HEADs')}`,
+    usd: (puts / 1000) * p.s3PutPer1000 + (reads / 1000) * p.s3GetPer1000,
+  });
+  if (a.replica) {
+    const replicatedGb =
+      (objects * refreshes * a.responseBytes + a.crlCount * a.crlPublishesPerMonth * a.crlBytes) / GB;
+    lines.push({
+      item: 'Cross-Region replication (replica PUT + transfer)',
+      quantity: `${count(writes, 'PUTs')}, ${gb(replicatedGb)}`,
+      usd: (writes / 1000) * p.replicaPutPer1000 + replicatedGb * p.interRegionTransferPerGb,
+    });
+  }
+  const publishGbSeconds = ((filesPublished * a.publishMsPerResponse) / 1000) * (a.publishMemoryMb / 1024);
+  const lambdaRequests = billable(parts + bundles, p.lambdaFreeRequests, free);
+  const lambdaGbSeconds = billable(publishGbSeconds, p.lambdaFreeGbSeconds, free);
+  const sqsRequests = billable(parts * 3, p.sqsFreeRequests, free); // send, receive, delete
+  lines.push({
+    item: 'Publish Lambda + SQS fan-out',
+    quantity: `${count(publishGbSeconds, 'GB-s')}, ${count(parts, 'parts')}`,
+    usd:
+      (lambdaRequests / 1e6) * p.lambdaRequestsPerMillion +
+      lambdaGbSeconds * p.lambdaPerGbSecond +
+      (sqsRequests / 1e6) * p.sqsPerMillion,
+  });
+  const paths =
+    inputs.certificates * a.revokedSharePerMonth * a.keysPerCertificate + a.crlCount * a.crlPublishesPerMonth;
+  const billedPaths = Math.max(0, paths - p.invalidationFreePaths);
+  lines.push({
+    item: 'CloudFront invalidations (revocations, CRL updates)',
+    quantity: count(paths, 'paths'),
+    usd: billedPaths * p.invalidationPerPath,
+  });
+
+  return option('ca-repo (CloudFront + S3)', lines, [
+    `${count(misses, 'GET cache misses')} expected (${(gets > 0 ? (100 * misses) / gets : 0).toFixed(1)} % of GETs) with ${a.edgeCachesFetchingFromOrigin} regional edge caches and max-age ${a.ocspMaxAgeSeconds} s`,
+  ]);
+}
+
+function privateCaCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): CostOption {
+  const n = inputs.certificates;
+  // A certificate is billed once a month if it was queried at least once.
+  const queried = n === 0 ? 0 : n * -Math.expm1(-inputs.requestsPerMonth / n);
+  return option(
+    'AWS Private CA managed OCSP',
+    [
+      {
+        item: 'Private CA (general-purpose mode)',
+        quantity: count(a.privateCaCount, 'CA'),
+        usd: a.privateCaCount * p.privateCaMonthly,
+      },
+      {
+        item: 'OCSP, per certificate queried',
+        quantity: count(queried, 'certificates'),
+        usd: queried * p.privateCaOcspPerCertificateQueried,
+      },
+    ],
+    [
+      'only for certificates issued by AWS Private CA: the CA (and its key) moves to AWS; issuance fees not included',
+      'AWS documents that a revocation may take up to 60 minutes to appear in its OCSP responses',
+    ],
+  );
+}
+
+function ec2Cost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): CostOption {
+  const averageRps = inputs.requestsPerMonth / SECONDS_PER_MONTH;
+  const instances = Math.max(
+    a.ec2MinimumInstances,
+    Math.ceil((averageRps * a.peakToAverage) / a.ec2RequestsPerSecondPerInstance),
+  );
+  const transferGb = (inputs.requestsPerMonth * (a.responseBytes + a.headerBytes)) / GB;
+  // An OCSP client opens a new connection per request; 1 GB processed an hour is the other dimension.
+  const lcus = Math.max(averageRps / 25, transferGb / HOURS_PER_MONTH / 1);
+  const billedTransfer = billable(transferGb, p.ec2FreeTransferGb, a.freeTier);
+  return option(
+    'EC2 responders (2 AZs) + ALB',
+    [
+      {
+        item: 'EC2 t3.small on-demand',
+        quantity: count(instances * HOURS_PER_MONTH, 'instance-hours'),
+        usd: instances * HOURS_PER_MONTH * p.ec2InstanceHourly,
+      },
+      {
+        item: 'EBS gp3',
+        quantity: gb(instances * a.ebsGbPerInstance),
+        usd: instances * a.ebsGbPerInstance * p.ebsPerGbMonth,
+      },
+      {
+        item: 'Application Load Balancer',
+        quantity: count(HOURS_PER_MONTH, 'hours'),
+        usd: HOURS_PER_MONTH * p.albHourly,
+      },
+      {
+        item: 'ALB capacity units',
+        quantity: `${lcus.toFixed(2)} LCU average`,
+        usd: lcus * HOURS_PER_MONTH * p.albLcuHourly,
+      },
+      {
+        item: 'Data transfer out (Tokyo)',
+        quantity: `${gb(transferGb)}${a.freeTier ? `, ${gb(p.ec2FreeTransferGb)} free` : ''}`,
+        usd: billedTransfer * p.ec2TransferPerGb,
+      },
+    ],
+    [
+      `${instances} instances for ${averageRps.toFixed(1)} req/s average (${a.peakToAverage}× peak, ${a.ec2RequestsPerSecondPerInstance} req/s each)`,
+      'operating the instances (patching, responder software, key or response sync) is not priced',
+    ],
+  );
+}
+
+/** Merges a price file `{ "prices": {...}, "assumptions": {...} }` over the defaults, refusing unknown names. */
+export function applyOverrides(overrides: unknown): { prices: UnitPrices; assumptions: CostAssumptions } {
+  const prices: UnitPrices = { ...DEFAULT_UNIT_PRICES };
+  const assumptions: CostAssumptions = { ...DEFAULT_ASSUMPTIONS };
+  if (overrides === undefined || overrides === null) return { prices, assumptions };
+  if (typeof overrides !== 'object' || Array.isArray(overrides))
+    throw new CostModelError('the price file must hold a JSON object');
+  for (const [section, values] of Object.entries(overrides as Record<string, unknown>)) {
+    const target: Record<string, number | boolean> | undefined =
+      section === 'prices'
+        ? (prices as unknown as Record<string, number>)
+        : section === 'assumptions'
+          ? (assumptions as unknown as Record<string, number | boolean>)
+          : undefined;
+    if (!target) throw new CostModelError(`unknown section "${section}": use "prices" and "assumptions"`);
+    if (typeof values !== 'object' || values === null)
+      throw new CostModelError(`"${section}" must be an object`);
+    for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
+      if (!(name in target)) throw new CostModelError(`unknown ${section} entry "${name}"`);
+      if (typeof value !== typeof target[name])
+        throw new CostModelError(`${section}.${name} must be a ${typeof target[name]}`);
+      if (typeof value === 'number') requireNonNegative(`${section}.${name}`, value);
+      target[name] = value as number | boolean;
+    }
+  }
+  return { prices, assumptions };
+}

@@ -1,0 +1,133 @@
+/**
+ * A probe run as CloudWatch Embedded Metric Format lines (one JSON object per line on stdout;
+ * CloudWatch Logs extracts the metrics, no PutMetricData call or permission needed). The alarms and
+ * the dashboard of the CDK HealthChecker construct read exactly these names.
+ *
+ * - per check (dimension `Check`): Availability (share of that check's probes that passed, 0–1),
+ *   LatencyMs (slowest probe), FailedProbes;
+ * - for the run (no dimension): Availability (1 only when every probe passed), FailedProbes,
+ *   LatencyMs, CrlHoursToNextUpdate (smallest over the CRLs), OcspResponseAgeHours (oldest
+ *   sentinel response). The same line carries the ledger record's sequence and hash as plain
+ *   properties: CloudWatch Logs keeps an independent copy of the chain's head (the anchor
+ *   `ca-repo report --anchor` checks against).
+ */
+import { CHECK_NAMES, isRunHealthy, type ProbeRun } from './health-record.ts';
+
+export const HEALTH_METRIC_NAMESPACE = 'CaRepo/Health';
+
+export const HEALTH_METRICS = {
+  availability: 'Availability',
+  latency: 'LatencyMs',
+  failedProbes: 'FailedProbes',
+  crlHoursToNextUpdate: 'CrlHoursToNextUpdate',
+  ocspResponseAgeHours: 'OcspResponseAgeHours',
+} as const;
+
+export const CHECK_DIMENSION = 'Check';
+
+interface MetricDefinition {
+  Name: string;
+  Unit: 'None' | 'Milliseconds' | 'Count';
+}
+
+function emfLine(
+  namespace: string,
+  timestamp: number,
+  dimensions: string[],
+  metrics: { definition: MetricDefinition; value: number }[],
+  properties: Record<string, string | number>,
+): string {
+  const document: Record<string, unknown> = {
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [
+        { Namespace: namespace, Dimensions: [dimensions], Metrics: metrics.map((m) => m.definition) },
+      ],
+    },
+    ...properties,
+  };
+  for (const metric of metrics) document[metric.definition.Name] = metric.value;
+  return JSON.stringify(document);
+}
+
+export function renderEmfLines(
+  run: ProbeRun,
+  options: { namespace?: string; ledger?: { sequence: number; hash: string; key: string } } = {},
+): string[] {
+  const namespace = options.namespace ?? HEALTH_METRIC_NAMESPACE;
+  const timestamp = Date.parse(run.startedAt);
+  const lines: string[] = [];
+  for (const check of CHECK_NAMES) {
+    const results = run.results.filter((r) => r.check === check);
+    if (results.length === 0) continue;
+    const failed = results.filter((r) => r.outcome !== 'ok').length;
+    lines.push(
+      emfLine(
+        namespace,
+        timestamp,
+        [CHECK_DIMENSION],
+        [
+          {
+            definition: { Name: HEALTH_METRICS.availability, Unit: 'None' },
+            value: (results.length - failed) / results.length,
+          },
+          {
+            definition: { Name: HEALTH_METRICS.latency, Unit: 'Milliseconds' },
+            value: Math.max(...results.map((r) => r.latencyMs)),
+          },
+          { definition: { Name: HEALTH_METRICS.failedProbes, Unit: 'Count' }, value: failed },
+        ],
+        { [CHECK_DIMENSION]: check },
+      ),
+    );
+  }
+  const crlHours = run.results
+    .filter((r) => r.check === 'crl' && r.measures?.hoursToNextUpdate !== undefined)
+    .map((r) => r.measures!.hoursToNextUpdate!);
+  const ocspAges = run.results
+    .filter((r) => (r.check === 'ocsp-get' || r.check === 'ocsp-post') && r.measures?.ageHours !== undefined)
+    .map((r) => r.measures!.ageHours!);
+  const failed = run.results.filter((r) => r.outcome !== 'ok');
+  const metrics = [
+    {
+      definition: { Name: HEALTH_METRICS.availability, Unit: 'None' } as const,
+      value: isRunHealthy(run) ? 1 : 0,
+    },
+    { definition: { Name: HEALTH_METRICS.failedProbes, Unit: 'Count' } as const, value: failed.length },
+    {
+      definition: { Name: HEALTH_METRICS.latency, Unit: 'Milliseconds' } as const,
+      value: Math.max(0, ...run.results.map((r) => r.latencyMs)),
+    },
+    ...(crlHours.length > 0
+      ? [
+          {
+            definition: { Name: HEALTH_METRICS.crlHoursToNextUpdate, Unit: 'None' } as const,
+            value: Math.min(...crlHours),
+          },
+        ]
+      : []),
+    ...(ocspAges.length > 0
+      ? [
+          {
+            definition: { Name: HEALTH_METRICS.ocspResponseAgeHours, Unit: 'None' } as const,
+            value: Math.max(...ocspAges),
+          },
+        ]
+      : []),
+  ];
+  const properties: Record<string, string | number> = {
+    probes: run.results.length,
+    // Bounded: a log event holds at most 256 KB, and the ledger has the full details anyway.
+    failures: failed
+      .map((r) => `${r.check} ${r.target}: ${r.detail}`)
+      .join(' | ')
+      .slice(0, 4000),
+  };
+  if (options.ledger) {
+    properties.ledgerSequence = options.ledger.sequence;
+    properties.ledgerHash = options.ledger.hash;
+    properties.ledgerKey = options.ledger.key;
+  }
+  lines.push(emfLine(namespace, timestamp, [], metrics, properties));
+  return lines;
+}

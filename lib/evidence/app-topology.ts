@@ -1,0 +1,409 @@
+/**
+ * The parts of the repository recognised from what the templates wire together, not from construct
+ * names: origin buckets are what a distribution reads, log buckets are what receives access logs,
+ * the publish gate is the function that carries the pinned-certificate layer, the uploader role is
+ * the role a non-service principal assumes, a health checker is a function on a schedule. Checks and
+ * the diagram share these answers, so both change when the app does.
+ */
+import type { AssemblyResource, CloudAssembly, StackArtifact } from './cloud-assembly.ts';
+import {
+  asArray,
+  bucketReferenced,
+  grantsAny,
+  isCdkHelper,
+  isRecord,
+  referencedLogicalIds,
+  refTarget,
+  roleOfFunction,
+  roleStatements,
+  type PolicyStatement,
+} from './template-query.ts';
+
+export interface CacheBehavior {
+  /** `(default)` for the default behaviour, else the path pattern. */
+  pathPattern: string;
+  viewerProtocolPolicy: string;
+  targetOriginId: string;
+  allowedMethods: string[];
+  json: Record<string, unknown>;
+  /** Property path in the template, for evidence rows. */
+  property: string;
+}
+
+export interface DistributionOrigin {
+  id: string;
+  bucket?: AssemblyResource;
+  domainName: unknown;
+  usesOriginAccessControl: boolean;
+  /** A custom (non-S3) origin with its protocol policy. */
+  customProtocolPolicy?: string;
+}
+
+export interface OriginGroupInfo {
+  id: string;
+  members: string[];
+  failoverStatusCodes: number[];
+}
+
+export interface EdgeAssociation {
+  behavior: string;
+  eventType: string;
+  kind: 'cloudfront-function' | 'lambda-edge';
+  /** The CloudFront Function or the Lambda@Edge function (possibly in the us-east-1 stack). */
+  target?: AssemblyResource;
+  includeBody?: boolean;
+}
+
+export function distributionConfig(distribution: AssemblyResource): Record<string, unknown> {
+  const config = distribution.properties.DistributionConfig;
+  return isRecord(config) ? config : {};
+}
+
+export function cacheBehaviors(distribution: AssemblyResource): CacheBehavior[] {
+  const config = distributionConfig(distribution);
+  const toBehavior = (
+    json: Record<string, unknown>,
+    property: string,
+    pathPattern: string,
+  ): CacheBehavior => ({
+    pathPattern,
+    viewerProtocolPolicy: String(json.ViewerProtocolPolicy ?? '(absent)'),
+    targetOriginId: String(json.TargetOriginId ?? ''),
+    allowedMethods: asArray(json.AllowedMethods as string[]).map(String),
+    json,
+    property,
+  });
+  const behaviors: CacheBehavior[] = [];
+  if (isRecord(config.DefaultCacheBehavior)) {
+    behaviors.push(toBehavior(config.DefaultCacheBehavior, 'DefaultCacheBehavior', '(default)'));
+  }
+  asArray(config.CacheBehaviors as Record<string, unknown>[]).forEach((json, i) => {
+    if (isRecord(json))
+      behaviors.push(toBehavior(json, `CacheBehaviors[${i}]`, String(json.PathPattern ?? '?')));
+  });
+  return behaviors;
+}
+
+export function distributionOrigins(
+  assembly: CloudAssembly,
+  distribution: AssemblyResource,
+): DistributionOrigin[] {
+  const config = distributionConfig(distribution);
+  return asArray(config.Origins as Record<string, unknown>[])
+    .filter(isRecord)
+    .map((origin) => {
+      const custom = isRecord(origin.CustomOriginConfig) ? origin.CustomOriginConfig : undefined;
+      const bucket = custom ? undefined : bucketReferenced(assembly, distribution.stack, origin.DomainName);
+      return {
+        id: String(origin.Id),
+        ...(bucket ? { bucket } : {}),
+        domainName: origin.DomainName,
+        usesOriginAccessControl:
+          origin.OriginAccessControlId !== undefined && origin.OriginAccessControlId !== '',
+        ...(custom ? { customProtocolPolicy: String(custom.OriginProtocolPolicy ?? '(absent)') } : {}),
+      };
+    });
+}
+
+export function originGroups(distribution: AssemblyResource): OriginGroupInfo[] {
+  const config = distributionConfig(distribution);
+  const groups = isRecord(config.OriginGroups) ? asArray(config.OriginGroups.Items as unknown[]) : [];
+  return groups.filter(isRecord).map((group) => {
+    const members = isRecord(group.Members) ? asArray(group.Members.Items as unknown[]) : [];
+    const criteria = isRecord(group.FailoverCriteria) ? group.FailoverCriteria : {};
+    const codes = isRecord(criteria.StatusCodes) ? asArray(criteria.StatusCodes.Items as number[]) : [];
+    return {
+      id: String(group.Id),
+      members: members.filter(isRecord).map((m) => String(m.OriginId)),
+      failoverStatusCodes: codes.map(Number),
+    };
+  });
+}
+
+/** Every S3 bucket some distribution reads: the repository and its replica. */
+export function originBuckets(assembly: CloudAssembly): AssemblyResource[] {
+  const found = new Map<string, AssemblyResource>();
+  for (const distribution of assembly.ofType('AWS::CloudFront::Distribution')) {
+    for (const origin of distributionOrigins(assembly, distribution)) {
+      if (origin.bucket)
+        found.set(`${origin.bucket.stack.artifactId}/${origin.bucket.logicalId}`, origin.bucket);
+    }
+  }
+  return [...found.values()];
+}
+
+/** Buckets that receive S3 server access logs or CloudFront standard logs, with who sends them. */
+export function logBuckets(assembly: CloudAssembly): Map<AssemblyResource, string[]> {
+  const result = new Map<string, { bucket: AssemblyResource; senders: string[] }>();
+  const add = (bucket: AssemblyResource | undefined, sender: string) => {
+    if (!bucket) return;
+    const key = `${bucket.stack.artifactId}/${bucket.logicalId}`;
+    const entry = result.get(key) ?? { bucket, senders: [] };
+    entry.senders.push(sender);
+    result.set(key, entry);
+  };
+  for (const bucket of assembly.ofType('AWS::S3::Bucket')) {
+    const logging = bucket.properties.LoggingConfiguration;
+    if (isRecord(logging) && logging.DestinationBucketName !== undefined) {
+      add(
+        bucketReferenced(assembly, bucket.stack, logging.DestinationBucketName),
+        `S3 access logs of ${bucket.logicalId}`,
+      );
+    }
+  }
+  for (const distribution of assembly.ofType('AWS::CloudFront::Distribution')) {
+    const logging = distributionConfig(distribution).Logging;
+    if (isRecord(logging) && logging.Bucket !== undefined) {
+      add(
+        bucketReferenced(assembly, distribution.stack, logging.Bucket),
+        `CloudFront standard logs of ${distribution.logicalId}`,
+      );
+    }
+  }
+  return new Map([...result.values()].map((e) => [e.bucket, e.senders]));
+}
+
+/** The distribution's Lambda@Edge and CloudFront Function associations, resolved to their functions. */
+export function edgeAssociations(assembly: CloudAssembly, distribution: AssemblyResource): EdgeAssociation[] {
+  const result: EdgeAssociation[] = [];
+  for (const behavior of cacheBehaviors(distribution)) {
+    for (const association of asArray(behavior.json.FunctionAssociations as Record<string, unknown>[])) {
+      if (!isRecord(association)) continue;
+      const target = refTarget(association.FunctionARN);
+      result.push({
+        behavior: behavior.pathPattern,
+        eventType: String(association.EventType),
+        kind: 'cloudfront-function',
+        ...(target ? { target: assembly.find(distribution.stack, target) } : {}),
+      });
+    }
+    for (const association of asArray(
+      behavior.json.LambdaFunctionAssociations as Record<string, unknown>[],
+    )) {
+      if (!isRecord(association)) continue;
+      result.push({
+        behavior: behavior.pathPattern,
+        eventType: String(association.EventType),
+        kind: 'lambda-edge',
+        target: lambdaEdgeTarget(assembly, distribution, association.LambdaFunctionARN),
+        ...(association.IncludeBody === true ? { includeBody: true } : {}),
+      });
+    }
+  }
+  return result;
+}
+
+/**
+ * EdgeFunction (CDK) puts the function in a us-east-1 stack, publishes its version ARN in an SSM
+ * parameter there, and reads it back in the distribution's stack with a custom resource: follow
+ * that chain (or a direct reference to a version or function) to the function resource.
+ */
+function lambdaEdgeTarget(
+  assembly: CloudAssembly,
+  distribution: AssemblyResource,
+  arn: unknown,
+): AssemblyResource | undefined {
+  const direct = refTarget(arn);
+  const local = direct ? assembly.find(distribution.stack, direct) : undefined;
+  if (local?.type === 'AWS::Lambda::Function') return local;
+  if (local?.type === 'AWS::Lambda::Version') return functionOfVersion(assembly, local);
+  const parameterName = local?.properties.ParameterName;
+  if (typeof parameterName !== 'string') return undefined;
+  const parameter = assembly.ofType('AWS::SSM::Parameter').find((p) => p.properties.Name === parameterName);
+  const versionId = parameter && refTarget(parameter.properties.Value);
+  const version = versionId ? assembly.find(parameter.stack, versionId) : undefined;
+  return version ? functionOfVersion(assembly, version) : undefined;
+}
+
+function functionOfVersion(assembly: CloudAssembly, version: AssemblyResource): AssemblyResource | undefined {
+  const id = refTarget(version.properties.FunctionName);
+  return id ? assembly.find(version.stack, id) : undefined;
+}
+
+/** Lambda@Edge functions of every distribution. */
+export function lambdaEdgeFunctions(assembly: CloudAssembly): AssemblyResource[] {
+  const found = new Map<string, AssemblyResource>();
+  for (const distribution of assembly.ofType('AWS::CloudFront::Distribution')) {
+    for (const association of edgeAssociations(assembly, distribution)) {
+      if (association.kind === 'lambda-edge' && association.target) {
+        found.set(
+          `${association.target.stack.artifactId}/${association.target.logicalId}`,
+          association.target,
+        );
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** Lambda functions written for ca-repo (CDK's own custom-resource handlers left out). */
+export function applicationFunctions(assembly: CloudAssembly): AssemblyResource[] {
+  return assembly.ofType('AWS::Lambda::Function').filter((fn) => !isCdkHelper(fn));
+}
+
+/** Functions invoked by data arriving: an S3 event notification or a queue (event source mapping). */
+export function dataTriggeredFunctions(assembly: CloudAssembly): Set<string> {
+  const keys = new Set<string>();
+  const invoked = (stack: StackArtifact, configuration: unknown) => {
+    if (!isRecord(configuration)) return;
+    for (const config of asArray(configuration.LambdaFunctionConfigurations as Record<string, unknown>[])) {
+      const id = isRecord(config) ? refTarget(config.LambdaFunctionArn ?? config.Function) : undefined;
+      if (id) keys.add(`${stack.artifactId}/${id}`);
+    }
+  };
+  for (const custom of assembly.ofType('Custom::S3BucketNotifications')) {
+    invoked(custom.stack, custom.properties.NotificationConfiguration);
+  }
+  for (const bucket of assembly.ofType('AWS::S3::Bucket'))
+    invoked(bucket.stack, bucket.properties.NotificationConfiguration);
+  for (const mapping of assembly.ofType('AWS::Lambda::EventSourceMapping')) {
+    const id = refTarget(mapping.properties.FunctionName);
+    if (id) keys.add(`${mapping.stack.artifactId}/${id}`);
+  }
+  return keys;
+}
+
+/**
+ * The publish gate: functions that carry a layer holding the pinned CA certificates and are
+ * invoked by uploaded data (an S3 event or a queue). A scheduled function with the same layer (the
+ * health checker verifying what is served) is not a gate.
+ */
+export function publishGateFunctions(
+  assembly: CloudAssembly,
+  trustLayers: readonly AssemblyResource[],
+): AssemblyResource[] {
+  const layerKeys = new Set(trustLayers.map((l) => l.key));
+  const triggered = dataTriggeredFunctions(assembly);
+  return applicationFunctions(assembly).filter(
+    (fn) =>
+      triggered.has(fn.key) &&
+      asArray(fn.properties.Layers).some((layer) => {
+        const id = refTarget(layer);
+        return id !== undefined && layerKeys.has(`${fn.stack.artifactId}/${id}`);
+      }),
+  );
+}
+
+/** The principal kinds a role's trust policy admits. */
+function trustedPrincipals(role: AssemblyResource): { services: string[]; others: string[] } {
+  const document = role.properties.AssumeRolePolicyDocument;
+  const statements = isRecord(document) ? asArray(document.Statement as Record<string, unknown>[]) : [];
+  const services: string[] = [];
+  const others: string[] = [];
+  for (const statement of statements) {
+    if (!isRecord(statement) || statement.Effect !== 'Allow') continue;
+    const principal = statement.Principal;
+    if (!isRecord(principal)) {
+      others.push(String(principal));
+      continue;
+    }
+    services.push(...asArray(principal.Service).map(String));
+    for (const [kind, value] of Object.entries(principal)) {
+      if (kind !== 'Service')
+        others.push(...asArray(value).map((v) => `${kind}:${typeof v === 'string' ? v : JSON.stringify(v)}`));
+    }
+  }
+  return { services, others };
+}
+
+/** Roles people or machines outside AWS assume (no service principal): the on-prem uploader's. */
+export function externallyAssumedRoles(assembly: CloudAssembly): AssemblyResource[] {
+  return assembly
+    .ofType('AWS::IAM::Role')
+    .filter((role) => !isCdkHelper(role))
+    .filter((role) => trustedPrincipals(role).others.length > 0);
+}
+
+export function trustedPrincipalsOf(role: AssemblyResource): string[] {
+  const { services, others } = trustedPrincipals(role);
+  return [...others, ...services.map((s) => `Service:${s}`)];
+}
+
+/** The buckets a role may write objects into, with the statements that allow it. */
+export function bucketsWrittenBy(
+  assembly: CloudAssembly,
+  role: AssemblyResource,
+): { bucket: AssemblyResource; statement: PolicyStatement }[] {
+  const result: { bucket: AssemblyResource; statement: PolicyStatement }[] = [];
+  for (const statement of roleStatements(assembly, role)) {
+    if (!grantsAny(statement, ['s3:PutObject'])) continue;
+    for (const resource of asArray(statement.Resource)) {
+      const bucket = bucketReferenced(assembly, role.stack, resource);
+      if (bucket && !result.some((r) => r.bucket === bucket && r.statement === statement)) {
+        result.push({ bucket, statement });
+      }
+    }
+  }
+  return result;
+}
+
+/** Functions started by a schedule (EventBridge rule or EventBridge Scheduler), with the expression. */
+export function scheduledFunctions(
+  assembly: CloudAssembly,
+): { fn: AssemblyResource; schedule: string; trigger: AssemblyResource }[] {
+  const result: { fn: AssemblyResource; schedule: string; trigger: AssemblyResource }[] = [];
+  for (const rule of assembly.ofType('AWS::Events::Rule')) {
+    if (typeof rule.properties.ScheduleExpression !== 'string') continue;
+    for (const target of asArray(rule.properties.Targets as Record<string, unknown>[])) {
+      const id = isRecord(target) ? refTarget(target.Arn) : undefined;
+      const fn = id ? assembly.find(rule.stack, id) : undefined;
+      if (fn?.type === 'AWS::Lambda::Function')
+        result.push({ fn, schedule: rule.properties.ScheduleExpression, trigger: rule });
+    }
+  }
+  for (const schedule of assembly.ofType('AWS::Scheduler::Schedule')) {
+    const target = schedule.properties.Target;
+    const id = isRecord(target) ? refTarget(target.Arn) : undefined;
+    const fn = id ? assembly.find(schedule.stack, id) : undefined;
+    if (fn?.type === 'AWS::Lambda::Function') {
+      result.push({ fn, schedule: String(schedule.properties.ScheduleExpression ?? '?'), trigger: schedule });
+    }
+  }
+  return result.filter((r) => !isCdkHelper(r.fn));
+}
+
+/**
+ * The health checker, when the app has one: scheduled functions that are not the publish gate,
+ * the buckets they write (the ledger) and the alarms and dashboards that watch them.
+ */
+export interface HealthChecker {
+  functions: { fn: AssemblyResource; schedule: string; trigger: AssemblyResource }[];
+  ledgerBuckets: AssemblyResource[];
+  alarms: AssemblyResource[];
+  dashboards: AssemblyResource[];
+}
+
+export function findHealthChecker(assembly: CloudAssembly): HealthChecker | undefined {
+  const functions = scheduledFunctions(assembly);
+  if (functions.length === 0) return undefined;
+  const ledgerBuckets = new Map<string, AssemblyResource>();
+  for (const { fn } of functions) {
+    const role = roleOfFunction(assembly, fn);
+    if (!role) continue;
+    for (const { bucket } of bucketsWrittenBy(assembly, role)) ledgerBuckets.set(bucket.logicalId, bucket);
+  }
+  const fnIds = new Set(functions.map((f) => f.fn.logicalId));
+  const alarms = assembly
+    .ofType('AWS::CloudWatch::Alarm')
+    .filter(
+      (alarm) =>
+        [...referencedLogicalIds(alarm.properties)].some((id) => fnIds.has(id)) || /health/i.test(alarm.path),
+    );
+  return {
+    functions,
+    ledgerBuckets: [...ledgerBuckets.values()],
+    alarms,
+    dashboards: assembly.ofType('AWS::CloudWatch::Dashboard'),
+  };
+}
+
+/** The stack that serves the repository (holds a distribution), else the first stack. */
+export function servingStack(assembly: CloudAssembly): StackArtifact {
+  return assembly.ofType('AWS::CloudFront::Distribution')[0]?.stack ?? assembly.stacks[0]!;
+}
+
+/** Construct path of the resource relative to its stack (`CaRepo/Publisher/WorkQueue`). */
+export function pathInStack(resource: AssemblyResource): string {
+  const prefix = `${resource.stack.artifactId}/`;
+  return resource.path.startsWith(prefix) ? resource.path.slice(prefix.length) : resource.path;
+}

@@ -1,0 +1,35 @@
+/**
+ * The requirements of the evidence pack, in the order an investigator reads them: use case A of the
+ * Digital Agency study group, then the Baseline Requirements' repository rules. Adding a row is
+ * adding a file here; every row is always shown, whatever its status.
+ */
+import type { Requirement } from '../requirement.ts';
+import { alwaysOnlineRequirement } from './always-online.ts';
+import { availabilityZonesRequirement } from './availability-zones.ts';
+import { encryptedLogsRequirement } from './encrypted-logs.ts';
+import { fingerprintsRequirement } from './fingerprints.ts';
+import { httpNotRedirectedRequirement } from './http-not-redirected.ts';
+import { monitoringRequirement } from './monitoring.ts';
+import { noKeyInCloudRequirement } from './no-key-in-cloud.ts';
+import { operationalRecordRequirement } from './operational-record.ts';
+import { outboundOnlyUploadRequirement } from './outbound-only-upload.ts';
+import { privateStorageRequirement } from './private-storage.ts';
+import { responseTimeRequirement } from './response-time.ts';
+import { secondRegionRequirement } from './second-region.ts';
+import { signedArtifactsRequirement } from './signed-artifacts.ts';
+
+export const REQUIREMENTS: readonly Requirement[] = [
+  availabilityZonesRequirement,
+  secondRegionRequirement,
+  signedArtifactsRequirement,
+  privateStorageRequirement,
+  noKeyInCloudRequirement,
+  encryptedLogsRequirement,
+  fingerprintsRequirement,
+  outboundOnlyUploadRequirement,
+  monitoringRequirement,
+  operationalRecordRequirement,
+  httpNotRedirectedRequirement,
+  alwaysOnlineRequirement,
+  responseTimeRequirement,
+];

@@ -1,0 +1,294 @@
+/**
+ * The HealthChecker construct: a scheduled Lambda that may only list, read and append ledger
+ * records; a ledger bucket that is encrypted, TLS-only, private, logged and (when asked) under
+ * Object Lock; alarms on the EMF metrics the handler writes, all notifying the alarm topic; a
+ * dashboard; and nothing cdk-nag objects to. Also its wiring into CaRepository.
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HEALTH_METRICS } from '../../lambda/core/health-metrics.ts';
+import { AlarmTopic } from '../../lib/constructs/alarm-topic.ts';
+import { CaRepository } from '../../lib/constructs/ca-repository.ts';
+import { HealthChecker, SENTINELS_FILE, stageSentinels } from '../../lib/constructs/health-checker.ts';
+import { LogBucket } from '../../lib/constructs/log-bucket.ts';
+import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
+import {
+  asArray,
+  exampleConfig,
+  identityStatements,
+  logicalId,
+  nagFindings,
+  newApp,
+  resourcesOfType,
+} from './synth-app.ts';
+
+const ENV = { account: '123456789012', region: 'ap-northeast-1' };
+const BUILD = join(tmpdir(), 'ca-repo-build-test');
+
+function buildChecker(props: Partial<ConstructorParameters<typeof HealthChecker>[2]> = {}) {
+  const app = newApp({ bundling: false, cfnValidation: false });
+  const stack = new Stack(app, 'HealthTest', { env: ENV });
+  const logs = new LogBucket(stack, 'AccessLogs', { retentionDays: 400, receivesCloudFrontLogs: false });
+  const topic = new AlarmTopic(stack, 'Alarms', { alarmEmail: 'pki-ops@example.jp' });
+  const trustLayer = lambda.LayerVersion.fromLayerVersionArn(
+    stack,
+    'TrustLayer',
+    'arn:aws:lambda:ap-northeast-1:123456789012:layer:ca-repo-trust:1',
+  );
+  const checker = new HealthChecker(stack, 'Health', {
+    repositoryUrls: ['http://repo.example.jp', 'https://repo.example.jp'],
+    trustLayer,
+    trustDir: TRUST_DIR,
+    alarmTopic: topic.topic,
+    accessLogs: logs.bucket,
+    logRetentionDays: 400,
+    buildDirectory: BUILD,
+    ...props,
+  });
+  return { app, stack, checker, topic, template: Template.fromStack(stack) };
+}
+
+describe('HealthChecker with defaults', () => {
+  let built: ReturnType<typeof buildChecker>;
+  beforeAll(() => {
+    built = buildChecker();
+  });
+
+  it('runs the health handler every minute, without retries, on the newest Node.js runtime', () => {
+    const { template, checker } = built;
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(checker.checker.function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 55,
+      Environment: {
+        Variables: Match.objectLike({
+          REPOSITORY_URLS: 'http://repo.example.jp,https://repo.example.jp',
+          LEDGER_BUCKET: { Ref: logicalId(checker.ledger) },
+          TRUST_DIR: '/opt/trust',
+          METRIC_NAMESPACE: 'CaRepo/Health',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+  });
+
+  it('keeps the ledger in a private, encrypted, versioned, logged, TLS-only bucket retained on deletion', () => {
+    const { template, checker } = built;
+    const ledger = resourcesOfType(template, 'AWS::S3::Bucket')[logicalId(checker.ledger)]!;
+    expect(ledger).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(ledger.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { LogFilePrefix: 's3/health-ledger/' },
+    });
+    expect(ledger.Properties?.ObjectLockEnabled).toBeUndefined();
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalId(checker.ledger) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the function list, read and append ledger records, and nothing else in S3', () => {
+    const { template, checker } = built;
+    const ledgerArn = { 'Fn::GetAtt': [logicalId(checker.ledger), 'Arn'] };
+    const s3Statements = identityStatements(template)
+      .map(({ statement }) => statement)
+      .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')));
+    expect(s3Statements).toEqual([
+      expect.objectContaining({
+        Sid: 'ListLedger',
+        Action: 's3:ListBucket',
+        Resource: ledgerArn,
+        Condition: { StringLike: { 's3:prefix': ['ledger/*'] } },
+      }),
+      expect.objectContaining({
+        Sid: 'ReadAndAppendLedgerRecords',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [ledgerArn, '/ledger/*']] },
+      }),
+    ]);
+    for (const { statement } of identityStatements(template)) {
+      expect(asArray(statement.Action).join(' ')).not.toMatch(/Delete|\*/);
+    }
+  });
+
+  it('alarms on unavailability (missing data included), CRL margin, OCSP age, latency and checker errors', () => {
+    const { template, topic } = built;
+    const topicRef = { Ref: logicalId(topic.topic) };
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(5);
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef] });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'CaRepo/Health',
+      MetricName: HEALTH_METRICS.availability,
+      Statistic: 'Minimum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+      Dimensions: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: HEALTH_METRICS.crlHoursToNextUpdate,
+      Statistic: 'Minimum',
+      Threshold: 72,
+      ComparisonOperator: 'LessThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: HEALTH_METRICS.ocspResponseAgeHours,
+      Statistic: 'Maximum',
+      Threshold: 72,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: HEALTH_METRICS.latency,
+      Threshold: 5000,
+      DatapointsToAlarm: 3,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'pki-ops@example.jp',
+    });
+  });
+
+  it('draws a dashboard of availability and latency per check, CRL margin and OCSP age', () => {
+    const body = JSON.stringify(
+      Object.values(resourcesOfType(built.template, 'AWS::CloudWatch::Dashboard'))[0],
+    );
+    for (const text of [
+      'Availability',
+      'LatencyMs',
+      'CrlHoursToNextUpdate',
+      'OcspResponseAgeHours',
+      'ocsp-post',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+
+  it('leaves no cdk-nag finding unacknowledged', () => {
+    expect(nagFindings(built.app)).toEqual([]);
+  });
+});
+
+describe('HealthChecker options', () => {
+  it('puts ledger records under Object Lock in compliance mode when asked', () => {
+    const { template, checker } = buildChecker({ objectLockRetentionDays: 2557 });
+    const ledger = resourcesOfType(template, 'AWS::S3::Bucket')[logicalId(checker.ledger)]!;
+    expect(ledger.Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2557 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('runs on the configured schedule with alarm periods to match, and ships the sentinels in a layer', async () => {
+    const config = await exampleConfig();
+    const sentinels = [
+      {
+        certificate: config.trustCertificates[0]!,
+        issuer: config.trustCertificates[0]!,
+        expectedStatus: 'good' as const,
+      },
+    ];
+    const { template, checker, app } = buildChecker({ scheduleMinutes: 5, sentinels });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Availability', Period: 300 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SENTINELS_FILE }) },
+      Layers: Match.arrayWith([{ Ref: logicalId(checker.sentinelLayer!) }]),
+    });
+    const staged = JSON.parse(
+      readFileSync(join(stageSentinels(BUILD, sentinels), 'health', 'sentinels.json'), 'utf8'),
+    );
+    expect(staged).toEqual([
+      {
+        certificate: Buffer.from(config.trustCertificates[0]!).toString('base64'),
+        issuer: Buffer.from(config.trustCertificates[0]!).toString('base64'),
+        expectedStatus: 'good',
+      },
+    ]);
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  it('refuses a schedule CloudWatch cannot keep up with', () => {
+    expect(() => buildChecker({ scheduleMinutes: 0 })).toThrow(/scheduleMinutes/);
+    expect(() => buildChecker({ repositoryUrls: [] })).toThrow(/at least one repository URL/);
+  });
+});
+
+describe('CaRepository with health', () => {
+  it('probes its public host over http and https with the publisher’s pinned certificates', async () => {
+    const config = await exampleConfig();
+    const app = newApp({ bundling: false, cfnValidation: false });
+    const stack = new Stack(app, 'WithHealth', { env: ENV });
+    const repo = new CaRepository(stack, 'CaRepo', {
+      trustCertificates: config.trustCertificates,
+      repositoryBucketName: 'ca-repo-repository-123456789012-ap-northeast-1',
+      edgeStackName: 'with-health-edge',
+      health: { scheduleMinutes: 2 },
+      buildDirectory: BUILD,
+    });
+    const template = Template.fromStack(stack);
+    const domain = { 'Fn::GetAtt': [logicalId(repo.distribution.distribution), 'DomainName'] };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          REPOSITORY_URLS: { 'Fn::Join': ['', ['http://', domain, ',https://', domain]] },
+          TRUST_DIR: TRUST_DIR,
+        }),
+      },
+      Layers: [{ Ref: logicalId(repo.publisher.trustLayer) }],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: logicalId(repo.accessLogs.bucket) },
+        LogFilePrefix: 's3/health-ledger/',
+      },
+    });
+    for (const alarm of Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: logicalId(repo.alarms.topic) }]);
+    }
+    expect(nagFindings(app).filter((finding) => finding.path.includes('/Health/'))).toEqual([]);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * The cost model against figures worked out by hand from the unit prices (comments show the
+ * arithmetic), plus the override file's validation.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CostModelError,
+  DEFAULT_ASSUMPTIONS,
+  DEFAULT_UNIT_PRICES,
+  PRICE_SOURCES,
+  applyOverrides,
+  estimateCosts,
+  expectedGetMisses,
+  type CostOption,
+} from '../../lambda/core/cost-model.ts';
+import { estimateFromOptions, formatCostText } from '../../cli/cost-command.ts';
+
+const line = (option: CostOption | undefined, start: string) => {
+  const found = option?.lines.find((l) => l.item.startsWith(start));
+  if (!found) throw new Error(`no line "${start}" in ${option?.name}`);
+  return found.usd;
+};
+
+describe('cost model', () => {
+  const noFreeTier = { ...DEFAULT_ASSUMPTIONS, freeTier: false };
+  const scenario = { certificates: 100_000, requestsPerMonth: 100_000_000, postShare: 0.5 };
+  const [ours, privateCa, ec2] = estimateCosts(scenario, DEFAULT_UNIT_PRICES, noFreeTier).options;
+
+  it('CloudFront requests, Function and transfer', () => {
+    // 100,000,000 / 10,000 × $0.009 = $90.00
+    expect(line(ours, 'CloudFront requests')).toBeCloseTo(90, 6);
+    // 100 million invocations × $0.10 per million = $10.00
+    expect(line(ours, 'CloudFront Function')).toBeCloseTo(10, 6);
+    // 100,000,000 × (300 + 350) bytes = 65e9 B = 60.5360 GiB × $0.114 = $6.9011
+    expect(line(ours, 'CloudFront data transfer')).toBeCloseTo((65e9 / 2 ** 30) * 0.114, 6);
+    expect(line(ours, 'CloudFront data transfer')).toBeCloseTo(6.9011, 3);
+  });
+
+  it('free tiers come off CloudFront requests and Function invocations', () => {
+    const [withFree] = estimateCosts(scenario).options;
+    // (100,000,000 − 10,000,000) / 10,000 × $0.009 = $81.00; (100 − 2) million × $0.10 = $9.80
+    expect(line(withFree, 'CloudFront requests')).toBeCloseTo(81, 6);
+    expect(line(withFree, 'CloudFront Function')).toBeCloseTo(9.8, 6);
+    // 60.5 GiB is inside the free terabyte
+    expect(line(withFree, 'CloudFront data transfer')).toBe(0);
+  });
+
+  it('Lambda@Edge: every POST, and two invocations per GET miss', () => {
+    // slots = 100,000 certs × 4 caches × (2,592,000 s / 3,600 s) = 288,000,000
+    // GET misses = 288e6 × (1 − e^(−50e6 / 288e6)) = 45,900,362 (to the unit)
+    const misses = expectedGetMisses(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
+    expect(misses).toBeCloseTo(288e6 * (1 - Math.exp(-50e6 / 288e6)), 0);
+    expect(Math.round(misses)).toBe(45_900_362);
+    // invocations = 50e6 + 2 × 45,900,362 = 141,800,724 → × $0.60 / 1e6 = $85.0804
+    // GB-s = (50e6 × 20 ms + 45,900,362 × 3 ms) / 1000 × 0.125 GB = 142,212.6 → × $0.00005001 = $7.1121
+    const invocations = 50e6 + 2 * misses;
+    const gbSeconds = ((50e6 * 20 + misses * 3) / 1000) * 0.125;
+    expect(line(ours, 'Lambda@Edge')).toBeCloseTo((invocations / 1e6) * 0.6 + gbSeconds * 0.00005001, 6);
+    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(92.19, 2);
+    // S3 GET = (50e6 + 45,900,362) / 1000 × $0.00037 = $35.4831
+    expect(line(ours, 'S3 GET')).toBeCloseTo(35.4831, 3);
+  });
+
+  it('misses never exceed the GETs and saturate at one per certificate, cache and window', () => {
+    expect(expectedGetMisses(10, 1_000_000, DEFAULT_ASSUMPTIONS)).toBeCloseTo(10, 6);
+    // 10 certificates × 4 × 720 = 28,800 windows: a billion GETs cannot miss more often
+    expect(expectedGetMisses(1e9, 10, DEFAULT_ASSUMPTIONS)).toBeCloseTo(28_800, 6);
+    expect(expectedGetMisses(0, 10, DEFAULT_ASSUMPTIONS)).toBe(0);
+  });
+
+  it('storage, publishing and invalidations', () => {
+    // (100,000 × 300 B + 100,000 B) / 2^30 = 0.0280334 GiB, twice (replica) × $0.025 = $0.00140
+    expect(line(ours, 'S3 storage')).toBeCloseTo(((100_000 * 300 + 100_000) / 2 ** 30) * 0.025 * 2, 9);
+    // 30 / 3.5 = 8.5714 refreshes: 857,143 objects + 30 CRLs = 857,173 replica PUTs × $0.0047/1000 = $4.0287
+    // + 857,143 × 300 B + 30 × 100,000 B = 260.14 MB = 0.24228 GiB × $0.09 = $0.02181 → $4.0505
+    expect(line(ours, 'Cross-Region replication')).toBeCloseTo(4.0505, 3);
+    // 100,000 × 0.2 % = 200 revocation paths + 30 CRL paths = 230, under the free 1,000
+    expect(line(ours, 'CloudFront invalidations')).toBe(0);
+    const [many] = estimateCosts(
+      { ...scenario, certificates: 1_000_000 },
+      DEFAULT_UNIT_PRICES,
+      noFreeTier,
+    ).options;
+    // 2,000 + 30 = 2,030 paths − 1,000 free = 1,030 × $0.005 = $5.15
+    expect(line(many, 'CloudFront invalidations')).toBeCloseTo(5.15, 6);
+  });
+
+  it('publish Lambda: GB-seconds for every file of every refresh', () => {
+    // files = 857,142.86 + 30; × 3 ms × 1 GB = 2,571.52 GB-s × $0.0000166667 = $0.042859
+    // requests: parts = ceil(100,000 / 5,000) × 8.5714 + 30 = 201.43, + bundles 38.57 = 240 → $0.000048
+    // SQS: 201.43 × 3 = 604.3 requests × $0.40 / 1e6 = $0.000242
+    const expected = 2571.5142857 * 0.0000166667 + (240 / 1e6) * 0.2 + ((201.428571 * 3) / 1e6) * 0.4;
+    expect(line(ours, 'Publish Lambda')).toBeCloseTo(expected, 5);
+  });
+
+  it('AWS Private CA: the CA fee plus every certificate queried in the month', () => {
+    // 100,000 certificates each queried (1,000 requests per certificate): 100,000 × $0.06 + $400 = $6,400
+    expect(privateCa?.totalUsd).toBeCloseTo(6400, 6);
+    // 1,000 requests over 100,000 certificates reach 100,000 × (1 − e^(−0.01)) = 995.02 of them
+    const [, sparse] = estimateCosts({ certificates: 100_000, requestsPerMonth: 1000, postShare: 0 }).options;
+    expect(line(sparse, 'OCSP')).toBeCloseTo(100_000 * (1 - Math.exp(-0.01)) * 0.06, 6);
+  });
+
+  it('EC2: two instances in two AZs, the ALB and its capacity units', () => {
+    // 2 × 730 h × $0.0272 = $39.712; EBS 2 × 8 GB × $0.096 = $1.536; ALB 730 × $0.0243 = $17.739
+    // 100e6 / 2,592,000 s = 38.58 new connections/s ÷ 25 = 1.5432 LCU × 730 h × $0.008 = $9.0123
+    // transfer 60.536 GiB × $0.114 = $6.9011 (no free tier in this scenario)
+    expect(line(ec2, 'EC2')).toBeCloseTo(39.712, 6);
+    expect(line(ec2, 'EBS')).toBeCloseTo(1.536, 6);
+    expect(line(ec2, 'Application Load Balancer')).toBeCloseTo(17.739, 6);
+    expect(line(ec2, 'ALB capacity units')).toBeCloseTo((100e6 / 2_592_000 / 25) * 730 * 0.008, 6);
+    expect(ec2?.totalUsd).toBeCloseTo(39.712 + 1.536 + 17.739 + 9.0123 + 6.9011, 2);
+    // 1e9 requests: 385.8 req/s × 3 = 1,157 peak → 2 instances still; 1e10 → 12 instances
+    const [, , big] = estimateCosts({ ...scenario, requestsPerMonth: 1e10 }).options;
+    expect(line(big, 'EC2')).toBeCloseTo(12 * 730 * 0.0272, 6);
+  });
+
+  it('every price has a source and overrides are checked', () => {
+    expect(Object.keys(PRICE_SOURCES).sort()).toEqual(Object.keys(DEFAULT_UNIT_PRICES).sort());
+    const { prices, assumptions } = applyOverrides({
+      prices: { cloudfrontHttpRequestsPer10k: 0.012 },
+      assumptions: { freeTier: false },
+    });
+    expect(prices.cloudfrontHttpRequestsPer10k).toBe(0.012);
+    expect(assumptions.freeTier).toBe(false);
+    expect(() => applyOverrides({ prices: { nope: 1 } })).toThrow(CostModelError);
+    expect(() => applyOverrides({ prices: { s3PutPer1000: -1 } })).toThrow(CostModelError);
+    expect(() => applyOverrides({ assumptions: { freeTier: 'yes' } })).toThrow(CostModelError);
+    expect(() => applyOverrides({ other: {} })).toThrow(CostModelError);
+    expect(() => estimateCosts({ ...scenario, postShare: 2 })).toThrow(CostModelError);
+  });
+
+  it('the CLI parses its flags and prints every option', async () => {
+    const estimate = await estimateFromOptions({
+      certs: '100,000',
+      requestsPerMonth: '1e8',
+      postShare: '0.5',
+    });
+    expect(estimate.inputs).toEqual(scenario);
+    const text = formatCostText(estimate);
+    expect(text).toContain('ca-repo (CloudFront + S3)');
+    expect(text).toContain('AWS Private CA managed OCSP');
+    expect(text).toContain('EC2 responders (2 AZs) + ALB');
+    await expect(
+      estimateFromOptions({ certs: undefined, requestsPerMonth: '1', postShare: '0.5' }),
+    ).rejects.toThrow('cost needs --certs');
+    await expect(
+      estimateFromOptions({ certs: '1', requestsPerMonth: '1', postShare: '1.5' }),
+    ).rejects.toThrow('between 0 and 1');
+  });
+});
