@@ -9,6 +9,7 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { parseBer } from './asn1.ts';
 import { bytesEqual, digest, toArrayBuffer } from './bytes.ts';
 import { HASH_NAME_BY_OID, OID, WEBCRYPTO_HASH, type HashAlgorithmName } from './oids.ts';
 import { isoTime } from './policy.ts';
@@ -158,8 +159,8 @@ function subjectKeyIdentifierOf(sid: unknown): Uint8Array {
 function declaredKeyIdentifier(certificate: pkijs.Certificate): Uint8Array | undefined {
   const extension = certificate.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
   if (!extension) return undefined;
-  const asn1 = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView);
-  if (asn1.offset === -1 || !(asn1.result instanceof asn1js.OctetString)) return undefined;
+  const asn1 = parseBer(new Uint8Array(extension.extnValue.valueBlock.valueHexView));
+  if (!asn1.ok || !(asn1.result instanceof asn1js.OctetString)) return undefined;
   return new Uint8Array(asn1.result.valueBlock.valueHexView);
 }
 
@@ -305,9 +306,9 @@ function validityProblem(certificate: pkijs.Certificate, what: string, now: Date
 function keyUsageBits(certificate: pkijs.Certificate): { has(bit: number): boolean } | undefined {
   const extension = certificate.extensions?.find((e) => e.extnID === OID.keyUsage);
   if (!extension) return undefined;
-  const asn1 = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView);
+  const asn1 = parseBer(new Uint8Array(extension.extnValue.valueBlock.valueHexView));
   const bits =
-    asn1.offset !== -1 && asn1.result instanceof asn1js.BitString
+    asn1.ok && asn1.result instanceof asn1js.BitString
       ? new Uint8Array(asn1.result.valueBlock.valueHexView)
       : new Uint8Array();
   return { has: (bit) => (((bits[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) === 1 };

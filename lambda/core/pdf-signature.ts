@@ -7,8 +7,8 @@
  * located in the latin1 text, the dictionary around it is parsed with a small tokenizer (§7.2,
  * §7.3), and its /Contents hex string is read from the same dictionary, wherever it sits.
  */
-import * as asn1js from 'asn1js';
-import { toArrayBuffer, toLatin1 } from './bytes.ts';
+import { parseBer } from './asn1.ts';
+import { toLatin1 } from './bytes.ts';
 
 export interface EmbeddedSignature {
   /** [offset, length, offset, length] of the signed bytes (ISO 32000-1 §12.8.1, Table 252). */
@@ -278,8 +278,8 @@ function encodedLength(bytes: Uint8Array): number | undefined {
   if (first < 0x80) return 2 + first;
   if (first === 0x80) {
     // BER indefinite length: only a parse finds the end-of-contents octets.
-    const asn1 = asn1js.fromBER(toArrayBuffer(bytes));
-    return asn1.offset > 0 ? asn1.offset : undefined;
+    const asn1 = parseBer(bytes);
+    return asn1.ok && asn1.length > 0 ? asn1.length : undefined;
   }
   const octets = first & 0x7f;
   if (octets > 4 || bytes.byteLength < 2 + octets) return undefined;

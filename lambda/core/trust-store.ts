@@ -1,6 +1,6 @@
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { digest, toArrayBuffer, toHex, bytesEqual } from './bytes.ts';
+import { parseBer } from './asn1.ts';
+import { digest, toHex, bytesEqual } from './bytes.ts';
 import type { HashAlgorithmName } from './oids.ts';
 
 export const CERT_ID_HASHES: readonly HashAlgorithmName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
@@ -24,8 +24,8 @@ export class TrustStoreError extends Error {
 
 /** Parses DER into a pkijs Certificate, or throws with a readable reason. */
 export function parseCertificate(der: Uint8Array): pkijs.Certificate {
-  const asn1 = asn1js.fromBER(toArrayBuffer(der));
-  if (asn1.offset === -1 || asn1.offset !== der.byteLength) {
+  const asn1 = parseBer(der);
+  if (!asn1.ok || asn1.length !== der.byteLength) {
     throw new TrustStoreError('not a DER certificate (bad or trailing ASN.1)');
   }
   return new pkijs.Certificate({ schema: asn1.result });

@@ -1,15 +1,15 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { parseBer } from './asn1.ts';
 import { bytesEqual, digest, toArrayBuffer, toHex } from './bytes.ts';
 import { OID } from './oids.ts';
 import { RejectedError } from './rejection.ts';
 
 /** Decodes one complete DER element into a pkijs object, or rejects with `what` in the reason. */
 export function decodeDer<T>(der: Uint8Array, what: string, build: (schema: asn1js.AsnType) => T): T {
-  const asn1 = asn1js.fromBER(toArrayBuffer(der));
-  if (asn1.offset === -1)
-    throw new RejectedError(`${what}: not valid DER (${asn1.result.error || 'bad ASN.1'})`);
-  if (asn1.offset !== der.byteLength)
+  const asn1 = parseBer(der);
+  if (!asn1.ok) throw new RejectedError(`${what}: not valid DER (${asn1.error})`);
+  if (asn1.length !== der.byteLength)
     throw new RejectedError(`${what}: trailing bytes after the DER element`);
   try {
     return build(asn1.result);

@@ -5,12 +5,7 @@
  * Small and fast here; `npm run bench` runs the same harness (bench/fuzz-harness.ts) on 300,000.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildArtifactSeeds,
-  fuzzArtifacts,
-  type ArtifactSeeds,
-  type Violation,
-} from '../../bench/fuzz-harness.ts';
+import { buildArtifactSeeds, fuzzArtifacts, type ArtifactSeeds } from '../../bench/fuzz-harness.ts';
 import { classifyContent } from '../../lambda/core/classify-content.ts';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
 import { RejectedError } from '../../lambda/core/rejection.ts';
@@ -20,16 +15,6 @@ import { seededRandom } from '../fixtures/seeded-random.ts';
 
 const SEED = 20261123;
 const INPUTS = 4000;
-
-/**
- * Known product bug, reported with this test: asn1js throws a plain Error ("Wrong input string
- * for conversion") on a GeneralizedTime whose text is not a date, and lambda/core/x509.ts
- * decodeDer calls asn1js.fromBER outside its try. Remove this allowance once decodeDer turns the
- * throw into a RejectedError (the `it.fails` below then starts failing as a reminder).
- */
-function isKnownDecodeDerBug(v: Violation): boolean {
-  return v.entryPoint.startsWith('validator') && /Wrong input string for conversion/.test(v.message);
-}
 
 let pki: TestPki;
 let seeds: ArtifactSeeds;
@@ -67,7 +52,7 @@ describe(`artifact classifier and validators, seeded fuzz (seed ${SEED})`, () =>
       count: INPUTS,
     });
     expect(tally.inputs).toBe(INPUTS);
-    expect(tally.violations.filter((v) => !isKnownDecodeDerBug(v))).toEqual([]);
+    expect(tally.violations).toEqual([]);
     // The mutations must still reach the validators, or this test proves nothing.
     for (const kind of ['ca-certificate', 'crl', 'ocsp-response', 'signature', 'document']) {
       expect(tally.counts[`${kind} rejected`] ?? 0, kind).toBeGreaterThan(0);
@@ -75,7 +60,8 @@ describe(`artifact classifier and validators, seeded fuzz (seed ${SEED})`, () =>
     expect(tally.maxMs).toBeLessThan(1000);
   });
 
-  it.fails('an OCSP response whose GeneralizedTime is not a date is refused with a reason', async () => {
+  // Found by this fuzzer: asn1js throws a plain Error on such a time; parseBer turns it into a refusal.
+  it('an OCSP response whose GeneralizedTime is not a date is refused with a reason', async () => {
     const der = Buffer.from(seeds.files[4]!);
     const at = der.indexOf(Buffer.from([0x18, 0x0f])); // producedAt: GeneralizedTime, 15 characters
     der[at + 2 + 4] = 0x78; // "x" in the month

@@ -5,7 +5,8 @@
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { bytesEqual, toArrayBuffer } from '../bytes.ts';
+import { parseBer } from '../asn1.ts';
+import { bytesEqual } from '../bytes.ts';
 import { OID } from '../oids.ts';
 import { isoTime, type ValidationPolicy } from '../policy.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
@@ -41,8 +42,8 @@ export function parseCrl(der: Uint8Array): pkijs.CertificateRevocationList {
 export function crlNumberOf(crl: pkijs.CertificateRevocationList): bigint | undefined {
   const extension = crl.crlExtensions?.extensions.find((e) => e.extnID === OID.crlNumber);
   if (!extension) return undefined;
-  const parsed = asn1js.fromBER(toArrayBuffer(new Uint8Array(extension.extnValue.valueBlock.valueHexView)));
-  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Integer)) {
+  const parsed = parseBer(new Uint8Array(extension.extnValue.valueBlock.valueHexView));
+  if (!parsed.ok || !(parsed.result instanceof asn1js.Integer)) {
     throw new RejectedError('CRL number extension is not an INTEGER');
   }
   return parsed.result.toBigInt();
