@@ -58,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
           port: { type: 'string', default: '8080' },
           data: { type: 'string', default: '.data/local' },
           title: { type: 'string' },
+          replica: { type: 'boolean', default: false },
+          'ocsp-path': { type: 'string' },
           'health-interval': { type: 'string' },
           sentinel: { type: 'string', multiple: true, default: [] },
         },
@@ -68,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
         port: parsePort(values.port),
         dataDir: values.data,
         title: values.title,
+        replica: values.replica,
+        ocspPathPrefix: values['ocsp-path'],
         healthIntervalSeconds: parseOptionalNumber('health-interval', values['health-interval']),
         sentinels: values.sentinel,
       });

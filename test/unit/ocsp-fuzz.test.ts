@@ -15,7 +15,7 @@ import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
 import { mutate, randomBytes, seededRandom } from '../fixtures/seeded-random.ts';
 
 const SEED = 20261122;
-const INPUTS_PER_ENTRY_POINT = 50_000;
+const INPUTS_PER_ENTRY_POINT = 100_000;
 const FIXED = new Set(['30030a0101', '30030a0106', '30030a0103']);
 const KEY_SHAPE =
   /^\/_ocsp\/[0-9a-f]{2}\/(sha1|sha256|sha384|sha512|oid-[0-9a-f]+)\/[0-9a-f]*\/[0-9a-f]*\/[0-9a-f]+$/;
