@@ -6,7 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../lambda/core/cache-policy.ts';
-import { pinCa } from '../lambda/core/trust-store.ts';
+import { bytesEqual } from '../lambda/core/bytes.ts';
+import type { HashAlgorithmName } from '../lambda/core/oids.ts';
+import type { CertStatus } from '../lambda/core/rules/validate-ocsp-response.ts';
+import { parseCertificate, pinCa } from '../lambda/core/trust-store.ts';
+import { isIssuedBy } from '../lambda/core/x509.ts';
 import { readTrustFiles } from '../cli/trust-files.ts';
 
 /** Values CloudWatch Logs accepts for a retention period (the same number bounds S3 log retention). */
@@ -21,11 +25,32 @@ export type PriceClassName = (typeof PRICE_CLASSES)[number];
 /** Where the on-prem uploader may call from: public egress ranges, or one S3 interface/gateway endpoint. */
 export type UploaderSources = { cidrs: string[] } | { vpcEndpointId: string };
 
+/** An OCSP sentinel of the health checker, read from its files (see `HealthSentinelCertificate`). */
+export interface HealthSentinelConfig {
+  /** Absolute path of the sentinel certificate file. */
+  certificateFile: string;
+  /** Absolute path of the issuer file, when one was given (else the issuer was found in `trust`). */
+  issuerFile?: string;
+  /** DER of the sentinel certificate. */
+  certificate: Uint8Array;
+  /** DER of the pinned CA certificate that issued it. */
+  issuer: Uint8Array;
+  expectedStatus: CertStatus;
+  /** CertID hash of the probe; absent: the checker's default (SHA-1, what OpenSSL and Java send). */
+  hashAlgorithm?: HashAlgorithmName;
+}
+
 export interface HealthConfig {
+  /** Deploy the scheduled health checker (ledger, alarms, dashboard). Default true. */
+  enabled: boolean;
   /** Probe interval of the health checker (issue 5). */
   scheduleMinutes: number;
-  /** Receives every alarm (publish failures now, health probes later). */
+  /** Receives every alarm (publish failures and health probes); used even with `enabled: false`. */
   alarmEmail?: string;
+  /** Certificates whose OCSP status the checker asks for on every run (GET and POST). */
+  sentinels: HealthSentinelConfig[];
+  /** S3 Object Lock (compliance mode) on every ledger record for this many days; absent: none. */
+  objectLockRetentionDays?: number;
 }
 
 export interface CaRepoConfig {
@@ -187,7 +212,7 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
   );
   const noncurrentVersionRetentionDays = integer(c, 'noncurrentVersionRetentionDays', 30, 1, 3650);
   const ingestRetentionDays = integer(c, 'ingestRetentionDays', 14, 1, 365);
-  const health = readHealth(c.health);
+  const health = await readHealth(c.health, baseDir, trustCertificates);
   const uploaderSources = readUploaderSources(c.uploaderSources);
 
   const priceClass = optionalString(c, 'priceClass') ?? 'PriceClass_200';
@@ -270,19 +295,158 @@ function readCacheCaps(raw: unknown): CacheCaps {
   return caps;
 }
 
-function readHealth(raw: unknown): HealthConfig {
-  if (raw === undefined) return { scheduleMinutes: 1 };
+const HEALTH_FIELDS = ['enabled', 'scheduleMinutes', 'alarmEmail', 'sentinels', 'objectLockRetentionDays'];
+const SENTINEL_FIELDS = ['certificate', 'issuer', 'expectedStatus', 'hashAlgorithm'];
+const CERT_STATUSES: readonly CertStatus[] = ['good', 'revoked', 'unknown'];
+const CERT_ID_HASHES: readonly HashAlgorithmName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
+/** S3 accepts a default retention of up to 100 years. */
+const MAX_OBJECT_LOCK_DAYS = 36_500;
+
+async function readHealth(
+  raw: unknown,
+  baseDir: string,
+  trustCertificates: readonly Uint8Array[],
+): Promise<HealthConfig> {
+  if (raw === undefined) return { enabled: true, scheduleMinutes: 1, sentinels: [] };
   const h = object(raw, 'health');
   for (const key of Object.keys(h)) {
-    if (key !== 'scheduleMinutes' && key !== 'alarmEmail') {
-      throw new ConfigError(`health: unknown field "${key}"; known: scheduleMinutes, alarmEmail`);
+    if (!HEALTH_FIELDS.includes(key)) {
+      throw new ConfigError(`health: unknown field "${key}"; known: ${HEALTH_FIELDS.join(', ')}`);
     }
   }
+  const enabled = h.enabled ?? true;
+  check(typeof enabled === 'boolean', 'health.enabled', 'must be true or false');
   const scheduleMinutes = integer(h, 'scheduleMinutes', 1, 1, 60, 'health.');
   const alarmEmail = optionalString(h, 'alarmEmail', 'health.');
   if (alarmEmail !== undefined)
     check(EMAIL.test(alarmEmail), 'health.alarmEmail', 'is not an e-mail address');
-  return { scheduleMinutes, ...(alarmEmail ? { alarmEmail } : {}) };
+  let objectLockRetentionDays: number | undefined;
+  if (h.objectLockRetentionDays !== undefined) {
+    objectLockRetentionDays = integer(h, 'objectLockRetentionDays', 0, 1, MAX_OBJECT_LOCK_DAYS, 'health.');
+  }
+  const sentinels: HealthSentinelConfig[] = [];
+  if (h.sentinels !== undefined) {
+    check(
+      Array.isArray(h.sentinels),
+      'health.sentinels',
+      'must be an array of {certificate, issuer?, expectedStatus, hashAlgorithm?}',
+    );
+    for (const [index, entry] of (h.sentinels as unknown[]).entries()) {
+      sentinels.push(await readSentinel(entry, `health.sentinels[${index}]`, baseDir, trustCertificates));
+    }
+  }
+  return {
+    enabled,
+    scheduleMinutes,
+    ...(alarmEmail ? { alarmEmail } : {}),
+    sentinels,
+    ...(objectLockRetentionDays !== undefined ? { objectLockRetentionDays } : {}),
+  };
+}
+
+/**
+ * One sentinel: its certificate file (PEM or DER, exactly one certificate), the issuer (a file, or
+ * found among the pinned CAs when omitted), the status the CA's OCSP responses must give it.
+ * The issuer must be a pinned CA and must have issued the certificate: otherwise every probe of
+ * the deployed checker would fail, and the publish gate would never accept responses for it.
+ */
+async function readSentinel(
+  raw: unknown,
+  field: string,
+  baseDir: string,
+  trustCertificates: readonly Uint8Array[],
+): Promise<HealthSentinelConfig> {
+  const s = object(raw, field);
+  for (const key of Object.keys(s)) {
+    if (!SENTINEL_FIELDS.includes(key)) {
+      throw new ConfigError(`${field}: unknown field "${key}"; known: ${SENTINEL_FIELDS.join(', ')}`);
+    }
+  }
+  const certificatePath = optionalString(s, 'certificate', `${field}.`);
+  check(
+    certificatePath !== undefined,
+    `${field}.certificate`,
+    'is required (a certificate file, PEM or DER)',
+  );
+  const certificateFile = isAbsolute(certificatePath) ? certificatePath : resolve(baseDir, certificatePath);
+  const certificate = await readOneCertificate(certificateFile, `${field}.certificate`);
+
+  const expectedStatus = s.expectedStatus;
+  check(
+    typeof expectedStatus === 'string' && (CERT_STATUSES as readonly string[]).includes(expectedStatus),
+    `${field}.expectedStatus`,
+    `is required: one of ${CERT_STATUSES.join(', ')}`,
+  );
+  const hashAlgorithm = s.hashAlgorithm;
+  if (hashAlgorithm !== undefined) {
+    check(
+      typeof hashAlgorithm === 'string' && (CERT_ID_HASHES as readonly string[]).includes(hashAlgorithm),
+      `${field}.hashAlgorithm`,
+      `must be one of ${CERT_ID_HASHES.join(', ')}`,
+    );
+  }
+
+  const parsedCertificate = parseCertificate(certificate);
+  const issuerPath = optionalString(s, 'issuer', `${field}.`);
+  let issuer: Uint8Array | undefined;
+  let issuerFile: string | undefined;
+  if (issuerPath !== undefined) {
+    issuerFile = isAbsolute(issuerPath) ? issuerPath : resolve(baseDir, issuerPath);
+    issuer = await readOneCertificate(issuerFile, `${field}.issuer`);
+    const pinned = issuer;
+    check(
+      trustCertificates.some((der) => bytesEqual(der, pinned)),
+      `${field}.issuer`,
+      `${issuerFile} is not one of the pinned CA certificates in trust (the checker trusts only those)`,
+    );
+    check(
+      await isIssuedBy(parsedCertificate, parseCertificate(issuer)),
+      `${field}.issuer`,
+      `${issuerFile} did not issue ${certificateFile} (issuer name or signature does not match)`,
+    );
+  } else {
+    for (const der of trustCertificates) {
+      if (await isIssuedBy(parsedCertificate, parseCertificate(der))) {
+        issuer = der;
+        break;
+      }
+    }
+    check(
+      issuer !== undefined,
+      `${field}.issuer`,
+      `no pinned CA certificate in trust issued ${certificateFile}; pin its CA or give the issuer file`,
+    );
+  }
+  return {
+    certificateFile,
+    ...(issuerFile ? { issuerFile } : {}),
+    certificate,
+    issuer,
+    expectedStatus: expectedStatus as CertStatus,
+    ...(hashAlgorithm ? { hashAlgorithm: hashAlgorithm as HashAlgorithmName } : {}),
+  };
+}
+
+/** Reads a file holding exactly one X.509 certificate (PEM or DER) into DER. */
+async function readOneCertificate(path: string, field: string): Promise<Uint8Array> {
+  let found: Uint8Array[];
+  try {
+    found = await readTrustFiles([path]);
+  } catch (error) {
+    throw new ConfigError(`${field}: ${(error as Error).message.replace('--trust ', '')}`);
+  }
+  check(
+    found.length === 1,
+    field,
+    `${path} holds ${found.length} certificates; give a file with exactly one`,
+  );
+  const der = found[0]!;
+  try {
+    parseCertificate(der);
+  } catch (error) {
+    throw new ConfigError(`${field}: ${path} is not an X.509 certificate: ${(error as Error).message}`);
+  }
+  return der;
 }
 
 function readUploaderSources(raw: unknown): UploaderSources | undefined {

@@ -1,6 +1,7 @@
 /**
- * The primary Region's stack: thin wiring of `CaRepository` from the configuration, plus the
- * outputs `ca-repo publish --stack NAME` and operators read. Output IDs are a contract.
+ * The primary Region's stack: thin wiring of `CaRepository` from the configuration (the health
+ * checker included unless `health.enabled` is false), plus the outputs `ca-repo publish --stack
+ * NAME` and operators read. Output IDs are a contract.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -48,6 +49,20 @@ export class CaRepoStack extends Stack {
       uploaderSources: config.uploaderSources,
       alarmEmail: config.health.alarmEmail,
       buildDirectory: props.buildDirectory,
+      health: config.health.enabled
+        ? {
+            scheduleMinutes: config.health.scheduleMinutes,
+            sentinels: config.health.sentinels.map(
+              ({ certificate, issuer, expectedStatus, hashAlgorithm }) => ({
+                certificate,
+                issuer,
+                expectedStatus,
+                ...(hashAlgorithm ? { hashAlgorithm } : {}),
+              }),
+            ),
+            objectLockRetentionDays: config.health.objectLockRetentionDays,
+          }
+        : undefined,
     });
 
     const repo = this.repository;
@@ -70,5 +85,12 @@ export class CaRepoStack extends Stack {
     new CfnOutput(this, 'IngestBucketRegion', { value: this.region });
     new CfnOutput(this, 'UploaderRoleArn', { value: repo.uploader.role.roleArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: repo.alarms.topic.topicArn });
+    if (repo.health) {
+      new CfnOutput(this, 'HealthLedgerBucketName', {
+        value: repo.health.ledger.bucketName,
+        description: 'Operational record: ca-repo report --ledger s3://<this bucket> --out report/',
+      });
+      new CfnOutput(this, 'HealthDashboardName', { value: repo.health.dashboard.dashboardName });
+    }
   }
 }

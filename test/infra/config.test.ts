@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CACHE_CAPS } from '../../lambda/core/cache-policy.ts';
 import { ConfigError, loadConfig, validateConfig } from '../../lib/config.ts';
+import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
 import { EXAMPLE_CONFIG_FILE, PACKAGE_ROOT, exampleConfig, exampleConfigJson } from './synth-app.ts';
 
 async function errorOf(overrides: Record<string, unknown>): Promise<string> {
@@ -30,7 +31,9 @@ describe('loadConfig: the example configuration', () => {
       priceClass: 'PriceClass_200',
       cacheCaps: DEFAULT_CACHE_CAPS,
       uploaderSources: { cidrs: ['203.0.113.0/24'] },
+      health: { enabled: true, scheduleMinutes: 1, alarmEmail: 'pki-operations@example.jp', sentinels: [] },
     });
+    expect(config.health.objectLockRetentionDays).toBeUndefined();
     expect(config.trust).toEqual([join(PACKAGE_ROOT, 'test/infra/fixtures/example-ca.pem')]);
     expect(config.trustCertificates).toHaveLength(1);
   });
@@ -52,7 +55,7 @@ describe('loadConfig: the example configuration', () => {
       ocspPathPrefix: '/ocsp',
       priceClass: 'PriceClass_200',
       logRetentionDays: 400,
-      health: { scheduleMinutes: 1 },
+      health: { enabled: true, scheduleMinutes: 1, sentinels: [] },
     });
     expect(config.replicaRegion).toBeUndefined();
   });
@@ -82,6 +85,31 @@ describe('validateConfig: every refusal names the field and says why', () => {
     [{ logRetentionDays: 100 }, 'logRetentionDays: must be one of the CloudWatch Logs retention values'],
     [{ health: { alarmEmail: 'not-an-address' } }, 'health.alarmEmail: is not an e-mail address'],
     [{ health: { scheduleMinutes: 0 } }, 'health.scheduleMinutes: must be an integer from 1 to 60'],
+    [{ health: { enabled: 'no' } }, 'health.enabled: must be true or false'],
+    [{ health: { enabled: 0 } }, 'health.enabled: must be true or false'],
+    [
+      { health: { objectLockRetentionDays: 0 } },
+      'health.objectLockRetentionDays: must be an integer from 1 to 36500',
+    ],
+    [
+      { health: { objectLockRetentionDays: 7.5 } },
+      'health.objectLockRetentionDays: must be an integer from 1 to 36500',
+    ],
+    [
+      { health: { objectLockRetentionDays: '2557' } },
+      'health.objectLockRetentionDays: must be an integer from 1 to 36500',
+    ],
+    [{ health: { sentinels: 'good.pem' } }, 'health.sentinels: must be an array'],
+    [{ health: { sentinels: ['good.pem'] } }, 'health.sentinels[0] must be a JSON object'],
+    [
+      { health: { sentinels: [{ expectedStatus: 'good' }] } },
+      'health.sentinels[0].certificate: is required (a certificate file, PEM or DER)',
+    ],
+    [
+      { health: { sentinels: [{ certificate: 'no/such/leaf.pem', expectedStatus: 'good' }] } },
+      'health.sentinels[0].certificate: cannot read',
+    ],
+    [{ health: { schedule: 5 } }, 'health: unknown field "schedule"; known: enabled, scheduleMinutes'],
     [
       { uploaderSources: { cidrs: ['203.0.113.0/24'], vpcEndpointId: 'vpce-0123456789abcdef0' } },
       'uploaderSources: give either cidrs',
@@ -153,3 +181,131 @@ describe('validateConfig: every refusal names the field and says why', () => {
 function exampleCaPem(): string {
   return readFileSync(join(PACKAGE_ROOT, 'test/infra/fixtures/example-ca.pem'), 'utf8');
 }
+
+describe('validateConfig: health checker sentinels and switches', () => {
+  // A pinned CA with a good and a revoked leaf, a rogue CA with the same name and another key,
+  // and an unpinned CA: generated with the real openssl CLI.
+  let pki: TestPki;
+  let dir: string;
+  const withHealth = (health: Record<string, unknown>) =>
+    validateConfig({ ...exampleConfigJson(), trust: ['ca.pem'], health }, dir);
+  const healthError = async (health: Record<string, unknown>) => {
+    const error = await withHealth(health).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error, `health ${JSON.stringify(health)} was accepted`).toBeInstanceOf(ConfigError);
+    return error!.message;
+  };
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    dir = mkdtempSync(join(tmpdir(), 'ca-repo-config-'));
+    writeFileSync(join(dir, 'ca.pem'), pki.ca.cert.certPem);
+    writeFileSync(join(dir, 'good.pem'), pki.leaf.certPem);
+    writeFileSync(join(dir, 'revoked.der'), pki.revokedLeaf.certDer);
+    writeFileSync(join(dir, 'rogue-ca.pem'), pki.rogue.cert.certPem);
+    writeFileSync(join(dir, 'other-ca.pem'), pki.other.cert.certPem);
+    writeFileSync(join(dir, 'two.pem'), pki.leaf.certPem + pki.revokedLeaf.certPem);
+  }, 60_000);
+  afterAll(() => pki?.cleanup());
+
+  it('reads sentinel files relative to the configuration, finding the pinned issuer when omitted', async () => {
+    const config = await withHealth({
+      sentinels: [
+        { certificate: 'good.pem', expectedStatus: 'good' },
+        { certificate: 'revoked.der', issuer: 'ca.pem', expectedStatus: 'revoked', hashAlgorithm: 'sha256' },
+      ],
+      objectLockRetentionDays: 2557,
+    });
+    const ca = Buffer.from(pki.ca.cert.certDer);
+    expect(config.health).toMatchObject({ enabled: true, scheduleMinutes: 1, objectLockRetentionDays: 2557 });
+    const [good, revoked] = config.health.sentinels;
+    expect(good).toMatchObject({ certificateFile: join(dir, 'good.pem'), expectedStatus: 'good' });
+    expect(good).not.toHaveProperty('issuerFile');
+    expect(good).not.toHaveProperty('hashAlgorithm');
+    expect(Buffer.from(good!.certificate)).toEqual(Buffer.from(pki.leaf.certDer));
+    expect(Buffer.from(good!.issuer)).toEqual(ca);
+    expect(revoked).toMatchObject({
+      certificateFile: join(dir, 'revoked.der'),
+      issuerFile: join(dir, 'ca.pem'),
+      expectedStatus: 'revoked',
+      hashAlgorithm: 'sha256',
+    });
+    expect(Buffer.from(revoked!.issuer)).toEqual(ca);
+  });
+
+  it('turns the checker off with enabled: false, keeping the alarm e-mail for the other alarms', async () => {
+    const config = await withHealth({ enabled: false, alarmEmail: 'pki-ops@example.jp' });
+    expect(config.health).toEqual({
+      enabled: false,
+      scheduleMinutes: 1,
+      alarmEmail: 'pki-ops@example.jp',
+      sentinels: [],
+    });
+  });
+
+  it.each([
+    [{ expectedStatus: 'good' }, 'health.sentinels[0].certificate: is required'],
+    [
+      { certificate: 'good.pem' },
+      'health.sentinels[0].expectedStatus: is required: one of good, revoked, unknown',
+    ],
+    [
+      { certificate: 'good.pem', expectedStatus: 'valid' },
+      'health.sentinels[0].expectedStatus: is required: one of good, revoked, unknown',
+    ],
+    [
+      { certificate: 'good.pem', expectedStatus: 'good', hashAlgorithm: 'md5' },
+      'health.sentinels[0].hashAlgorithm: must be one of sha1, sha256, sha384, sha512',
+    ],
+    [
+      { certificate: 'good.pem', expectedStatus: 'good', status: 'good' },
+      'health.sentinels[0]: unknown field "status"',
+    ],
+    [
+      { certificate: 'two.pem', expectedStatus: 'good' },
+      'health.sentinels[0].certificate: ' +
+        '{dir}/two.pem holds 2 certificates; give a file with exactly one',
+    ],
+    [
+      { certificate: 'good.pem', issuer: 'other-ca.pem', expectedStatus: 'good' },
+      'health.sentinels[0].issuer: {dir}/other-ca.pem is not one of the pinned CA certificates in trust',
+    ],
+    [
+      { certificate: 'other-ca.pem', expectedStatus: 'good' },
+      'health.sentinels[0].issuer: no pinned CA certificate in trust issued {dir}/other-ca.pem',
+    ],
+  ])('refuses sentinel %j: %s', async (sentinel, message) => {
+    expect(await healthError({ sentinels: [sentinel] })).toContain(message.replace('{dir}', dir));
+  });
+
+  it('refuses an issuer that did not issue the sentinel, even with the same name (rogue key)', async () => {
+    // Pin the rogue CA too, so the only fault left is the signature.
+    const raw = { ...exampleConfigJson(), trust: ['ca.pem', 'rogue-ca.pem'] };
+    const error = await validateConfig(
+      {
+        ...raw,
+        health: { sentinels: [{ certificate: 'good.pem', issuer: 'rogue-ca.pem', expectedStatus: 'good' }] },
+      },
+      dir,
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toBe(
+      `health.sentinels[0].issuer: ${join(dir, 'rogue-ca.pem')} did not issue ${join(dir, 'good.pem')} (issuer name or signature does not match)`,
+    );
+  });
+
+  it('names the sentinel by its index', async () => {
+    expect(
+      await healthError({
+        sentinels: [
+          { certificate: 'good.pem', expectedStatus: 'good' },
+          { certificate: 'good.pem', expectedStatus: 'bad' },
+        ],
+      }),
+    ).toContain('health.sentinels[1].expectedStatus:');
+  });
+});

@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_METRICS } from '../../lambda/core/health-metrics.ts';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic.ts';
 import { CaRepository } from '../../lib/constructs/ca-repository.ts';
 import { HealthChecker, SENTINELS_FILE, stageSentinels } from '../../lib/constructs/health-checker.ts';
 import { LogBucket } from '../../lib/constructs/log-bucket.ts';
 import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
+import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
 import {
   asArray,
   exampleConfig,
@@ -25,6 +26,8 @@ import {
   nagFindings,
   newApp,
   resourcesOfType,
+  synthCaRepo,
+  validationReportViolations,
 } from './synth-app.ts';
 
 const ENV = { account: '123456789012', region: 'ap-northeast-1' };
@@ -290,5 +293,113 @@ describe('CaRepository with health', () => {
       expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: logicalId(repo.alarms.topic) }]);
     }
     expect(nagFindings(app).filter((finding) => finding.path.includes('/Health/'))).toEqual([]);
+  });
+});
+
+describe('CaRepoStack wires the checker from the configuration', () => {
+  let pki: TestPki;
+  beforeAll(async () => {
+    pki = await createTestPki();
+  }, 60_000);
+  afterAll(() => pki?.cleanup());
+
+  it('schedule, sentinels (shipped in a layer) and Object Lock come from health.*', async () => {
+    const synth = await synthCaRepo(
+      {
+        trust: [pki.ca.cert.certPath],
+        health: {
+          scheduleMinutes: 5,
+          alarmEmail: 'pki-ops@example.jp',
+          objectLockRetentionDays: 2557,
+          sentinels: [
+            { certificate: pki.leaf.certPath, expectedStatus: 'good' },
+            { certificate: pki.revokedLeaf.certPath, expectedStatus: 'revoked', hashAlgorithm: 'sha256' },
+          ],
+        },
+      },
+      { bundling: false, cfnValidation: false },
+    );
+    const health = synth.stacks.primary.repository.health!;
+    expect(health).toBeDefined();
+    synth.primary.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(health.checker.function), 'Arn'] } })],
+    });
+    for (const alarm of health.alarms) {
+      const properties = synth.primary.toJSON().Resources[logicalId(alarm)].Properties;
+      expect(properties.AlarmActions).toEqual([
+        { Ref: logicalId(synth.stacks.primary.repository.alarms.topic) },
+      ]);
+      if (properties.Namespace === 'CaRepo/Health') expect(properties.Period).toBe(300);
+    }
+    synth.primary.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 55,
+      Environment: { Variables: Match.objectLike({ SENTINELS_FILE }) },
+      // Both layers, in whatever order CDK sorts them.
+      Layers: Match.arrayWith([{ Ref: logicalId(health.sentinelLayer!) }]),
+    });
+    synth.primary.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SENTINELS_FILE }) },
+      Layers: Match.arrayWith([{ Ref: logicalId(synth.stacks.primary.repository.publisher.trustLayer) }]),
+    });
+    expect(
+      synth.primary.toJSON().Resources[logicalId(health.ledger)].Properties.ObjectLockConfiguration,
+    ).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2557 } },
+    });
+    // What the layer holds: the sentinels as read from their files, issuer found among the pinned CAs.
+    const staged = JSON.parse(
+      readFileSync(
+        join(
+          stageSentinels(
+            join(tmpdir(), 'ca-repo-build'),
+            synth.config.health.sentinels.map(({ certificate, issuer, expectedStatus, hashAlgorithm }) => ({
+              certificate,
+              issuer,
+              expectedStatus,
+              ...(hashAlgorithm ? { hashAlgorithm } : {}),
+            })),
+          ),
+          'health',
+          'sentinels.json',
+        ),
+        'utf8',
+      ),
+    );
+    const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
+    expect(staged).toEqual([
+      { certificate: b64(pki.leaf.certDer), issuer: b64(pki.ca.cert.certDer), expectedStatus: 'good' },
+      {
+        certificate: b64(pki.revokedLeaf.certDer),
+        issuer: b64(pki.ca.cert.certDer),
+        expectedStatus: 'revoked',
+        hashAlgorithm: 'sha256',
+      },
+    ]);
+    expect(nagFindings(synth.app)).toEqual([]);
+  });
+
+  it('health.enabled: false deploys no checker, ledger or schedule, but keeps the alarm topic and its subscriber', async () => {
+    const synth = await synthCaRepo(
+      { health: { enabled: false, alarmEmail: 'pki-ops@example.jp' } },
+      { bundling: false, cfnValidation: false },
+    );
+    expect(synth.stacks.primary.repository.health).toBeUndefined();
+    synth.primary.resourceCountIs('AWS::Events::Rule', 0);
+    synth.primary.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(Object.keys(resourcesOfType(synth.primary, 'AWS::S3::Bucket')).join()).not.toMatch(/Ledger/);
+    expect(Object.keys(synth.primary.toJSON().Outputs)).not.toContain('HealthLedgerBucketName');
+    expect(
+      Object.keys(resourcesOfType(synth.primary, 'AWS::CloudWatch::Alarm')).every((id) =>
+        id.startsWith('CaRepoPublisher'),
+      ),
+    ).toBe(true);
+    synth.primary.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'pki-ops@example.jp',
+    });
+    expect(nagFindings(synth.app)).toEqual([]);
+    expect(validationReportViolations(synth.app)).toEqual([]);
   });
 });

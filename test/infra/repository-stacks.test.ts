@@ -50,6 +50,9 @@ function parts() {
     distribution: logicalId(repo.distribution.distribution),
     replica: logicalId(replica.bucket),
     replicaLogs: logicalId(replica.accessLogs.bucket),
+    ledger: logicalId(repo.health!.ledger),
+    checker: repo.health!,
+    topic: logicalId(repo.alarms.topic),
     publisher: {
       Dispatcher: repo.publisher.dispatcher,
       Worker: repo.publisher.worker,
@@ -64,12 +67,15 @@ describe('cdk-nag', () => {
   });
 });
 
-describe('every bucket (repository, replica, ingest, access logs in both Regions)', () => {
-  it('there are five buckets, all retained on stack deletion', () => {
-    const buckets = templates.flatMap(([, t]) => Object.values(t.findResources('AWS::S3::Bucket')));
-    expect(buckets).toHaveLength(5);
-    for (const bucket of buckets) {
-      expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+describe('every bucket (repository, replica, ingest, health ledger, access logs in both Regions)', () => {
+  it('there are exactly these six buckets, all retained on stack deletion', () => {
+    const { repository, ingest, ledger, logs, replica, replicaLogs } = parts();
+    const ids = templates.flatMap(([, t]) => Object.keys(t.findResources('AWS::S3::Bucket'))).sort();
+    expect(ids).toEqual([repository, ingest, ledger, logs, replica, replicaLogs].sort());
+    for (const [, template] of templates) {
+      for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
+        expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
     }
   });
 
@@ -136,8 +142,8 @@ describe('every bucket (repository, replica, ingest, access logs in both Regions
   });
 
   it('sends S3 server access logs to the log bucket of its Region (except the log buckets)', () => {
-    const { logs: primaryLogs, repository, ingest, replica, replicaLogs } = parts();
-    for (const id of [repository, ingest]) {
+    const { logs: primaryLogs, repository, ingest, ledger, replica, replicaLogs } = parts();
+    for (const id of [repository, ingest, ledger]) {
       expect(synth.primary.toJSON().Resources[id].Properties.LoggingConfiguration).toMatchObject({
         DestinationBucketName: { Ref: primaryLogs },
       });
@@ -262,15 +268,25 @@ describe('log buckets', () => {
     });
   });
 
-  it('S3 log delivery is granted by bucket policy, for the ca-repo buckets only', () => {
-    const id = parts().logs;
+  it('S3 log delivery is granted by bucket policy, for the ca-repo buckets only, each under its own prefix', () => {
+    const { logs: id, repository, ingest, ledger } = parts();
     const delivery = bucketPolicyStatements(synth.primary, id).filter((s) => s.Effect === 'Allow');
-    expect(delivery).toHaveLength(2);
-    for (const s of delivery) {
-      expect(s).toMatchObject({
+    const expected: [string, string][] = [
+      [repository, '/s3/repository/*'],
+      [ingest, '/s3/ingest/*'],
+      [ledger, '/s3/health-ledger/*'],
+    ];
+    expect(delivery).toHaveLength(expected.length);
+    for (const [source, prefix] of expected) {
+      expect(delivery, source).toContainEqual({
+        Effect: 'Allow',
         Principal: { Service: 'logging.s3.amazonaws.com' },
         Action: 's3:PutObject',
-        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, prefix]] },
+        Condition: {
+          ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [source, 'Arn'] } },
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+        },
       });
     }
   });
@@ -467,6 +483,33 @@ describe('CloudFront distribution', () => {
     });
   });
 
+  // docs/deploy.md §6, "Open risk: plain-HTTP viewers and the TLS-only bucket policies": AWS
+  // documents that CloudFront forwards to an S3 REST origin with the viewer's protocol (S3OriginConfig
+  // has no origin protocol policy), so this does NOT prove the origin leg is HTTPS. It pins the
+  // origin shape that statement is about, so a change of origin type (a custom origin, a website
+  // endpoint) cannot slip in unnoticed.
+  it('origin leg: S3 REST endpoints with SigV4 OAC; no custom origin, no protocol policy, no website endpoint', () => {
+    const { repository } = parts();
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const config = distribution.Properties!.DistributionConfig as { Origins: Record<string, unknown>[] };
+    const json = JSON.stringify(config);
+    expect(json).not.toContain('CustomOriginConfig');
+    expect(json).not.toContain('OriginProtocolPolicy');
+    expect(json).not.toMatch(/s3-website/);
+    expect(config.Origins.map((o) => o.DomainName)).toEqual([
+      { 'Fn::GetAtt': [repository, 'RegionalDomainName'] },
+      'ca-repo-replica-123456789012-ap-northeast-3.s3.ap-northeast-3.amazonaws.com',
+      // The OCSP behaviour's own origin: the repository bucket again, with the edge headers.
+      { 'Fn::GetAtt': [repository, 'RegionalDomainName'] },
+    ]);
+    for (const origin of config.Origins) {
+      expect(origin).toMatchObject({
+        S3OriginConfig: { OriginAccessIdentity: '' },
+        OriginAccessControlId: { 'Fn::GetAtt': [expect.stringMatching(/OriginAccessControl/), 'Id'] },
+      });
+    }
+  });
+
   it('OCSP behaviour: all methods (POST), function on viewer-request, Lambda@Edge with includeBody', () => {
     synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
@@ -585,16 +628,21 @@ describe('Lambda functions', () => {
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    const alarms = Object.values(resourcesOfType(synth.primary, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.map((a) => a.Properties?.MetricName).sort()).toEqual([
+    const alarms = Object.entries(resourcesOfType(synth.primary, 'AWS::CloudWatch::Alarm'));
+    const publishAlarms = alarms.filter(([id]) => id.startsWith('CaRepoPublisher'));
+    expect(publishAlarms.map(([, a]) => a.Properties?.MetricName).sort()).toEqual([
       'ApproximateAgeOfOldestMessage',
       'ApproximateNumberOfMessagesVisible',
       'ApproximateNumberOfMessagesVisible',
       'Errors',
       'Errors',
     ]);
-    for (const alarm of alarms) {
-      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlarmsTopic/) }]);
+    // The rest are the health checker's (see 'health checker from the configuration' below).
+    expect(alarms.filter(([id]) => !id.startsWith('CaRepoPublisher')).map(([id]) => id)).toEqual(
+      parts().checker.alarms.map((alarm) => logicalId(alarm)),
+    );
+    for (const [, alarm] of alarms) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: parts().topic }]);
     }
     synth.primary.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -646,5 +694,123 @@ describe('stack outputs read by `ca-repo publish --stack`', () => {
     });
     synth.primary.hasOutput('IngestBucketRegion', { Value: 'ap-northeast-1' });
     expect(synth.stacks.primary.stackName).toBe('ca-repo');
+  });
+});
+
+describe('health checker from the configuration (health.scheduleMinutes 1, enabled by default)', () => {
+  it('runs on a schedule at the configured rate, targeting the checker function', () => {
+    const { checker } = parts();
+    expect(synth.config.health).toMatchObject({ enabled: true, scheduleMinutes: 1, sentinels: [] });
+    const rules = Object.values(resourcesOfType(synth.primary, 'AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [logicalId(checker.checker.function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
+    });
+  });
+
+  it('probes the public host over http and https with the pinned CAs, and writes to its ledger', () => {
+    const { checker, distribution, ledger } = parts();
+    const domain = { 'Fn::GetAtt': [distribution, 'DomainName'] };
+    const fn = synth.primary.toJSON().Resources[logicalId(checker.checker.function)];
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      REPOSITORY_URLS: { 'Fn::Join': ['', ['http://', domain, ',https://', domain]] },
+      LEDGER_BUCKET: { Ref: ledger },
+      TRUST_DIR: '/opt/trust',
+    });
+    expect(fn.Properties.Environment.Variables).not.toHaveProperty('SENTINELS_FILE');
+    expect(fn.Properties.Layers).toEqual([{ Ref: expect.stringMatching(/TrustLayer/) }]);
+    synth.primary.hasOutput('HealthLedgerBucketName', { Value: { Ref: ledger } });
+  });
+
+  it('keeps the ledger encrypted, private, TLS-only, versioned, logged and retained (no Object Lock unless asked)', () => {
+    const { ledger, logs } = parts();
+    const bucket = synth.primary.toJSON().Resources[ledger];
+    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logs }, LogFilePrefix: 's3/health-ledger/' },
+    });
+    expect(bucket.Properties).not.toHaveProperty('ObjectLockEnabled');
+    const statements = bucketPolicyStatements(synth.primary, ledger);
+    const bucketAndObjects = [
+      { 'Fn::GetAtt': [ledger, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ledger, 'Arn'] }, '/*']] },
+    ];
+    // TLS-only, and nothing else: no principal outside the account is allowed in.
+    expect(statements).toEqual([
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: bucketAndObjects,
+      },
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+        Resource: bucketAndObjects,
+      },
+    ]);
+  });
+
+  it('lets the checker list, read and append ledger records only (no delete)', () => {
+    const { checker, ledger } = parts();
+    const policy = logicalId(checker.checker.role.node.findChild('DefaultPolicy'));
+    const s3 = identityStatements(synth.primary)
+      .filter((s) => s.owner === policy)
+      .map((s) => s.statement)
+      .filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [ledger, 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['ledger/*'] } },
+      }),
+      expect.objectContaining({
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ledger, 'Arn'] }, '/ledger/*']] },
+      }),
+    ]);
+  });
+
+  it('alarms (unavailable, CRL expiring, OCSP stale, slow, checker errors) notify the SNS topic both ways', () => {
+    const { checker, topic } = parts();
+    const resources = synth.primary.toJSON().Resources;
+    expect(checker.alarms).toHaveLength(5);
+    for (const alarm of checker.alarms) {
+      const properties = resources[logicalId(alarm)].Properties;
+      expect(properties).toMatchObject({ AlarmActions: [{ Ref: topic }], OKActions: [{ Ref: topic }] });
+      expect(properties.Period).toBe(60);
+    }
+    expect(resources[logicalId(checker.alarms[0]!)].Properties).toMatchObject({
+      MetricName: 'Availability',
+      TreatMissingData: 'breaching',
+    });
+    expect(resources[topic].Type).toBe('AWS::SNS::Topic');
+    synth.primary.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: { Ref: topic },
+      Protocol: 'email',
+      Endpoint: 'pki-operations@example.jp',
+    });
+    synth.primary.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });

@@ -39,7 +39,16 @@ describe('single Region (no replicaRegion)', () => {
       VersioningConfiguration: { Status: 'Enabled' },
       ReplicationConfiguration: Match.absent(),
     });
-    synth.primary.resourceCountIs('AWS::IAM::Role', 5); // uploader, dispatcher, worker, 2 CDK custom resources
+    // Uploader, dispatcher, worker, health checker, and CDK's two custom-resource roles: no replication role.
+    const roles = Object.keys(resourcesOfType(synth.primary, 'AWS::IAM::Role')).sort();
+    expect(roles.map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834Role',
+      'CaRepoHealthCheckerRole',
+      'CaRepoPublisherDispatcherRole',
+      'CaRepoPublisherWorkerRole',
+      'CaRepoUploaderRole',
+      'CustomCrossRegionStringParameterReaderCustomResourceProviderRole',
+    ]);
     expect(JSON.stringify(synth.primary.toJSON())).not.toContain('ReplicationRole');
   });
 
