@@ -116,7 +116,10 @@ export interface LocalRepositoryProcess extends ChildServer {
 export async function startLocalRepositoryProcess(options: {
   trustPath: string;
   dataDir: string;
+  /** More `ca-repo local` options, e.g. `['--replica', '--ocsp-path', '/status']`. */
+  extraArgs?: string[];
 }): Promise<LocalRepositoryProcess> {
+  const extraArgs = options.extraArgs ?? [];
   const args = [
     CA_REPO_CLI[1],
     'local',
@@ -126,6 +129,7 @@ export async function startLocalRepositoryProcess(options: {
     '0',
     '--data',
     options.dataDir,
+    ...extraArgs,
   ];
   const server = await startServer(CA_REPO_CLI[0], args, {
     pattern: /serving (http:\/\/127\.0\.0\.1:\d+)\//,
@@ -133,7 +137,8 @@ export async function startLocalRepositoryProcess(options: {
   });
   const url = server.match?.[1];
   if (!url) throw new Error('ca-repo local printed no URL');
-  return { ...server, url, command: `ca-repo local --trust ca.crt --port 0 --data DIR` };
+  const command = ['ca-repo local --trust ca.crt --port 0 --data DIR', ...extraArgs].join(' ');
+  return { ...server, url, command };
 }
 
 /** `ca-repo publish` as a library call: pack, upload to the discovered ingest store, await the receipt. */

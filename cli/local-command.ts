@@ -1,4 +1,4 @@
-import { startLocalRepository } from '../lambda/local/local-repository.ts';
+import { REPLICA_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
 import { validateOcspPathPrefix } from '../lambda/edge/build-viewer-request.ts';
 import { CliError } from './cli-error.ts';
 import { readTrustFiles } from './trust-files.ts';
@@ -56,6 +56,12 @@ export async function runLocal(options: {
   });
   console.log(
     `ca-repo local: serving ${repository.url}/ (ingest S3 at ${repository.s3.endpoint}); Ctrl-C to stop`,
+  );
+  const ocspPath = options.ocspPathPrefix ?? '/ocsp';
+  console.log(
+    `ca-repo local: OCSP at ${repository.url}${ocspPath} (GET ${ocspPath === '/' ? '' : ocspPath}/<request>, POST)${
+      options.replica ? `; replica bucket ${REPLICA_BUCKET} behind an origin group` : ''
+    }`,
   );
   if (repository.health) {
     console.log(

@@ -76,6 +76,11 @@ export const META = {
   certStatus: 'ca-repo-cert-status',
   crlNumber: 'ca-repo-crl-number',
   bundleId: 'ca-repo-bundle',
+  /**
+   * `yes` on a write that replaced a copy the CDN may hold (a changed URL; an OCSP status change):
+   * the write's bundle owes an invalidation until its completed receipt exists.
+   */
+  invalidate: 'ca-repo-invalidate',
 } as const;
 
 export function capFor(kind: string | undefined, caps: CacheCaps): number {

@@ -2,18 +2,21 @@
  * `ca-repo local`: the repository on one machine. An embedded S3-protocol server (s3rver) holds
  * the ingest, repository and (optionally) replica buckets; its ObjectCreated events drive the same
  * publish handler the Lambda runs and, for the replica, stand in for cross-Region replication; a
- * local CloudFront (LocalCdn) runs the built edge code in front of them.
+ * local CloudFront (LocalCdn) runs the built edge code in front of them. At startup, a bundle whose
+ * publish was interrupted (manifest without a receipt) is published again, as AWS would redeliver.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DirectoryObjectStore } from '../adapters/directory-object-store.ts';
 import { FetchHttpClient } from '../adapters/fetch-http-client.ts';
+import { encodeS3EventKey } from '../adapters/s3-event.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { HealthThresholds } from '../core/health-thresholds.ts';
 import type { CacheCaps } from '../core/cache-policy.ts';
 import type { ValidationPolicy } from '../core/policy.ts';
 import { TrustStore } from '../core/trust-store.ts';
+import { bundleIdOfManifestKey, manifestKey, receiptKey } from '../core/bundle.ts';
 import { createPublishHandler } from '../handlers/publish-handler.ts';
 import {
   runHealthCheck,
@@ -166,6 +169,22 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
       throw error;
     }
   }
+
+  // A publish interrupted by a crash or kill left its manifest without a receipt. In AWS the S3
+  // event (Lambda retries) or the SQS message is delivered again; here nothing would, so at
+  // startup every such bundle goes through the same handler, as if its manifest had just landed.
+  enqueue(async () => {
+    const ingest = s3.store(INGEST_BUCKET);
+    for await (const key of ingest.list('bundles/')) {
+      const bundleId = bundleIdOfManifestKey(key);
+      if (!bundleId || (await ingest.head(receiptKey(bundleId)))) continue;
+      console.log(`ca-repo local: resuming bundle ${bundleId}: its publish was interrupted (no receipt)`);
+      const record = { s3: { object: { key: encodeS3EventKey(manifestKey(bundleId)) } } };
+      enqueue(async () => {
+        for (const receipt of await handler({ Records: [record] })) options.onReceipt?.(receipt);
+      }, `publish of the interrupted bundle ${bundleId}`);
+    }
+  }, 'the search for interrupted publishes');
 
   return {
     url,

@@ -5,11 +5,13 @@
  * Order of writes is the consistency argument: artifacts first, then index.json / index.html, then
  * the receipt. A crash or store failure at any point leaves only complete, validated objects
  * served (each S3 PUT is atomic), and re-running the bundle converges: identical bytes are an
- * idempotent no-op and the index merge is keyed by URL.
+ * idempotent no-op (except for a CDN invalidation the stopped run still owed, which the re-run
+ * makes: settleLeftInvalidation) and the index merge is keyed by URL.
  */
 import { digest, toHex } from '../core/bytes.ts';
 import {
   bundleIdOfManifestKey,
+  isValidBundleId,
   manifestKey,
   parseManifest,
   partResultKey,
@@ -23,6 +25,7 @@ import {
   DEFAULT_CACHE_CAPS,
   META,
   cacheControlFor,
+  capFor,
   readMetaTime,
   type CacheCaps,
 } from '../core/cache-policy.ts';
@@ -117,6 +120,12 @@ interface PendingWrite {
   /** ETag of the object the verdict was made against (null: none); defaults to the first HEAD. */
   expectedEtag?: string | null;
 }
+
+/**
+ * How long after a replacement an edge copy of the superseded object may still be cached, beyond
+ * the kind's cache cap: S3 replication lag to the replica the origin group may read, clock skew.
+ */
+const LEFT_INVALIDATION_MARGIN_SECONDS = 900;
 
 /** How often one file is re-judged after losing a conditional-write race. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -388,6 +397,7 @@ export class PublishService {
           previousDer: current?.body,
         });
         const derSha256 = toHex(await digest('sha256', c.der));
+        if (facts.unchanged && current) await this.settleLeftInvalidation(file.path, current, run);
         return {
           accepted: [{ file: file.path, kind: 'crl', url, unchanged: facts.unchanged }],
           writes: facts.unchanged
@@ -534,7 +544,50 @@ export class PublishService {
     const head = await run.headOnce(key, this.props.repository);
     if (!head) return false;
     assertSameKind(head.metadata[META.kind], kind);
-    return head.metadata[META.sha256] === sha256;
+    if (head.metadata[META.sha256] !== sha256) return false;
+    await this.settleLeftInvalidation(key, head, run);
+    return true;
+  }
+
+  /**
+   * The served bytes are the ones this bundle brings, so nothing is written; but the run that wrote
+   * them may have stopped (store failure, Lambda timeout, killed process) after replacing the object
+   * and before invalidating the CDN, and the edge would keep the superseded CRL or `good` answer
+   * until its max-age. Such a key is invalidated again here.
+   *
+   * Design: the pending invalidation is recorded in the replacing object's own metadata
+   * (META.invalidate, plus META.bundleId naming the writer), and it is settled by that bundle's
+   * `completed` receipt, which finish() writes only after the invalidation succeeded. A marker
+   * object per pending path (written before promoting, deleted after invalidating) was the
+   * alternative; it was not chosen because
+   * - the record is written by the same atomic PUT that replaces the object: no window between
+   *   "recorded" and "replaced", no extra write per replaced path, nothing to clean up;
+   * - nothing is deleted, so no publish can clear another's marker while that one is still between
+   *   its write and its invalidation (the fan-out runs many workers and bundles concurrently, and a
+   *   worker or Lambda may die at any point without a failed receipt);
+   * - it holds for every way the bytes come back: a Lambda retry of the same bundle (its receipt is
+   *   `failed` or absent), an SQS retry of one part (the retried worker records the path in its part
+   *   result, and the finishing worker invalidates it), the operator re-sending the files as a new
+   *   bundle, and `ca-repo local` resuming an interrupted bundle at startup.
+   * What it costs: a receipt GET per writer bundle named by a flagged key (rare: only replacements
+   * that needed an invalidation are flagged), and a path invalidated once more when a failed
+   * bundle's files are re-sent several times. Past the cache cap of the kind (plus a margin for
+   * replication lag and clock skew) no edge copy of the superseded object can be left, so older
+   * flags are ignored, which also bounds the cost once receipts expire from the ingest bucket.
+   * A failed run's replacement that is never re-sent stays cached until its max-age, as before.
+   */
+  private async settleLeftInvalidation(key: string, stored: ObjectHead, run: PublishRun): Promise<void> {
+    if (stored.metadata[META.invalidate] !== 'yes') return;
+    const cachedCopiesEnd =
+      stored.lastModified.getTime() +
+      (capFor(stored.metadata[META.kind], this.caps) + LEFT_INVALIDATION_MARGIN_SECONDS) * 1000;
+    if (this.props.clock.now().getTime() > cachedCopiesEnd) return;
+    const writer = stored.metadata[META.bundleId];
+    const receipt =
+      writer && isValidBundleId(writer) ? await run.receiptOnce(writer, this.props.ingest) : undefined;
+    // Written before the writer's receipt (both times are the store's): the writer invalidated it.
+    if (receipt?.status === 'completed' && receipt.storedAt >= stored.lastModified) return;
+    run.changedPaths(`/${key}`);
   }
 
   private async invalidate(run: PublishRun): Promise<void> {
@@ -556,6 +609,13 @@ export class PublishService {
     };
     if (write.thisUpdate) metadata[META.thisUpdate] = write.thisUpdate.toISOString();
     if (write.nextUpdate) metadata[META.nextUpdate] = write.nextUpdate.toISOString();
+    // A refreshed OCSP response with the same status may stay cached until its max-age; a status
+    // change (good → revoked) must reach relying parties now. Other URLs change rarely: always.
+    const statusChanged = before?.metadata[META.certStatus] !== write.metadata?.[META.certStatus];
+    const invalidate = before !== undefined && (write.kind !== 'ocsp-response' || statusChanged);
+    // Recorded with the object itself, so a re-run can tell the invalidation is owed (see
+    // settleLeftInvalidation).
+    if (invalidate) metadata[META.invalidate] = 'yes';
     const options: PutObjectOptions = {
       contentType: CONTENT_TYPES[write.kind],
       cacheControl: cacheControlFor({ kind: write.kind, now, nextUpdate: write.nextUpdate, caps: this.caps }),
@@ -569,10 +629,7 @@ export class PublishService {
     await this.props.repository.put(write.key, write.body, options);
     if (!before) return;
     run.replaced(write.key);
-    // A refreshed OCSP response with the same status may stay cached until its max-age; a status
-    // change (good → revoked) must reach relying parties now. Other URLs change rarely: always.
-    const statusChanged = before.metadata[META.certStatus] !== write.metadata?.[META.certStatus];
-    if (write.kind !== 'ocsp-response' || statusChanged) run.changedPaths(`/${write.key}`);
+    if (invalidate) run.changedPaths(`/${write.key}`);
   }
 
   private async updateIndex(changes: IndexChanges): Promise<void> {
@@ -637,6 +694,12 @@ function describeFailure(error: unknown): string {
   }`;
 }
 
+interface StoredReceipt {
+  status: Receipt['status'];
+  /** The receipt object's Last-Modified, on the store's clock. */
+  storedAt: Date;
+}
+
 /** The verdicts of one publish, gathered as files are judged. */
 class PublishRun {
   private readonly acceptedFiles: AcceptedFile[] = [];
@@ -646,6 +709,7 @@ class PublishRun {
   private invalidatedPaths: string[] = [];
   private readonly ocspKeys = new Map<string, string>();
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
+  private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
   private readonly changes: IndexChanges = { caCertificates: [], crls: [], documents: [], ocspIssuers: [] };
 
   constructor(
@@ -664,6 +728,25 @@ class PublishRun {
       this.heads.set(key, head);
     }
     return head;
+  }
+
+  /** A bundle's stored receipt (status, and when the store wrote it), read once per run. */
+  receiptOnce(bundleId: string, ingest: ObjectStore): Promise<StoredReceipt | undefined> {
+    let receipt = this.receipts.get(bundleId);
+    if (!receipt) {
+      receipt = ingest.get(receiptKey(bundleId)).then((object) => {
+        if (!object) return undefined;
+        let status: unknown;
+        try {
+          status = (JSON.parse(Buffer.from(object.body).toString('utf8')) as Partial<Receipt>).status;
+        } catch {
+          return undefined;
+        }
+        return { status: status === 'completed' ? 'completed' : 'failed', storedAt: object.lastModified };
+      });
+      this.receipts.set(bundleId, receipt);
+    }
+    return receipt;
   }
 
   forgetHead(key: string): void {

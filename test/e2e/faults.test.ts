@@ -4,7 +4,8 @@
  * the bundle again completes.
  *
  *   S3 stops mid-publish      every S3 call of the local repository fails from the 40th PUT on
- *   process killed            `ca-repo local` SIGKILLed while it publishes, restarted on its data
+ *   process killed            `ca-repo local` SIGKILLed while it publishes, restarted on its data:
+ *                             it resumes the interrupted bundle by itself
  *   bundle delivered twice    the same directory published twice; the same manifest event twice
  *   racing CRL publishes      two publish services, one CRL path, the higher number must win
  */
@@ -27,7 +28,7 @@ import {
   signingCa,
   type SigningCa,
 } from '../../bench/ocsp-fixtures.ts';
-import { publishBundle } from '../../cli/publish-command.ts';
+import { discoverLocalIngest, publishBundle } from '../../cli/publish-command.ts';
 import { MemoryObjectStore } from '../../lambda/adapters/memory-object-store.ts';
 import { S3ObjectStore } from '../../lambda/adapters/s3-object-store.ts';
 import { manifestKey, receiptKey } from '../../lambda/core/bundle.ts';
@@ -230,19 +231,15 @@ describe('S3 stops in the middle of a publish', () => {
     expect(index.crls.find((c) => c.url === '/crl/root.crl')?.crlNumber).toBe('11');
   });
 
-  // Known product bug, reported with this test: the failed run wrote the new CRL and serial 5's
-  // `revoked` but died before invalidating; the re-sent bundle finds the same bytes stored, takes
-  // them as unchanged and invalidates nothing, so the edge keeps the superseded CRL (up to 900 s)
-  // and the `good` answer (up to 3,600 s). Remove `.fails` once such a re-run invalidates too.
-  it.fails(
-    'after the re-sent bundle completes, the edge no longer serves what the failed run replaced',
-    async () => {
-      expect(await servedCrlNumber(repo.url)).toBe(11n);
-      expect(describeOcspAnswer(new Uint8Array(await (await fetch(get5())).arrayBuffer())).status).toBe(
-        'revoked',
-      );
-    },
-  );
+  // The failed run wrote the new CRL and serial 5's `revoked` but died before invalidating; the
+  // re-sent bundle finds the same bytes stored, yet must invalidate them (the failed run left the
+  // invalidation owed), or the edge keeps the superseded CRL (up to 900 s) and `good` (up to 3,600 s).
+  it('after the re-sent bundle completes, the edge no longer serves what the failed run replaced', async () => {
+    expect(await servedCrlNumber(repo.url)).toBe(11n);
+    expect(describeOcspAnswer(new Uint8Array(await (await fetch(get5())).arrayBuffer())).status).toBe(
+      'revoked',
+    );
+  });
 });
 
 describe('the repository process is killed in the middle of a publish', () => {
@@ -253,7 +250,7 @@ describe('the repository process is killed in the middle of a publish', () => {
     await server?.stop();
   });
 
-  it('restarts on its data with whole objects only, and the re-sent bundle completes', async () => {
+  it('restarts on its data with whole objects only, resumes the interrupted bundle itself, and a re-send is a no-op', async () => {
     const dataDir = join(work, 'kill-data');
     server = await startLocalRepositoryProcess({ trustPath: pki.ca.cert.certPath, dataDir });
     const initial = await publishDirectory(
@@ -281,22 +278,43 @@ describe('the repository process is killed in the middle of a publish', () => {
     // Its receipt never comes: the event that started the publish died with the process.
     await abandoned;
 
+    // Restarted on the same data, with nothing re-sent: it finds the manifest without a receipt
+    // and publishes it again, as Lambda's retry of the S3 event would. Meanwhile each response is
+    // served whole or not at all, and the CRL is 10 or 11 entire.
     server = await startLocalRepositoryProcess({ trustPath: pki.ca.cert.certPath, dataDir });
     repository = await repositoryStoreOf(server.url);
-    const served = await expectWholeOrAbsent(server.url, 0, count);
-    expect(served).toBeGreaterThan(0);
-    expect(served).toBeLessThan(count);
+    const ingest = await discoverLocalIngest(server.url);
+    await expectWholeOrAbsent(server.url, 0, count);
     expect([10n, 11n]).toContain(await servedCrlNumber(server.url));
-    await expectConsistentIndex(server.url, repository.store);
+    const bundleId = await waitUntil(() => /resuming bundle (\S+):/.exec(server!.output())?.[1], 30_000);
+    const resumed = await waitUntil(async () => {
+      const stored = await ingest.get(receiptKey(bundleId));
+      return stored && (JSON.parse(Buffer.from(stored.body).toString()) as Receipt);
+    }, 120_000);
+    expect(resumed.status).toBe('completed');
+    expect(resumed.rejected).toEqual([]);
+    expect(resumed.accepted).toHaveLength(count + 1);
+    // The kill came mid-publish: part was already served (unchanged now), the rest was written by the resumed run.
+    const alreadyServed = resumed.accepted.filter((a) => a.unchanged).length;
+    expect(alreadyServed).toBeGreaterThan(0);
+    expect(alreadyServed).toBeLessThan(count + 1);
+    expect(await expectWholeOrAbsent(server.url, 0, count)).toBe(count);
+    // Whichever run replaced CRL 10, the edge copy fetched above was invalidated.
+    expect(await servedCrlNumber(server.url)).toBe(11n);
+    const index = await expectConsistentIndex(server.url, repository.store);
+    expect(index.crls.find((c) => c.url === '/crl/root.crl')?.crlNumber).toBe('11');
 
+    // Sending the bundle again is still harmless: everything is accepted as already served.
     const again = await publishDirectory(server.url, bundleDir);
     expect(again.status).toBe('completed');
     expect(again.rejected).toEqual([]);
     expect(again.accepted).toHaveLength(count + 1);
+    expect(again.accepted.every((a) => a.unchanged)).toBe(true);
+    expect(again.replaced).toEqual([]);
+    expect(again.invalidated).toEqual([]);
     expect(await expectWholeOrAbsent(server.url, 0, count)).toBe(count);
-    const index = await expectConsistentIndex(server.url, repository.store);
-    expect(index.crls.find((c) => c.url === '/crl/root.crl')?.crlNumber).toBe('11');
-  }, 120_000);
+    expect((await expectConsistentIndex(server.url, repository.store)).crls).toEqual(index.crls);
+  }, 180_000);
 });
 
 describe('the same bundle delivered twice', () => {
@@ -404,6 +422,20 @@ describe('two publishes racing on one CRL path', () => {
     }
   });
 });
+
+/** Polls `probe` until it returns a value, or fails after `timeoutMs`. */
+async function waitUntil<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /** Makes every S3 call of the local repository fail (as with the server down) after `puts` PUTs to the repository bucket. */
 function stopS3After(client: S3Client, puts: number): { tripped: Promise<void>; restore: () => void } {

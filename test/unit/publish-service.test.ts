@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { benchSerial, buildSignedResponse, signingCa, type SigningCa } from '../../bench/ocsp-fixtures.ts';
 import { makePdf, signPdfEmbedded } from '../../demo/pdf.ts';
 import type { IssuedCert } from '../../demo/openssl-ca.ts';
 import { MemoryObjectStore } from '../../lambda/adapters/memory-object-store.ts';
 import { digest, toHex } from '../../lambda/core/bytes.ts';
-import { receiptKey } from '../../lambda/core/bundle.ts';
+import { partResultKey, receiptKey } from '../../lambda/core/bundle.ts';
 import { META } from '../../lambda/core/cache-policy.ts';
 import { normaliseSerialHex } from '../../lambda/core/x509.ts';
 import type { RepositoryIndex } from '../../lambda/core/repository-index.ts';
@@ -324,5 +325,134 @@ describe('PublishService', () => {
       expect(verdicts).toHaveLength(2);
       expect(verdicts.filter((v) => v !== 'accepted').every((v) => /not greater than 2/.test(v))).toBe(true);
     }
+  });
+});
+
+describe('a publish that stopped after replacing objects, before invalidating the CDN', () => {
+  let ca: SigningCa;
+  const t0 = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+  const ocsp = (i: number, status: 'good' | 'revoked', thisUpdate = t0) =>
+    buildSignedResponse(ca, {
+      serialHex: benchSerial(i),
+      status,
+      thisUpdate,
+      nextUpdate: new Date(t0.getTime() + 3 * 24 * 3600_000),
+      ...(status === 'revoked' ? { revokedAt: t0 } : {}),
+    });
+  let invalidated: string[][];
+  let before: Record<string, Uint8Array>;
+  let update: Record<string, Uint8Array>;
+
+  const withCdn = (options: { clock?: Clock } = {}) =>
+    new PublishService({
+      ingest,
+      repository,
+      trust: pki.trust,
+      clock: options.clock ?? clock,
+      cdn: { invalidate: async (paths) => void invalidated.push([...paths]) },
+    });
+
+  /** The OCSP key of serial 5, which the update turns from good to revoked. */
+  async function revokedKey(): Promise<string> {
+    for await (const key of repository.list('_ocsp/')) {
+      if ((await repository.head(key))?.metadata[META.certStatus] === 'revoked') return key;
+    }
+    throw new Error('no revoked OCSP key');
+  }
+
+  /** Publishes `before`, then `update` until the index write fails: every artifact is promoted, nothing invalidated. */
+  async function failAfterPromoting(): Promise<string> {
+    expect((await service.publishBundle(await putBundle(ingest, before))).status).toBe('completed');
+    const bundleId = await putBundle(ingest, update);
+    const restore = repository.failWhen((call) => call.operation === 'put' && call.key === 'index.json');
+    await expect(service.publishBundle(bundleId)).rejects.toThrow(/injected put fault/);
+    restore();
+    expect(await served('root.crl')).toEqual(a.crl2);
+    expect((await repository.head(await revokedKey()))?.metadata[META.certStatus]).toBe('revoked');
+    expect(invalidated).toEqual([]);
+    return bundleId;
+  }
+
+  beforeAll(() => {
+    ca = signingCa(pki.trust.cas[0]!, pki.ca.cert.keyPem);
+    before = { 'root.crl': a.crl1!, 's5.ocsp': ocsp(5, 'good'), 's6.ocsp': ocsp(6, 'good') };
+    update = {
+      'root.crl': a.crl2!, // replaces CRL 1: invalidated
+      's5.ocsp': ocsp(5, 'revoked', new Date(t0.getTime() + 1000)), // good → revoked: invalidated
+      's6.ocsp': ocsp(6, 'good', new Date(t0.getTime() + 1000)), // same status: not invalidated
+      's7.ocsp': ocsp(7, 'good'), // a new key: nothing cached to invalidate
+    };
+  });
+  beforeEach(() => {
+    invalidated = [];
+    service = withCdn();
+  });
+
+  for (const how of ['failed receipt', 'no receipt (process killed)'] as const) {
+    it(`a retry of the same bundle (${how}) invalidates what the stopped run replaced`, async () => {
+      const bundleId = await failAfterPromoting();
+      if (how === 'no receipt (process killed)') await ingest.delete(receiptKey(bundleId));
+      const retried = await service.publishBundle(bundleId);
+      expect(retried.status).toBe('completed');
+      expect(retried.accepted.every((x) => x.unchanged)).toBe(true);
+      expect(retried.replaced).toEqual([]);
+      const expected = ['/root.crl', `/${await revokedKey()}`].sort();
+      expect(invalidated).toEqual([expected]);
+      expect(retried.invalidated).toEqual(expected);
+
+      // Settled by the completed receipt: sending the same files again invalidates nothing.
+      const again = await service.publishBundle(await putBundle(ingest, update));
+      expect(again.invalidated).toEqual([]);
+      expect(invalidated).toHaveLength(1);
+    });
+  }
+
+  it('the files re-sent as a new bundle invalidate what the stopped run replaced', async () => {
+    await failAfterPromoting();
+    const resent = await service.publishBundle(await putBundle(ingest, update));
+    expect(resent.status).toBe('completed');
+    expect(resent.accepted.every((x) => x.unchanged)).toBe(true);
+    expect(invalidated).toEqual([['/root.crl', `/${await revokedKey()}`].sort()]);
+  });
+
+  it('a fan-out worker retried after dying between its writes and its part result: the finishing worker invalidates', async () => {
+    expect((await service.publishBundle(await putBundle(ingest, before))).status).toBe('completed');
+    const bundleId = await putBundle(ingest, update, { filesPerPart: 1 });
+    expect(await service.dispatchBundle(bundleId, async () => undefined)).toBeUndefined();
+    // Part 0 (the CRL) and part 1 (serial 5) promote their files, then die before recording verdicts.
+    for (const part of [0, 1]) {
+      ingest.failNext('put', new Error('worker timed out'));
+      await expect(service.publishBundlePart(bundleId, part)).rejects.toThrow(/timed out/);
+      expect(await ingest.head(partResultKey(bundleId, part))).toBeUndefined();
+    }
+    expect(await served('root.crl')).toEqual(a.crl2);
+    expect(await service.publishBundlePart(bundleId, 2)).toBeUndefined();
+    expect(await service.publishBundlePart(bundleId, 3)).toBeUndefined();
+    // SQS redelivers the two messages: the files are unchanged now, the invalidation still owed.
+    expect(await service.publishBundlePart(bundleId, 0)).toBeUndefined();
+    const receipt = (await service.publishBundlePart(bundleId, 1))!;
+    expect(receipt.status).toBe('completed');
+    const expected = ['/root.crl', `/${await revokedKey()}`].sort();
+    expect(receipt.invalidated).toEqual(expected);
+    expect(invalidated).toEqual([expected]);
+  });
+
+  it('does not invalidate once no edge copy of the superseded object can be left (past the cache cap)', async () => {
+    await failAfterPromoting();
+    // Two hours on: past 900 s (CRL) and 3,600 s (OCSP) plus the margin.
+    const later = withCdn({ clock: { now: () => new Date(Date.now() + 2 * 3600_000) } });
+    const resent = await later.publishBundle(await putBundle(ingest, update));
+    expect(resent.status).toBe('completed');
+    expect(resent.invalidated).toEqual([]);
+    expect(invalidated).toEqual([]);
+  });
+
+  it('a completed publish leaves nothing owed: re-sending its files invalidates nothing', async () => {
+    expect((await service.publishBundle(await putBundle(ingest, before))).status).toBe('completed');
+    const first = await service.publishBundle(await putBundle(ingest, update));
+    expect(first.invalidated).toEqual(['/root.crl', `/${await revokedKey()}`].sort());
+    const again = await service.publishBundle(await putBundle(ingest, update));
+    expect(again.invalidated).toEqual([]);
+    expect(invalidated).toHaveLength(1);
   });
 });
