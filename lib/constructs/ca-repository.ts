@@ -141,6 +141,8 @@ export class CaRepository extends Construct {
       certificateArn: props.certificateArn,
       webAclArn: props.webAclArn,
     });
+    // CloudFront reads the origin with the viewer's protocol: plain HTTP for CDP/AIA/OCSP URLs.
+    this.repository.requireTlsExceptDistributionReads(this.distribution.sourceArn);
     this.publisher = new Publisher(this, 'Publisher', {
       ingest: this.ingest,
       repository: this.repository.bucket,

@@ -9,7 +9,7 @@
  * - OCSP behaviour (`<prefix>*`): all methods because OCSP POSTs; origin groups fail over GET
  *   only, so it targets the repository origin and the edge functions read the replica themselves.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -48,6 +48,11 @@ export function replicaRegionalDomainName(replica: ReplicaOrigin): string {
 
 export class RepositoryDistribution extends Construct {
   readonly distribution: cloudfront.Distribution;
+  /**
+   * The distribution's ARN exactly as `S3BucketOrigin` writes it into the OAC Allow statement of
+   * the repository bucket (`AWS:SourceArn`), for the bucket's other statements about the same reader.
+   */
+  readonly sourceArn: string;
 
   constructor(scope: Construct, id: string, props: DistributionProps) {
     super(scope, id);
@@ -170,6 +175,8 @@ export class RepositoryDistribution extends Construct {
         },
       },
     });
+
+    this.sourceArn = `arn:${Aws.PARTITION}:cloudfront::${Aws.ACCOUNT_ID}:distribution/${this.distribution.distributionId}`;
 
     acknowledge(
       this.distribution,

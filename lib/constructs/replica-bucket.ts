@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LogBucket } from './log-bucket.ts';
-import { repositoryLifecycleRules } from './repository-bucket.ts';
+import { originBucketTransportStatements, repositoryLifecycleRules } from './repository-bucket.ts';
 
 export interface ReplicaBucketProps {
   /** Fixed name: the primary Region's replication rule and CloudFront origin refer to it by name. */
@@ -33,8 +33,7 @@ export class ReplicaBucket extends Construct {
       bucketName: props.bucketName,
       versioned: true, // a replication destination must be versioned
       encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
+      // No enforceSSL / minimumTLSVersion: TLS for all but CloudFront's reads, below.
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogs.bucket,
@@ -42,9 +41,19 @@ export class ReplicaBucket extends Construct {
       lifecycleRules: repositoryLifecycleRules(props.noncurrentVersionRetentionDays),
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // Origin Access Control read for CloudFront. The distribution is created after this stack
-    // (it needs the replica to exist), so its ID cannot be named here: the grant is scoped to
-    // distributions of this account instead, signed by CloudFront (SigV4), never anonymous.
+    // The distribution is created after this stack (it needs the replica to exist), so its ID
+    // cannot be named here: CloudFront's access is scoped to distributions of this account instead.
+    const distributionsOfAccount = `arn:${Stack.of(this).partition}:cloudfront::${props.account}:distribution/*`;
+    // TLS for every request except those distributions' reads, which CloudFront makes with the
+    // viewer's protocol (plain HTTP for CDP/AIA/OCSP); see originBucketTransportStatements.
+    for (const statement of originBucketTransportStatements(this.bucket, {
+      operator: 'ArnNotLike',
+      sourceArn: distributionsOfAccount,
+    })) {
+      this.bucket.addToResourcePolicy(statement);
+    }
+    // Origin Access Control read for CloudFront: s3:GetObject only, signed by CloudFront (SigV4),
+    // never anonymous.
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudFrontOriginAccessControlRead',
@@ -53,9 +62,7 @@ export class ReplicaBucket extends Construct {
         resources: [this.bucket.arnForObjects('*')],
         conditions: {
           StringEquals: { 'AWS:SourceAccount': props.account },
-          ArnLike: {
-            'AWS:SourceArn': `arn:${Stack.of(this).partition}:cloudfront::${props.account}:distribution/*`,
-          },
+          ArnLike: { 'AWS:SourceArn': distributionsOfAccount },
         },
       }),
     );

@@ -3,8 +3,14 @@
  * object in at least three Availability Zones; no lifecycle transition to any other class),
  * versioned so a bad publish can be rolled back, readable only by CloudFront (OAC, granted by the
  * distribution) and the publisher, and optionally replicated to a bucket in a second Region.
+ *
+ * TLS (1.2 or newer) is required for every request except the distribution's origin reads: for an
+ * S3 REST origin CloudFront forwards a request with the protocol the viewer used (Match Viewer,
+ * fixed), and CDP, AIA and OCSP URLs are plain http, so a TLS-only policy would refuse every
+ * plain-HTTP cache miss (docs/deploy.md §6). Writers (publisher, replication) stay TLS-only.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
@@ -35,8 +41,57 @@ export function repositoryLifecycleRules(noncurrentVersionRetentionDays: number)
   ];
 }
 
+/**
+ * Who may read a bucket over plain HTTP: requests whose `aws:SourceArn` is the distribution
+ * (`ArnNotEquals`, one ARN) or matches a pattern of distributions (`ArnNotLike`). Write the ARN
+ * exactly as the bucket's Origin Access Control Allow statement does, so both name the same readers.
+ */
+export interface PlainHttpReaders {
+  operator: 'ArnNotEquals' | 'ArnNotLike';
+  sourceArn: string;
+}
+
+/**
+ * The transport rules of a bucket CloudFront reads (repository and replica), replacing CDK's
+ * `enforceSSL` / `minimumTLSVersion`:
+ *
+ * - Deny `s3:*` to anyone when `aws:SecureTransport` is false, unless `aws:SourceArn` is one of
+ *   `readers`. Conditions are ANDed and a negated operator is true when the key is absent, so every
+ *   caller without that source ARN (the publisher, replication, anonymous) must use TLS; CloudFront
+ *   signing for the distribution only gets what the OAC Allow grants (`s3:GetObject`). The Bool
+ *   condition is what cdk-nag's AwsSolutions-S10 looks for.
+ * - Deny `s3:*` below TLS 1.2 (`s3:TlsVersion` is absent on plain HTTP, so this refuses old TLS only).
+ */
+export function originBucketTransportStatements(
+  bucket: s3.IBucket,
+  readers: PlainHttpReaders,
+): iam.PolicyStatement[] {
+  const everything = [bucket.bucketArn, bucket.arnForObjects('*')];
+  return [
+    new iam.PolicyStatement({
+      sid: 'DenyNonTlsExceptDistributionReads',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:*'],
+      resources: everything,
+      conditions: {
+        Bool: { 'aws:SecureTransport': 'false' },
+        [readers.operator]: { 'aws:SourceArn': readers.sourceArn },
+      },
+    }),
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:*'],
+      resources: everything,
+      conditions: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+    }),
+  ];
+}
+
 export class RepositoryBucket extends Construct {
   readonly bucket: s3.Bucket;
+  private transportRulesAdded = false;
 
   constructor(scope: Construct, id: string, props: RepositoryBucketProps) {
     super(scope, id);
@@ -52,8 +107,7 @@ export class RepositoryBucket extends Construct {
       bucketName: props.bucketName,
       versioned: true,
       encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
+      // No enforceSSL / minimumTLSVersion: see requireTlsExceptDistributionReads.
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: props.accessLogs,
@@ -83,6 +137,33 @@ export class RepositoryBucket extends Construct {
         'S3 replication reads every object version of the repository bucket and writes replicas of any key into the replica bucket: the replication role CDK creates is scoped to those two buckets and to the replication actions only.';
       acknowledge(role, wildcardResourceFinding(this, this.bucket.arnForObjects('*')), reason);
       acknowledge(role, wildcardResourceFinding(this, destination.arnForObjects('*')), reason);
+    }
+    this.node.addValidation({
+      validate: () =>
+        this.transportRulesAdded
+          ? []
+          : [
+              'the repository bucket has no transport rules: call requireTlsExceptDistributionReads() with the ARN of the distribution that reads it',
+            ],
+    });
+  }
+
+  /**
+   * Adds the TLS rules (`originBucketTransportStatements`), exempting the origin reads of the
+   * distribution `distributionArn` (written as its OAC Allow statement writes it). Once, after the
+   * distribution exists; synthesis fails if it is never called.
+   */
+  requireTlsExceptDistributionReads(distributionArn: string): void {
+    if (this.transportRulesAdded) {
+      // A second exemption would not widen the first: each Deny would refuse the other's distribution.
+      throw new Error('requireTlsExceptDistributionReads may be called once per repository bucket');
+    }
+    this.transportRulesAdded = true;
+    for (const statement of originBucketTransportStatements(this.bucket, {
+      operator: 'ArnNotEquals',
+      sourceArn: distributionArn,
+    })) {
+      this.bucket.addToResourcePolicy(statement);
     }
   }
 }

@@ -38,6 +38,7 @@ import {
   roleOfFunction,
   roleStatements,
   statementsOf,
+  transportRule,
 } from './template-query.ts';
 
 export type NodeKind =
@@ -247,7 +248,9 @@ function bucketMarks(assembly: CloudAssembly, bucket: AssemblyResource): string[
       : '[NOT declared: SSE]',
   );
   const statements = bucketPolicyStatements(assembly, bucket);
-  if (deniesInsecureTransport(statements)) marks.push('[TLS only]');
+  const transport = transportRule(statements).kind;
+  if (transport === 'tls-only') marks.push('[TLS only]');
+  if (transport === 'tls-except-distribution-reads') marks.push('[TLS except CloudFront reads]');
   const publicStatement = statements.some(
     (s) =>
       s.Effect === 'Allow' &&

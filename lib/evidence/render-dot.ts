@@ -157,6 +157,11 @@ function legend(model: DiagramModel): string {
     '<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="8" COLOR="#1D8102"><B>[encrypted]</B></FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="8.5">encrypted at rest (SSE-S3, SSE-SQS, CloudWatch Logs)</FONT></TD></TR>',
     '<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="8" COLOR="#1D8102"><B>[TLS] [TLS only]</B></FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="8.5">encrypted in transit; the bucket refuses non-TLS requests</FONT></TD></TR>',
   ];
+  if (model.nodes.some((n) => n.marks.includes('[TLS except CloudFront reads]'))) {
+    marks.push(
+      '<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="8" COLOR="#1D8102"><B>[TLS except CloudFront reads]</B></FONT></TD><TD ALIGN="LEFT"><FONT POINT-SIZE="8.5">TLS for all but the distribution reads, which use<BR ALIGN="LEFT"/>the viewer protocol (HTTP for CDP, AIA, OCSP)<BR ALIGN="LEFT"/></FONT></TD></TR>',
+    );
+  }
   const omitted = model.omitted.reduce((sum, o) => sum + o.logicalIds.length, 0);
   const footer = `<TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="7.5" COLOR="#687078">Not drawn: ${omitted} configuration resources (IAM policies,<BR ALIGN="LEFT"/>permissions, versions, log groups, CDK helpers): see evidence.md<BR ALIGN="LEFT"/></FONT></TD></TR>`;
   return `<<TABLE BORDER="1" COLOR="#C3CAD2" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" BGCOLOR="white"><TR><TD COLSPAN="2" ALIGN="LEFT"><FONT POINT-SIZE="10"><B>Legend</B></FONT></TD></TR>${rows.join('')}${marks.join('')}${footer}</TABLE>>`;

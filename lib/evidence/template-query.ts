@@ -182,18 +182,80 @@ export function isPublicAllow(statement: PolicyStatement): boolean {
   return !keys.some((k) => SCOPING_CONDITION_KEYS.includes(k));
 }
 
-/** The bucket policy denies every request not made over TLS (`aws:SecureTransport` false). */
+/**
+ * How a resource policy treats requests without TLS (a Deny to anyone on `aws:SecureTransport`
+ * false), from the strongest rule present:
+ * - `tls-only`: the Deny has no other condition, every non-TLS request is refused;
+ * - `tls-except-distribution-reads`: its only other condition is `ArnNotEquals`/`ArnNotLike` on
+ *   `aws:SourceArn` with CloudFront distribution ARNs of a named account, so non-TLS requests are
+ *   refused unless CloudFront makes them for those distributions (S3 origin reads use the viewer's
+ *   protocol); what the distributions may do is left to the Allow statements;
+ * - `conditional`: other conditions that exempt other callers;
+ * - `none`: no such Deny.
+ */
+export type TransportRule =
+  | { kind: 'tls-only'; statement: PolicyStatement }
+  | {
+      kind: 'tls-except-distribution-reads';
+      statement: PolicyStatement;
+      operator: string;
+      sourceArns: unknown[];
+    }
+  | { kind: 'conditional'; statement: PolicyStatement; conditions: string }
+  | { kind: 'none' };
+
+const DISTRIBUTION_ARN = /^arn:[^:]+:cloudfront::([^:]+):distribution\/[^:]+$/;
+
+function isSecureTransportFalse([key, value]: [string, unknown]): boolean {
+  return key.toLowerCase() === 'aws:securetransport' && String(value) === 'false';
+}
+
+export function transportRule(statements: readonly PolicyStatement[]): TransportRule {
+  const rules: TransportRule[] = [];
+  for (const statement of statements) {
+    if (statement.Effect !== 'Deny' || !isPublicPrincipal(statement.Principal)) continue;
+    const conditions = Object.entries(statement.Condition ?? {});
+    const bool = conditions.find(
+      ([operator, keys]) =>
+        operator === 'Bool' && isRecord(keys) && Object.entries(keys).some(isSecureTransportFalse),
+    );
+    if (!bool) continue;
+    const others = conditions.flatMap(([operator, keys]) =>
+      Object.entries(isRecord(keys) ? keys : {})
+        .filter((entry) => !(operator === 'Bool' && isSecureTransportFalse(entry)))
+        .map(([key, value]) => ({ operator, key, value })),
+    );
+    if (others.length === 0) return { kind: 'tls-only', statement };
+    const [only] = others;
+    const sourceArns = asArray(only!.value);
+    const distributionsOnly = sourceArns.every((arn) => {
+      // `<AWS::AccountId>` names one account (the stack's); only a wildcard would not.
+      const text = describeValue(arn, 1000).replace(/<AWS::(\w+)>/g, '{$1}');
+      const account = DISTRIBUTION_ARN.exec(text)?.[1];
+      return account !== undefined && !/[*?]/.test(account);
+    });
+    if (
+      others.length === 1 &&
+      ['ArnNotEquals', 'ArnNotLike'].includes(only!.operator) &&
+      only!.key.toLowerCase() === 'aws:sourcearn' &&
+      sourceArns.length > 0 &&
+      distributionsOnly
+    ) {
+      rules.push({ kind: 'tls-except-distribution-reads', statement, operator: only!.operator, sourceArns });
+    } else {
+      rules.push({
+        kind: 'conditional',
+        statement,
+        conditions: others.map((c) => `${c.operator} ${c.key} ${describeValue(c.value)}`).join('; '),
+      });
+    }
+  }
+  return rules.find((r) => r.kind === 'tls-except-distribution-reads') ?? rules[0] ?? { kind: 'none' };
+}
+
+/** The policy denies every request not made over TLS (`aws:SecureTransport` false), with no exemption. */
 export function deniesInsecureTransport(statements: readonly PolicyStatement[]): boolean {
-  return statements.some(
-    (s) =>
-      s.Effect === 'Deny' &&
-      isPublicPrincipal(s.Principal) &&
-      Object.values(s.Condition ?? {}).some((c) =>
-        Object.entries(c).some(
-          ([k, v]) => k.toLowerCase() === 'aws:securetransport' && String(v) === 'false',
-        ),
-      ),
-  );
+  return transportRule(statements).kind === 'tls-only';
 }
 
 /** The four Block Public Access switches, all on. */

@@ -177,6 +177,36 @@ describe('evidence rows for the example configuration', () => {
     expect(http.commands[0]).toBe(
       `aws cloudfront get-distribution-config --id "$${distribution.logicalId}" --query "DistributionConfig.{Default:DefaultCacheBehavior.ViewerProtocolPolicy,Paths:CacheBehaviors.Items[].[PathPattern,ViewerProtocolPolicy]}"`,
     );
+    // CloudFront reads the origins with the viewer's protocol: each bucket's policy lets it.
+    for (const path of ['CaRepo/Repository/Bucket/Resource', 'Replica/Bucket/Resource']) {
+      expect(http.evidence).toContainEqual(
+        expect.objectContaining({
+          logicalId: resourceAt(assembly, path).logicalId,
+          property: `bucket policy: ${distribution.logicalId} reads without TLS (CloudFront s3:GetObject, aws:SecureTransport false)`,
+          value: expect.stringMatching(/^allowed \(statement /),
+          ok: true,
+        }),
+      );
+    }
+    const storage = results.get('uc-a-private-storage')!;
+    expect(storage.evidence).toContainEqual(
+      expect.objectContaining({
+        logicalId: resourceAt(assembly, 'CaRepo/Repository/Bucket/Resource').logicalId,
+        property: 'bucket policy: Deny aws:SecureTransport=false (DenyNonTlsExceptDistributionReads)',
+        value: expect.stringMatching(
+          /^TLS required for every request except the distribution's reads, which CloudFront makes with the viewer's protocol \(ArnNotEquals aws:SourceArn arn:<AWS::Partition>:cloudfront::<AWS::AccountId>:distribution\/<CaRepoDeliveryDistribution\w+>\); CloudFront may only s3:GetObject$/,
+        ),
+        ok: true,
+      }),
+    );
+    expect(storage.evidence).toContainEqual(
+      expect.objectContaining({
+        logicalId: resourceAt(assembly, 'CaRepo/Ingest/Bucket/Resource').logicalId,
+        property: 'bucket policy: Deny aws:SecureTransport=false',
+        value: 'present (TLS-only)',
+        ok: true,
+      }),
+    );
     const logs = results.get('uc-a-encrypted-logs')!;
     const logBucket = resourceAt(assembly, 'CaRepo/AccessLogs/Bucket/Resource');
     expect(logs.commands).toContain(
@@ -299,6 +329,69 @@ describe('broken configurations turn the matching rows to not met', () => {
       `the default behaviour (CRLs, CA certificates, CP/CPS) of ${distribution.logicalId} is redirect-to-https: plain-HTTP requests are redirected to HTTPS (301)`,
     ]);
     expect(statuses(results)).toMatchObject({ ...ALL_MET, 'br-http-not-redirected': 'not-met' });
+  });
+
+  it('origin buckets TLS-only for CloudFront too (enforceSSL): plain-HTTP cache misses are refused', async () => {
+    const assembly = await example();
+    const buckets = ['CaRepo/Repository/Bucket', 'Replica/Bucket'].map((path) => {
+      const bucket = resourceAt(assembly, `${path}/Resource`);
+      const policy = resourceAt(assembly, `${path}/Policy/Resource`);
+      const statements = (policy.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] })
+        .Statement;
+      const deny = statements.find((st) => st.Sid === 'DenyNonTlsExceptDistributionReads')!;
+      // What `enforceSSL: true` writes: no exemption for the distribution's reads.
+      delete deny.Sid;
+      deny.Condition = { Bool: { 'aws:SecureTransport': 'false' } };
+      return bucket.logicalId;
+    });
+    const distribution = resourceAt(assembly, 'Delivery/Distribution/Resource');
+    const results = await rows(assembly);
+    const http = results.get('br-http-not-redirected')!;
+    expect(http.status).toBe('not-met');
+    expect(http.problems).toEqual([
+      `plain-HTTP cache misses of the default behaviour (CRLs, CA certificates, CP/CPS) and behaviour /ocsp* of ${distribution.logicalId} are refused: CloudFront forwards them to the S3 origin ${buckets[0]} over HTTP (the protocol the viewer used), and its bucket policy (statement #2) denies requests without TLS (aws:SecureTransport false) with no exemption for this distribution's reads, so S3 answers 403 and relying parties get 404 or OCSP "unauthorized"`,
+      `plain-HTTP cache misses of the default behaviour (CRLs, CA certificates, CP/CPS) of ${distribution.logicalId} are refused: CloudFront forwards them to the S3 origin ${buckets[1]} over HTTP (the protocol the viewer used), and its bucket policy (statement #1) denies requests without TLS (aws:SecureTransport false) with no exemption for this distribution's reads, so S3 answers 403 and relying parties get 404 or OCSP "unauthorized"`,
+    ]);
+    expect(http.evidence).toContainEqual(
+      expect.objectContaining({
+        logicalId: buckets[0],
+        property: `bucket policy: ${distribution.logicalId} reads without TLS (CloudFront s3:GetObject, aws:SecureTransport false)`,
+        value: 'denied by statement #2',
+        ok: false,
+      }),
+    );
+    // Still private and TLS-only: only the HTTP row sees the breakage.
+    expect(statuses(results)).toMatchObject({ ...ALL_MET, 'br-http-not-redirected': 'not-met' });
+  });
+
+  it('a TLS exemption wider than the distribution, and CloudFront allowed to write through it', async () => {
+    const assembly = await example();
+    const policy = resourceAt(assembly, 'CaRepo/Repository/Bucket/Policy/Resource');
+    const bucket = resourceAt(assembly, 'CaRepo/Repository/Bucket/Resource');
+    const statements = (policy.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] })
+      .Statement;
+    const deny = statements.find((st) => st.Sid === 'DenyNonTlsExceptDistributionReads')!;
+    // Exempts every AWS service acting for a resource of the account, not only the distribution.
+    deny.Condition = {
+      Bool: { 'aws:SecureTransport': 'false' },
+      StringNotEquals: { 'aws:SourceAccount': '123456789012' },
+    };
+    let results = await rows(assembly);
+    expect(results.get('uc-a-private-storage')!.problems).toEqual([
+      `${bucket.logicalId} accepts requests without TLS from callers its TLS denial exempts (StringNotEquals aws:SourceAccount 123456789012)`,
+    ]);
+    expect(statuses(results)).toMatchObject({ ...ALL_MET, 'uc-a-private-storage': 'not-met' });
+
+    const replicaPolicy = resourceAt(assembly, 'Replica/Bucket/Policy/Resource');
+    const replica = resourceAt(assembly, 'Replica/Bucket/Resource');
+    const allow = (
+      replicaPolicy.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }
+    ).Statement.find((st) => st.Sid === 'AllowCloudFrontOriginAccessControlRead')!;
+    allow.Action = ['s3:GetObject', 's3:PutObject'];
+    results = await rows(assembly);
+    expect(results.get('uc-a-private-storage')!.problems).toContain(
+      `${replica.logicalId} lets CloudFront, which it exempts from TLS, do more than read (s3:PutObject): writes without TLS`,
+    );
   });
 
   it('a lifecycle rule moving the repository to One Zone-IA', async () => {

@@ -2,8 +2,11 @@
  * The example configuration (primary ap-northeast-1, replica ap-northeast-3) synthesized as
  * `npx cdk synth` does: the properties investigators and relying parties depend on.
  */
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RepositoryBucket } from '../../lib/constructs/repository-bucket.ts';
 import {
   asArray,
   identityStatements,
@@ -36,6 +39,14 @@ function bucketPolicyStatements(template: Template, bucketLogicalId: string): St
   );
   expect(policies, `bucket policy of ${bucketLogicalId}`).toHaveLength(1);
   return (policies[0]!.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+/** `[bucket ARN, bucket ARN/*]` as a bucket policy's Resource. */
+function bucketAndObjects(bucketLogicalId: string): unknown[] {
+  return [
+    { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] },
+    { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }, '/*']] },
+  ];
 }
 
 /** The parts of the construct tree the assertions look up by logical ID. */
@@ -79,7 +90,7 @@ describe('every bucket (repository, replica, ingest, health ledger, access logs 
     }
   });
 
-  it('blocks all public access, is encrypted and refuses plain-HTTP and TLS < 1.2 requests', () => {
+  it('blocks all public access, is encrypted and refuses TLS < 1.2 requests', () => {
     for (const [, template] of templates) {
       for (const [id, bucket] of Object.entries(resourcesOfType(template, 'AWS::S3::Bucket'))) {
         expect(bucket.Properties?.PublicAccessBlockConfiguration, id).toEqual({
@@ -91,26 +102,38 @@ describe('every bucket (repository, replica, ingest, health ledger, access logs 
         expect(bucket.Properties?.BucketEncryption, id).toEqual({
           ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
         });
-        const statements = bucketPolicyStatements(template, id);
-        const bucketAndObjects = [
-          { 'Fn::GetAtt': [id, 'Arn'] },
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] },
-        ];
-        expect(statements, id).toContainEqual({
-          Effect: 'Deny',
-          Principal: { AWS: '*' },
-          Action: 's3:*',
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          Resource: bucketAndObjects,
-        });
-        expect(statements, id).toContainEqual({
+        expect(bucketPolicyStatements(template, id), id).toContainEqual({
           Effect: 'Deny',
           Principal: { AWS: '*' },
           Action: 's3:*',
           Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
-          Resource: bucketAndObjects,
+          Resource: bucketAndObjects(id),
         });
       }
+    }
+  });
+
+  it('ingest, health ledger and log buckets refuse every plain-HTTP request (no exemption)', () => {
+    const { ingest, ledger, logs, replicaLogs } = parts();
+    for (const [template, id] of [
+      [synth.primary, ingest],
+      [synth.primary, ledger],
+      [synth.primary, logs],
+      [synth.replica!, replicaLogs],
+    ] as const) {
+      const statements = bucketPolicyStatements(template, id);
+      expect(statements, id).toContainEqual({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: bucketAndObjects(id),
+      });
+      // No other statement about aws:SecureTransport (which could carry an exemption).
+      expect(
+        statements.filter((s) => JSON.stringify(s).includes('SecureTransport')),
+        id,
+      ).toHaveLength(1);
     }
   });
 
@@ -168,34 +191,70 @@ describe('repository bucket and replica', () => {
     });
   });
 
-  it('repository bucket policy: besides the TLS denials, only CloudFront of this distribution may GetObject (OAC)', () => {
+  it('repository bucket policy: only CloudFront for this distribution may GetObject (OAC); TLS for every request except those reads', () => {
     const { repository: bucket, distribution } = parts();
-    const allows = bucketPolicyStatements(synth.primary, bucket).filter((s) => s.Effect === 'Allow');
-    expect(allows).toEqual([
+    const distributionArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':cloudfront::',
+          { Ref: 'AWS::AccountId' },
+          ':distribution/',
+          { Ref: distribution },
+        ],
+      ],
+    };
+    expect(bucketPolicyStatements(synth.primary, bucket)).toEqual([
       {
         Effect: 'Allow',
         Principal: { Service: 'cloudfront.amazonaws.com' },
         Action: 's3:GetObject',
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] },
+        Condition: { StringEquals: { 'AWS:SourceArn': distributionArn } },
+      },
+      {
+        // CloudFront reads an S3 REST origin with the viewer's protocol (plain HTTP for CDP/AIA/OCSP).
+        Sid: 'DenyNonTlsExceptDistributionReads',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: bucketAndObjects(bucket),
         Condition: {
-          StringEquals: {
-            'AWS:SourceArn': {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':cloudfront::',
-                  { Ref: 'AWS::AccountId' },
-                  ':distribution/',
-                  { Ref: distribution },
-                ],
-              ],
-            },
-          },
+          Bool: { 'aws:SecureTransport': 'false' },
+          ArnNotEquals: { 'aws:SourceArn': distributionArn },
         },
       },
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: bucketAndObjects(bucket),
+        Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+      },
     ]);
+  });
+
+  it('the repository bucket refuses to synthesize without its TLS rules, and takes one distribution only', () => {
+    const bare = () => {
+      const app = new App();
+      const stack = new Stack(app, 'Bare');
+      const bucket = new RepositoryBucket(stack, 'Repository', {
+        bucketName: 'bare-repository',
+        accessLogs: new s3.Bucket(stack, 'Logs'),
+        noncurrentVersionRetentionDays: 30,
+      });
+      return { app, bucket };
+    };
+    const forgotten = bare();
+    expect(() => forgotten.app.synth()).toThrow(/no transport rules: call requireTlsExceptDistributionReads/);
+    const { bucket } = bare();
+    bucket.requireTlsExceptDistributionReads('arn:aws:cloudfront::123456789012:distribution/EONE');
+    // A second Deny would refuse the first distribution's plain-HTTP reads: refused outright.
+    expect(() =>
+      bucket.requireTlsExceptDistributionReads('arn:aws:cloudfront::123456789012:distribution/ETWO'),
+    ).toThrow(/once per repository bucket/);
   });
 
   it('replicates everything to the replica in S3 Standard, with delete markers and 15-minute RTC', () => {
@@ -226,18 +285,39 @@ describe('repository bucket and replica', () => {
     });
   });
 
-  it('replica bucket policy: only CloudFront (OAC, distributions of this account) may GetObject', () => {
+  it('replica bucket policy: only CloudFront for distributions of this account may GetObject (OAC); TLS for every request except those reads', () => {
     const bucket = parts().replica;
-    const allows = bucketPolicyStatements(synth.replica!, bucket).filter((s) => s.Effect === 'Allow');
-    expect(allows).toEqual([
-      expect.objectContaining({
+    const distributionsOfAccount = 'arn:aws:cloudfront::123456789012:distribution/*';
+    expect(bucketPolicyStatements(synth.replica!, bucket)).toEqual([
+      {
+        Sid: 'DenyNonTlsExceptDistributionReads',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: bucketAndObjects(bucket),
+        Condition: {
+          Bool: { 'aws:SecureTransport': 'false' },
+          ArnNotLike: { 'aws:SourceArn': distributionsOfAccount },
+        },
+      },
+      {
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: bucketAndObjects(bucket),
+        Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+      },
+      {
+        Sid: 'AllowCloudFrontOriginAccessControlRead',
+        Effect: 'Allow',
         Principal: { Service: 'cloudfront.amazonaws.com' },
         Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] },
         Condition: {
           StringEquals: { 'AWS:SourceAccount': '123456789012' },
-          ArnLike: { 'AWS:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/*' },
+          ArnLike: { 'AWS:SourceArn': distributionsOfAccount },
         },
-      }),
+      },
     ]);
   });
 
@@ -483,11 +563,11 @@ describe('CloudFront distribution', () => {
     });
   });
 
-  // docs/deploy.md §6, "Open risk: plain-HTTP viewers and the TLS-only bucket policies": AWS
-  // documents that CloudFront forwards to an S3 REST origin with the viewer's protocol (S3OriginConfig
-  // has no origin protocol policy), so this does NOT prove the origin leg is HTTPS. It pins the
-  // origin shape that statement is about, so a change of origin type (a custom origin, a website
-  // endpoint) cannot slip in unnoticed.
+  // docs/deploy.md §6: AWS documents that CloudFront forwards to an S3 REST origin with the
+  // viewer's protocol (S3OriginConfig has no origin protocol policy), which is why the origin
+  // buckets exempt the distribution's reads from their TLS rule (plain-http-origin.test.ts). This
+  // pins the origin shape that design is about, so a change of origin type (a custom origin, a
+  // website endpoint) cannot slip in unnoticed.
   it('origin leg: S3 REST endpoints with SigV4 OAC; no custom origin, no protocol policy, no website endpoint', () => {
     const { repository } = parts();
     const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;

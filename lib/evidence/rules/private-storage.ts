@@ -1,20 +1,33 @@
 /**
  * Use case A: the repository's storage and the logs beside it are private. Relying parties reach
  * objects only through CloudFront, which signs its origin reads (Origin Access Control, SigV4); no
- * bucket, queue or topic is open to anyone, and every bucket refuses requests that are not TLS.
+ * bucket, queue or topic is open to anyone, and every bucket refuses requests that are not TLS,
+ * except that an origin bucket may exempt its distribution's reads: CloudFront reaches an S3 REST
+ * origin with the viewer's protocol, and CDP/AIA/OCSP viewers use plain HTTP. Such an exemption must
+ * name CloudFront distributions only, and those may only read.
  */
-import { distributionOrigins } from '../app-topology.ts';
+import { distributionOrigins, originBuckets } from '../app-topology.ts';
 import { Findings, type Requirement } from '../requirement.ts';
 import {
   actionsOf,
   blocksAllPublicAccess,
   bucketPolicyStatements,
-  deniesInsecureTransport,
   describeValue,
   isPublicAllow,
   isRecord,
   statementsOf,
+  transportRule,
+  type PolicyStatement,
 } from '../template-query.ts';
+
+/** What CloudFront may do to an origin through OAC and still be read-only. */
+const ORIGIN_READ_ACTIONS = ['s3:GetObject', 's3:ListBucket'];
+
+function grantsCloudFront(statement: PolicyStatement): boolean {
+  if (statement.Effect !== 'Allow' || !isRecord(statement.Principal)) return false;
+  const services = [statement.Principal.Service].flat();
+  return services.includes('cloudfront.amazonaws.com');
+}
 
 const PUBLIC_ACLS = ['PublicRead', 'PublicReadWrite', 'AuthenticatedRead'];
 
@@ -27,6 +40,8 @@ export const privateStorageRequirement: Requirement = {
   evaluate({ assembly, shell }) {
     const findings = new Findings();
     const buckets = assembly.ofType('AWS::S3::Bucket');
+    const origins = new Set(originBuckets(assembly).map((b) => b.key));
+    let exempting = 0;
     for (const bucket of buckets) {
       const blocked = blocksAllPublicAccess(bucket);
       findings.check(
@@ -56,14 +71,46 @@ export const privateStorageRequirement: Requirement = {
           `the bucket policy of ${bucket.logicalId} allows ${actionsOf(statement).join(', ')} to anyone (Principal "*")`,
         );
       }
-      const tlsOnly = deniesInsecureTransport(statements);
-      findings.check(
-        bucket,
-        'bucket policy: Deny aws:SecureTransport=false',
-        tlsOnly ? 'present (TLS-only)' : 'absent',
-        tlsOnly,
-        `${bucket.logicalId} accepts requests without TLS`,
-      );
+      const transport = transportRule(statements);
+      if (transport.kind === 'tls-except-distribution-reads') {
+        const cloudFrontGrants = statements.filter(grantsCloudFront);
+        const cloudFrontActions = [
+          ...new Set(
+            cloudFrontGrants.flatMap((st) =>
+              st.NotAction !== undefined ? ['NotAction (everything else)'] : actionsOf(st),
+            ),
+          ),
+        ];
+        const writes = cloudFrontActions.filter((a) => !ORIGIN_READ_ACTIONS.includes(a));
+        const isOrigin = origins.has(bucket.key);
+        exempting += 1;
+        findings.command(
+          `aws s3api get-bucket-policy --bucket ${shell.physicalId(bucket)} --region ${bucket.stack.region} --query Policy --output text`,
+        );
+        findings.check(
+          bucket,
+          `bucket policy: Deny aws:SecureTransport=false (${transport.statement.Sid ?? 'statement'})`,
+          `TLS required for every request except the distribution's reads, which CloudFront makes with the viewer's protocol (${transport.operator} aws:SourceArn ${transport.sourceArns.map((a) => describeValue(a)).join(', ')}); CloudFront may only ${cloudFrontActions.join(', ') || 'nothing'}`,
+          isOrigin && writes.length === 0,
+          !isOrigin
+            ? `${bucket.logicalId} lets CloudFront distributions skip TLS, but no distribution reads it`
+            : `${bucket.logicalId} lets CloudFront, which it exempts from TLS, do more than read (${writes.join(', ')}): writes without TLS`,
+        );
+      } else {
+        findings.check(
+          bucket,
+          'bucket policy: Deny aws:SecureTransport=false',
+          transport.kind === 'tls-only'
+            ? 'present (TLS-only)'
+            : transport.kind === 'conditional'
+              ? `present with exemptions (${transport.conditions})`
+              : 'absent',
+          transport.kind === 'tls-only',
+          transport.kind === 'conditional'
+            ? `${bucket.logicalId} accepts requests without TLS from callers its TLS denial exempts (${transport.conditions})`
+            : `${bucket.logicalId} accepts requests without TLS`,
+        );
+      }
       findings.command(
         `aws s3api get-public-access-block --bucket ${shell.physicalId(bucket)} --region ${bucket.stack.region}`,
       );
@@ -119,7 +166,11 @@ export const privateStorageRequirement: Requirement = {
     }
     return findings.conclude(
       {
-        met: `All ${buckets.length} buckets block public access, refuse non-TLS requests and grant no public access; CloudFront reads the origins with Origin Access Control (SigV4).`,
+        met: `All ${buckets.length} buckets block public access and grant no public access; CloudFront reads the origins with Origin Access Control (SigV4). ${
+          exempting === 0
+            ? 'Every bucket requires TLS for every request.'
+            : `TLS is required for every request except the distribution's reads of ${exempting} origin bucket(s), which CloudFront makes with the viewer's protocol (plain HTTP for CDP, AIA and OCSP URLs) and which may only read.`
+        }`,
       },
       [
         'lib/constructs/repository-bucket.ts',
