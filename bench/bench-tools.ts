@@ -48,8 +48,9 @@ async function which(name: string): Promise<string | undefined> {
 /**
  * Finds nginx, cfssl, wrk and ab, installing the Debian packages when one is missing (the issue asks
  * the bench to install its references). Needs root for apt-get; without it, says what is missing.
+ * With `install` false (phases that use none of them) it only looks.
  */
-export async function ensureReferenceTools(log: (line: string) => void): Promise<ToolStatus> {
+export async function ensureReferenceTools(log: (line: string) => void, install = true): Promise<ToolStatus> {
   const find = async () => ({
     nginx: (await which('nginx')) ?? (await which('/usr/sbin/nginx')),
     cfssl: await which('cfssl'),
@@ -61,7 +62,7 @@ export async function ensureReferenceTools(log: (line: string) => void): Promise
   const missing = Object.entries(found)
     .filter(([, path]) => !path)
     .map(([name]) => name);
-  if (missing.length > 0) {
+  if (missing.length > 0 && install) {
     if (process.getuid?.() !== 0) {
       notes.push(`not root, so apt-get could not install: ${missing.join(', ')}`);
     } else {

@@ -4,6 +4,7 @@
  *
  *   npm run bench                       full run, writes docs/BENCHMARKS.md
  *   npm run bench -- --only serving,fuzz   some phases, written to a scratch file
+ *   npm run bench -- --only validation,publish   (phases without servers install no reference tools)
  *   npm run bench -- --quick            small counts to try the bench out (figures not for recording)
  *
  * Loopback only: every server listens on 127.0.0.1 and every load is bounded in time or count.
@@ -30,6 +31,9 @@ process.removeAllListeners('warning');
 process.on('warning', (warning) => {
   if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.warn(warning);
 });
+
+/** Phases that load servers with the Debian reference tools; the others need only openssl. */
+const PHASES_USING_REFERENCE_TOOLS = new Set(['serving', 'soak']);
 
 const PHASES: Record<string, (ctx: BenchContext) => Promise<PhaseResult>> = {
   serving: runServingBench,
@@ -65,9 +69,11 @@ async function main(): Promise<number> {
   // nginx workers drop to an unprivileged user: they must be able to read the served file.
   await chmod(workDir, 0o755);
   try {
-    const tools = await ensureReferenceTools(log);
+    // `--only validation,publish` neither installs nor needs nginx, cfssl, wrk or ab.
+    const needsTools = names.some((name) => PHASES_USING_REFERENCE_TOOLS.has(name));
+    const tools = await ensureReferenceTools(log, needsTools);
     for (const note of tools.notes) log(`note: ${note}`);
-    if (!tools.wrk || !tools.ab)
+    if (needsTools && (!tools.wrk || !tools.ab))
       throw new Error('wrk and ab are required (Debian packages wrk, apache2-utils)');
     const ec = await createBenchCa(join(workDir, 'ca-ec'), 'ec');
     await checkFixtures(ec);

@@ -72,9 +72,13 @@ ${formatNumber(DISTINCT_RESPONSES)} distinct CA-signed responses, one SingleResp
 column verifies the same signature over the same bytes with \`crypto.verify\`: the cost of the primitive in this
 runtime, without parsing or the checks.
 
-The gap is the validator's overhead, not the signature: each call parses the response with asn1js/pkijs and verifies
-through WebCrypto, which imports the CA's public key again for every response (\`ecImportKey\` was the largest
-single item in a CPU profile of \`validateOcspResponse\` taken while building this bench, with pvtsutils buffer conversions and asn1js schema matching).
+What is left above the signature: each call reads the response with the direct DER reader
+(lambda/core/ocsp-response-der.ts; pkijs only for the shapes it leaves) and verifies with \`crypto.verify\` on the
+pinned CA's key, read once when the CA was pinned (\`PinnedCa.publicKey\`). In a CPU profile of \`validateOcspResponse\`
+with the EC P-256 CA, the signature check is about 80 % of the time and the reader about 10 %. Until 2026-11-23 every
+call built pkijs's asn1js schema trees and imported the CA key into WebCrypto again (\`crypto.subtle.importKey\`, the
+largest single item of that profile); on the machine of the 2026-11-23 run that validated 743 EC and 706 RSA
+responses a second (0.034× and 0.010× of openssl speed).
 Publishing is parallel across parts in AWS (one Lambda per part), so this sets the cost per response, not a cap.`;
   return { title: 'Validation', markdown, figures, failures };
 }

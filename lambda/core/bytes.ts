@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { WEBCRYPTO_HASH, type HashAlgorithmName } from './oids.ts';
 
 /** Lowercase hex of a byte array. */
@@ -22,10 +23,25 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return copy.buffer;
 }
 
+/** Below this size a hash is computed on the spot; above it, off the event loop. */
+const INLINE_DIGEST_BYTES = 64 * 1024;
+
+/**
+ * SHA-1/SHA-2 of `data`. Small inputs (an OCSP response, a key, one per file the gate judges) are
+ * hashed by node:crypto on the spot: WebCrypto's digest copies the bytes and makes a round trip
+ * through the thread pool, which cost more than the hash itself. Large ones (tar parts, PDFs) still
+ * go to WebCrypto's thread pool, so hashing them never stalls the event loop.
+ */
 export async function digest(algorithm: HashAlgorithmName, data: Uint8Array): Promise<Uint8Array> {
+  if (data.byteLength <= INLINE_DIGEST_BYTES) return digestSync(algorithm, data);
   return new Uint8Array(
     await globalThis.crypto.subtle.digest(WEBCRYPTO_HASH[algorithm], toArrayBuffer(data)),
   );
+}
+
+export function digestSync(algorithm: HashAlgorithmName, data: Uint8Array): Uint8Array {
+  // A copy in its own ArrayBuffer: node may hand out small Buffers from a shared pool.
+  return new Uint8Array(createHash(algorithm).update(data).digest());
 }
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

@@ -374,7 +374,7 @@ async function extendPath(
   const issuerDer = nameDer(tip.issuer);
 
   for (const ca of trust.findBySubject(issuerDer)) {
-    if (!(await isIssuedBy(tip, ca.certificate))) {
+    if (!(await isIssuedBy(tip, ca))) {
       // The usual sign of a rogue CA: the pinned CA's name, another key.
       const who = path.length === 1 ? 'its' : `intermediate CA certificate "${formatName(tip.subject)}"'s`;
       reasons.push(

@@ -31,7 +31,7 @@ export async function buildOcspRequest(
   const certificate = parseCertificate(certificateDer);
   const issuer = await pinCa(issuerDer);
   // A sentinel whose issuer is wrong would probe a CertID nobody published: a configuration error.
-  if (!(await isIssuedBy(certificate, issuer.certificate))) {
+  if (!(await isIssuedBy(certificate, issuer))) {
     throw new RejectedError(
       `sentinel certificate "${formatName(certificate.subject)}" is not issued by "${issuer.subject}"`,
     );

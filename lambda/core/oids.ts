@@ -33,6 +33,17 @@ export const OID = {
   pkcs12PbeShaAnd3KeyTripleDesCbc: '1.2.840.113549.1.12.1.3',
   pkcs12PbeShaAnd40BitRc2Cbc: '1.2.840.113549.1.12.1.6',
 
+  // Signature algorithms verified with node:crypto (lambda/core/signature.ts): ECDSA (RFC 5758 §3.2,
+  // RFC 3279 §2.2.3) and RSASSA-PKCS1-v1_5 (RFC 4055 §5, RFC 3279 §2.2.1)
+  ecdsaWithSha1: '1.2.840.10045.4.1',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  ecdsaWithSha384: '1.2.840.10045.4.3.3',
+  ecdsaWithSha512: '1.2.840.10045.4.3.4',
+  sha1WithRsaEncryption: '1.2.840.113549.1.1.5',
+  sha256WithRsaEncryption: '1.2.840.113549.1.1.11',
+  sha384WithRsaEncryption: '1.2.840.113549.1.1.12',
+  sha512WithRsaEncryption: '1.2.840.113549.1.1.13',
+
   // Public key and signature algorithms whose hash comes from elsewhere (RFC 3370 §3.2, RFC 4055 §3, RFC 5480 §2.1.1)
   rsaEncryption: '1.2.840.113549.1.1.1',
   rsassaPss: '1.2.840.113549.1.1.10',

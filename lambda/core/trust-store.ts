@@ -2,6 +2,7 @@ import * as pkijs from 'pkijs';
 import { parseBer } from './asn1.ts';
 import { digest, toHex, bytesEqual } from './bytes.ts';
 import type { HashAlgorithmName } from './oids.ts';
+import { publicKeyOf, type PublicKey } from './x509.ts';
 
 export const CERT_ID_HASHES: readonly HashAlgorithmName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
 
@@ -16,6 +17,18 @@ export interface PinnedCa {
   fingerprints: { sha256: string; sha384: string; sha512: string };
   /** issuerNameHash / issuerKeyHash of this CA per CertID hash algorithm (RFC 6960 §4.1.1). */
   certIdHashes: Record<HashAlgorithmName, { nameHash: string; keyHash: string }>;
+  /**
+   * SHA-1 of the subjectPublicKey bits: a ResponderID byKey naming this CA (RFC 6960 §4.2.2.3).
+   * Equal to certIdHashes.sha1.keyHash, as bytes.
+   */
+  keyId: Uint8Array;
+  /**
+   * This certificate's own public key, read once: every signature the CA made (OCSP responses,
+   * CRLs, certificates) is verified with it instead of importing the key into WebCrypto each time.
+   * It belongs to this PinnedCa, found by the rules through its certificate's bytes, name and key
+   * hashes, never by a name alone, so another certificate's key can never be taken for it.
+   */
+  publicKey: PublicKey;
 }
 
 export class TrustStoreError extends Error {
@@ -66,6 +79,8 @@ export async function pinCa(der: Uint8Array): Promise<PinnedCa> {
     certificate,
     subjectDer,
     subject: formatName(certificate.subject),
+    keyId: await digest('sha1', keyBits),
+    publicKey: publicKeyOf(certificate),
     fingerprints: {
       sha256: toHex(await digest('sha256', der)),
       sha384: toHex(await digest('sha384', der)),

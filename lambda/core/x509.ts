@@ -1,9 +1,11 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { parseBer } from './asn1.ts';
-import { bytesEqual, digest, toArrayBuffer, toHex } from './bytes.ts';
+import type { KeyObject } from 'node:crypto';
+import { bytesEqual, digestSync, toArrayBuffer, toHex } from './bytes.ts';
 import { OID } from './oids.ts';
 import { RejectedError } from './rejection.ts';
+import { readPublicKey, verifyWithPublicKey } from './signature.ts';
 
 /** Decodes one complete DER element into a pkijs object, or rejects with `what` in the reason. */
 export function decodeDer<T>(der: Uint8Array, what: string, build: (schema: asn1js.AsnType) => T): T {
@@ -36,29 +38,62 @@ export function normaliseSerialHex(hex: string): string {
   return h;
 }
 
-/** SHA-1 of the subjectPublicKey BIT STRING value: ResponderID byKey (RFC 6960 §4.2.2.3) and CertID. */
+/** The subjectPublicKey BIT STRING value: what ResponderID byKey and CertID hash (RFC 6960 §4.1.1, §4.2.2.3). */
 export function publicKeyBits(certificate: pkijs.Certificate): Uint8Array {
   return new Uint8Array(certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
 }
 
+/** SHA-1 of the subjectPublicKey BIT STRING value: ResponderID byKey (RFC 6960 §4.2.2.3) and CertID. */
 export async function keyIdOf(certificate: pkijs.Certificate): Promise<Uint8Array> {
-  return digest('sha1', publicKeyBits(certificate));
+  return digestSync('sha1', publicKeyBits(certificate));
 }
 
-/** Verifies `signature` over `signedBytes` with the certificate's public key. */
+/**
+ * A signer's public key read once: pkijs's SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) and, when
+ * OpenSSL reads it, a node:crypto KeyObject. Build one per certificate and keep it as long as the
+ * certificate: a pinned CA's is built when the CA is pinned (PinnedCa.publicKey).
+ */
+export interface PublicKey {
+  readonly info: pkijs.PublicKeyInfo;
+  readonly keyObject: KeyObject | undefined;
+}
+
+export function publicKeyOf(certificate: pkijs.Certificate): PublicKey {
+  const info = certificate.subjectPublicKeyInfo;
+  let spki: Uint8Array | undefined;
+  try {
+    spki = new Uint8Array(info.toSchema().toBER());
+  } catch {
+    spki = undefined; // pkijs decides, and refuses, when its turn comes
+  }
+  return { info, keyObject: spki && readPublicKey(spki) };
+}
+
+/**
+ * Verifies `signature` over `signedBytes` with the signer's public key: node:crypto on the key read
+ * once when the algorithm is one lambda/core/signature.ts handles, pkijs (WebCrypto) otherwise.
+ */
 export async function verifySignature(options: {
   signedBytes: Uint8Array;
-  signature: asn1js.BitString;
+  /** The signature BIT STRING's bits (asn1js `valueBlock.valueHexView`). */
+  signature: Uint8Array;
   algorithm: pkijs.AlgorithmIdentifier;
-  signer: pkijs.Certificate;
+  signer: PublicKey;
 }): Promise<boolean> {
+  const fast = verifyWithPublicKey({
+    key: options.signer.keyObject,
+    algorithm: options.algorithm,
+    signedBytes: options.signedBytes,
+    signature: options.signature,
+  });
+  if (fast !== undefined) return fast;
   try {
     return await pkijs
       .getCrypto(true)
       .verifyWithPublicKey(
         toArrayBuffer(options.signedBytes),
-        options.signature,
-        options.signer.subjectPublicKeyInfo,
+        new asn1js.BitString({ valueHex: options.signature }),
+        options.signer.info,
         options.algorithm,
       );
   } catch {
@@ -72,14 +107,31 @@ export function sameAlgorithm(a: pkijs.AlgorithmIdentifier, b: pkijs.AlgorithmId
   return bytesEqual(new Uint8Array(a.toSchema().toBER()), new Uint8Array(b.toSchema().toBER()));
 }
 
-/** True when `issuer` issued `subject`: names chain and the signature verifies (RFC 5280 §6.1.3). */
-export async function isIssuedBy(subject: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> {
-  if (!bytesEqual(nameDer(subject.issuer), nameDer(issuer.subject))) return false;
-  try {
-    return await subject.verify(issuer);
-  } catch {
-    return false;
-  }
+/** An issuer as the chain check needs it: its subject Name DER and its key (a PinnedCa is one). */
+export interface Issuer {
+  readonly subjectDer: Uint8Array;
+  readonly publicKey: PublicKey;
+}
+
+/**
+ * True when `issuer` issued `subject`: names chain and the signature verifies (RFC 5280 §6.1.3).
+ * Pass a PinnedCa rather than its certificate to use the key read when it was pinned.
+ */
+export async function isIssuedBy(
+  subject: pkijs.Certificate,
+  issuer: pkijs.Certificate | Issuer,
+): Promise<boolean> {
+  const by =
+    issuer instanceof pkijs.Certificate
+      ? { subjectDer: nameDer(issuer.subject), publicKey: publicKeyOf(issuer) }
+      : issuer;
+  if (!bytesEqual(nameDer(subject.issuer), by.subjectDer)) return false;
+  return verifySignature({
+    signedBytes: subject.tbsView,
+    signature: subject.signatureValue.valueBlock.valueHexView,
+    algorithm: subject.signatureAlgorithm,
+    signer: by.publicKey,
+  });
 }
 
 export function isValidAt(certificate: pkijs.Certificate, at: Date): boolean {

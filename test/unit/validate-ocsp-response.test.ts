@@ -1,3 +1,6 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildOcspResponse,
@@ -9,6 +12,8 @@ import {
   validateOcspResponse,
   type PreviousOcspEntry,
 } from '../../lambda/core/rules/validate-ocsp-response.ts';
+import { toArrayBuffer, toHex } from '../../lambda/core/bytes.ts';
+import { TrustStore } from '../../lambda/core/trust-store.ts';
 import { DAY, HOUR, createTestPki, shift, type TestPki } from '../fixtures/test-pki.ts';
 import type { IssuedCert } from '../../demo/openssl-ca.ts';
 
@@ -276,5 +281,92 @@ describe('validateOcspResponse (RFC 6960 §4.2, RFC 9919, BR §4.9.10)', () => {
         policy: { ...DEFAULT_POLICY, maxOcspValiditySeconds: 3 * 24 * 3600 },
       }),
     ).rejects.toThrow(/exceeds the 3\.00-day limit/);
+  });
+});
+
+/**
+ * The same certificate bytes with the signature of another key over the same TBSCertificate: same
+ * subject, key, issuer name, serial and validity, so only the issuer signature tells them apart.
+ */
+function resignedBy(certificateDer: Uint8Array, otherKeyPem: string): Uint8Array {
+  const certificate = pkijs.Certificate.fromBER(toArrayBuffer(certificateDer));
+  const key = createPrivateKey(otherKeyPem);
+  // ECDSA signatures vary in length by an octet or two; keep the length too, so that nothing but
+  // the signature octets differs.
+  for (;;) {
+    const signature = sign('sha256', certificate.tbsView, key);
+    certificate.signatureValue = new asn1js.BitString({ valueHex: toArrayBuffer(new Uint8Array(signature)) });
+    const der = new Uint8Array(certificate.toSchema(false).toBER());
+    if (der.byteLength === certificateDer.byteLength) return der;
+  }
+}
+
+describe('keys and certificates remembered by the TrustStore (RFC 6960 §4.2.2.2)', () => {
+  /** A fresh store, so each test decides what warmed it. */
+  async function freshTrust() {
+    const trust = await TrustStore.fromDer([pki.ca.cert.certDer]);
+    const validate = (der: Uint8Array) => validateOcspResponse({ der, trust, now, policy: DEFAULT_POLICY });
+    return { trust, validate };
+  }
+
+  it('still refuses responses signed by a rogue CA with the pinned name after genuine ones were accepted', async () => {
+    const { validate } = await freshTrust();
+    // Warm everything: the pinned CA's key (byName with its certificate carried, byKey), a delegate.
+    for (const genuine of ['opensslSha1', 'builderByKey', 'opensslDelegated', 'builderBothHashes']) {
+      await expect(validate(responses[genuine]!)).resolves.toMatchObject({ kind: 'ocsp-response' });
+    }
+    await expect(validate(responses.rogueSigned!)).rejects.toThrow(/not signed by a pinned CA/);
+    await expect(validate(responses.rogueSignedCarryingItsCert!)).rejects.toThrow(/signed by a rogue CA/);
+    await expect(validate(responses.delegatedRogue!)).rejects.toThrow(/not issued by a pinned CA/);
+    // ... and the refusals did not poison the genuine entries either.
+    await expect(validate(responses.opensslSha1!)).resolves.toMatchObject({ signer: 'ca' });
+    await expect(validate(responses.opensslDelegated!)).resolves.toMatchObject({
+      signer: expect.stringContaining('ca-repo Test OCSP Responder'),
+    });
+  });
+
+  it('refuses the delegated responder certificate re-signed by another key after the genuine one was accepted', async () => {
+    const { validate } = await freshTrust();
+    const forged = resignedBy(pki.responder.certDer, pki.rogue.cert.keyPem);
+    expect(forged.byteLength).toBe(pki.responder.certDer.byteLength);
+    expect(toHex(forged)).not.toBe(toHex(pki.responder.certDer));
+    const genuineTbs = pkijs.Certificate.fromBER(toArrayBuffer(pki.responder.certDer)).tbsView;
+    expect(toHex(pkijs.Certificate.fromBER(toArrayBuffer(forged)).tbsView)).toBe(toHex(genuineTbs));
+
+    const signedWith = (certificateDer: Uint8Array, responderId: 'byName' | 'byKey') =>
+      buildOcspResponse({
+        signerCertDer: certificateDer,
+        // The responder's real key: the response signature verifies, only the certificate is forged.
+        signerKeyPem: pki.responder.keyPem,
+        includeCerts: [certificateDer],
+        responderId,
+        producedAt: now,
+        responses: [
+          {
+            issuerCertDer: pki.ca.cert.certDer,
+            serialHex: pki.leaf.serialHex,
+            hash: 'sha256',
+            status: 'good',
+            thisUpdate: now,
+            nextUpdate: shift(now, DAY),
+          },
+        ],
+      });
+    for (const responderId of ['byName', 'byKey'] as const) {
+      await expect(validate(await signedWith(pki.responder.certDer, responderId))).resolves.toMatchObject({
+        signer: expect.stringContaining('ca-repo Test OCSP Responder'),
+      });
+      await expect(validate(await signedWith(forged, responderId))).rejects.toThrow(
+        /responder certificate "CN=ca-repo Test OCSP Responder" is not issued by a pinned CA/,
+      );
+    }
+  });
+
+  it('a CA-signed response whose signature is broken is refused after the same response verified', async () => {
+    const { validate } = await freshTrust();
+    const genuine = await caSigned({ responderId: 'byKey' });
+    const corrupted = await caSigned({ responderId: 'byKey', corruptSignature: true });
+    await expect(validate(genuine)).resolves.toMatchObject({ signer: 'ca' });
+    await expect(validate(corrupted)).rejects.toThrow(/not signed by a pinned CA/);
   });
 });

@@ -57,9 +57,9 @@ async function findSigningCa(crl: pkijs.CertificateRevocationList, trust: TrustS
   for (const ca of candidates) {
     const verified = await verifySignature({
       signedBytes: crl.tbsView,
-      signature: crl.signatureValue,
+      signature: crl.signatureValue.valueBlock.valueHexView,
       algorithm: crl.signatureAlgorithm,
-      signer: ca.certificate,
+      signer: ca.publicKey,
     });
     if (verified) return ca;
   }
