@@ -4,7 +4,7 @@
  * probe service every minute in AWS.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { FetchHttpClient } from '../lambda/adapters/fetch-http-client.ts';
+import { NodeHttpClient } from '../lambda/adapters/node-http-client.ts';
 import { DirectoryObjectStore } from '../lambda/adapters/directory-object-store.ts';
 import { S3ObjectStore } from '../lambda/adapters/s3-object-store.ts';
 import { systemClock } from '../lambda/adapters/system-clock.ts';
@@ -93,7 +93,7 @@ export async function createProbe(options: {
 }): Promise<HealthProbe> {
   try {
     return await HealthProbe.create({
-      http: new FetchHttpClient(),
+      http: new NodeHttpClient(),
       clock: systemClock,
       trust: await TrustStore.fromDer(options.trust),
       repositoryUrls: options.repoUrls,

@@ -2,11 +2,11 @@
  * `ca-repo publish BUNDLE_DIR --repo URL [--json]`: the on-prem uploader. It only pushes outward:
  * parts and manifest to the ingest store, then it polls for the receipt the publish gate writes.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { digest, toHex } from '../lambda/core/bytes.ts';
 import { manifestKey, partKey, receiptKey, type BundleFile } from '../lambda/core/bundle.ts';
 import { S3ObjectStore } from '../lambda/adapters/s3-object-store.ts';
+import { embeddedS3Client } from '../lambda/local/embedded-s3-client.ts';
 import type { IngestDiscovery } from '../lambda/local/local-repository.ts';
 import { INGEST_DISCOVERY_PATH } from '../lambda/local/local-repository.ts';
 import type { ObjectStore } from '../lambda/services/ports.ts';
@@ -53,14 +53,7 @@ export async function discoverLocalIngest(repoUrl: string): Promise<ObjectStore>
     );
   }
   const discovery = (await response.json()) as IngestDiscovery;
-  const client = new S3Client({
-    endpoint: discovery.endpoint,
-    region: discovery.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = embeddedS3Client(discovery);
   return new S3ObjectStore({ client, bucket: discovery.bucket });
 }
 

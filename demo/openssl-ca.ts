@@ -111,6 +111,9 @@ const DEFAULT_LEAF_DAYS = 365;
 const DEFAULT_CRL_VALIDITY_MS = 7 * DAY_MS;
 const DEFAULT_OCSP_VALIDITY_MINUTES = 7 * 24 * 60;
 const CA_BACKDATE_MS = 60 * 60 * 1000;
+/** Issued certificates start a few minutes back, as production CAs do, so a response or signature
+ *  made in the same second as the certificate is not "before notBefore" on a clock a little behind. */
+const LEAF_BACKDATE_MS = 5 * 60 * 1000;
 
 /** Run the openssl CLI; rejects with openssl's stderr in the message when it exits non-zero. */
 export function openssl(
@@ -388,7 +391,7 @@ export class OpensslCa {
       extPath,
       '-extensions',
       'ext',
-      ...validityArgs(options, DEFAULT_CA_DAYS, true),
+      ...validityArgs(options, DEFAULT_CA_DAYS, CA_BACKDATE_MS),
     ]);
     return new OpensslCa(dir, await loadIssuedCert(certPath, keyPath), keyType);
   }
@@ -583,7 +586,7 @@ export class OpensslCa {
         extPath,
         '-extensions',
         'ext',
-        ...validityArgs(options, DEFAULT_LEAF_DAYS, false),
+        ...validityArgs(options, DEFAULT_LEAF_DAYS, LEAF_BACKDATE_MS),
       ]);
     });
   }
@@ -636,11 +639,9 @@ export class OpensslCa {
 function validityArgs(
   options: { days?: number; notBefore?: Date; notAfter?: Date },
   defaultDays: number,
-  backdate: boolean,
+  backdateMs: number,
 ): string[] {
-  const notBefore = options.notBefore ?? (backdate ? new Date(Date.now() - CA_BACKDATE_MS) : undefined);
-  if (!notBefore && !options.notAfter) return ['-days', String(options.days ?? defaultDays)];
-  const start = notBefore ?? new Date();
+  const start = options.notBefore ?? new Date(Date.now() - backdateMs);
   const end = options.notAfter ?? new Date(start.getTime() + (options.days ?? defaultDays) * DAY_MS);
   return ['-startdate', toOpensslTime(start), '-enddate', toOpensslTime(end)];
 }

@@ -1,32 +1,78 @@
 /**
- * The health probes' HTTP client on Node's fetch (undici). Redirects are returned, not followed
- * (`redirect: 'manual'` gives the 3xx itself in Node), and nothing asks caches to revalidate: the
- * probe must see what a relying party sees, stale CDN copies included.
+ * The health probes' HTTP client on node:http / node:https, one fresh connection per request
+ * (`agent: false`). A relying party's CRL or OCSP fetch is a one-off exchange, so a probe must pay
+ * the same DNS, TCP and TLS set-up in its latency; and a kept-alive socket from the previous
+ * minute's run is exactly what Lambda's freeze between invocations leaves dead, which would turn
+ * into a false "connection reset" alarm. Redirects are returned, not followed (node:http never
+ * follows them), and nothing asks caches to revalidate: the probe must see what a relying party
+ * sees, stale CDN copies included.
  */
+import { request as requestHttp, type IncomingMessage } from 'node:http';
+import { request as requestHttps } from 'node:https';
 import type { HttpAnswer } from '../core/health-record.ts';
 import type { HttpClient, HttpRequestSpec } from '../services/health-http.ts';
 
-export class FetchHttpClient implements HttpClient {
+export class NodeHttpClient implements HttpClient {
   private readonly userAgent: string;
 
   constructor(options: { userAgent?: string } = {}) {
     this.userAgent = options.userAgent ?? 'ca-repo-health/1';
   }
 
-  async send(request: HttpRequestSpec): Promise<HttpAnswer> {
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers: { 'user-agent': this.userAgent, ...request.headers },
-      body: request.body ? Buffer.from(request.body) : undefined,
-      redirect: 'manual',
-      signal: request.signal,
+  send(spec: HttpRequestSpec): Promise<HttpAnswer> {
+    const url = new URL(spec.url);
+    const request =
+      url.protocol === 'https:' ? requestHttps : url.protocol === 'http:' ? requestHttp : undefined;
+    if (!request) return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" in ${spec.url}`));
+    const body = spec.body ? Buffer.from(spec.body) : undefined;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      // The same signal aborts the body read, so a server that stalls mid-body still times out.
+      const abort = () => {
+        outgoing.destroy();
+        reject(spec.signal.reason ?? new Error('aborted'));
+      };
+      const outgoing = request(
+        url,
+        {
+          method: spec.method,
+          agent: false,
+          headers: {
+            'user-agent': this.userAgent,
+            ...(body ? { 'content-length': String(body.length) } : {}),
+            ...spec.headers,
+          },
+        },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('error', reject);
+          incoming.on('aborted', () => reject(new Error('connection closed before the whole body arrived')));
+          incoming.on('end', () => {
+            spec.signal.removeEventListener('abort', abort);
+            resolve({
+              status: incoming.statusCode ?? 0,
+              headers: flattenHeaders(incoming),
+              body: Buffer.concat(chunks),
+            });
+          });
+        },
+      );
+      if (spec.signal.aborted) return abort();
+      spec.signal.addEventListener('abort', abort, { once: true });
+      outgoing.on('error', (error) => {
+        spec.signal.removeEventListener('abort', abort);
+        reject(error);
+      });
+      outgoing.end(body);
     });
-    // The same signal aborts the body read, so a server that stalls mid-body still times out.
-    const body = new Uint8Array(await response.arrayBuffer());
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name.toLowerCase()] = value;
-    });
-    return { status: response.status, headers, body };
   }
+}
+
+/** node:http lower-cases names and keeps repeated headers as arrays; the probe wants one string. */
+function flattenHeaders(incoming: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }

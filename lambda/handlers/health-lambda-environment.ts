@@ -5,7 +5,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
-import { FetchHttpClient } from '../adapters/fetch-http-client.ts';
+import { NodeHttpClient } from '../adapters/node-http-client.ts';
 import { S3ObjectStore } from '../adapters/s3-object-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { HealthThresholds } from '../core/health-thresholds.ts';
@@ -96,7 +96,7 @@ export async function createHealthChecker(
   environment: HealthEnvironment,
 ): Promise<{ probe: HealthProbe; ledger: HealthLedger }> {
   const probe = await HealthProbe.create({
-    http: new FetchHttpClient(),
+    http: new NodeHttpClient(),
     clock: systemClock,
     trust: await TrustStore.fromDer(await readTrustDirectory(environment.trustDir)),
     repositoryUrls: environment.repositoryUrls,

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
 import { S3ObjectStore } from '../adapters/s3-object-store.ts';
@@ -11,6 +11,8 @@ import {
   type S3Event,
   type S3EventRecord,
 } from '../adapters/s3-event.ts';
+import { embeddedS3Client } from './embedded-s3-client.ts';
+import { makeObjectWritesAtomic } from './s3rver-atomic-objects.ts';
 
 export type { S3Event, S3EventRecord };
 
@@ -48,14 +50,14 @@ export interface EmbeddedS3 {
   close(): Promise<void>;
 }
 
-/** s3rver's own default account. */
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const OBJECT_FILE_SUFFIX = '._S3rver_object';
 
 /**
  * Runs s3rver in-process and returns an AWS SDK client wired to it.
  *
- * s3rver 3.7 needs three corrections to behave like S3 for this project:
+ * s3rver 3.7 needs four corrections to behave like S3 for this project:
+ * - Atomic replacement: s3rver rewrites an object in place, so a GET racing a PUT could read a torn
+ *   body; see s3rver-atomic-objects.ts.
  * - ListObjectsV2 pagination: s3rver encrypts continuation tokens with DES, which OpenSSL 3 (Node >= 17)
  *   refuses, so any truncated listing answers 500. V2 requests are served through s3rver's V1 listing with
  *   our own plain token.
@@ -85,8 +87,9 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   ]);
   const store = server.store;
   const storeClass = store.constructor as unknown as S3rver.FilesystemStoreClass;
+  const { getMetadata } = makeObjectWritesAtomic(store);
   store.listObjects = (bucket, listOptions) =>
-    listObjectsInByteOrder(store, storeClass.decodeKeyPath, bucket, listOptions);
+    listObjectsInByteOrder(store, getMetadata, storeClass.decodeKeyPath, bucket, listOptions);
 
   const createdListeners: ((event: ObjectCreatedEvent) => void | Promise<void>)[] = [];
   const eventListeners: ((event: S3Event) => void | Promise<void>)[] = [];
@@ -122,16 +125,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
 
   const { port } = await server.run();
   const endpoint = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: CREDENTIALS,
-    // The SDK's default checksums send streamed bodies `aws-chunked`; s3rver stores the chunk framing as
-    // object bytes. Only checksum what an operation requires (S3ObjectStore sends its own SHA-256).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = embeddedS3Client({ endpoint });
 
   let closing: Promise<void> | undefined;
   return {
@@ -287,6 +281,7 @@ function compareUtf8(left: string, right: string): number {
  */
 async function listObjectsInByteOrder(
   store: S3rver.FilesystemStore,
+  getMetadata: (bucket: string, key: string) => Promise<Record<string, string>>,
   decodeKeyPath: (keyPath: string) => string,
   bucket: string,
   options: S3rver.ListObjectsOptions,
@@ -319,7 +314,7 @@ async function listObjectsInByteOrder(
 
   const listed = await Promise.all(
     objectKeys.map(async (key): Promise<S3rver.ListedObject | undefined> => {
-      const metadata = await store.getMetadata(bucket, key).catch((error: NodeJS.ErrnoException) => {
+      const metadata = await getMetadata(bucket, key).catch((error: NodeJS.ErrnoException) => {
         // Deleted since the walk: S3 would not list it either.
         if (error.code === 'ENOENT') return undefined;
         throw error;

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DirectoryObjectStore } from '../adapters/directory-object-store.ts';
-import { FetchHttpClient } from '../adapters/fetch-http-client.ts';
+import { NodeHttpClient } from '../adapters/node-http-client.ts';
 import { encodeS3EventKey } from '../adapters/s3-event.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { HealthThresholds } from '../core/health-thresholds.ts';
@@ -230,7 +230,7 @@ async function startLocalHealthCheck(
 ): Promise<{ ledgerDir: string; schedule: HealthSchedule }> {
   const ledgerDir = join(dataDir, 'health-ledger');
   const probe = await HealthProbe.create({
-    http: new FetchHttpClient(),
+    http: new NodeHttpClient(),
     clock,
     trust: await TrustStore.fromDer(trust),
     repositoryUrls: [url],

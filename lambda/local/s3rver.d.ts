@@ -69,9 +69,22 @@ declare module 's3rver' {
       isTruncated: boolean;
     }
 
+    /** lib/models/object.js as the store receives it: a buffered or streamed body. */
+    interface StoredObject {
+      bucket: string;
+      key: string;
+      content: Buffer | import('node:stream').Readable;
+      metadata: Record<string, string>;
+    }
+
     interface FilesystemStore {
       getBucketPath(bucket: string): string;
+      getResourcePath(bucket: string, key: string, resource: string): string;
       getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+      putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+      getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<unknown>;
+      putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+      deleteObject(bucket: string, key: string): Promise<void>;
       listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult>;
     }
 

@@ -1,6 +1,6 @@
 /**
- * The HTTP port the health probes fetch through. The fetch adapter
- * (lambda/adapters/fetch-http-client.ts) is the only implementation the product uses; tests drive
+ * The HTTP port the health probes fetch through. The node:http adapter
+ * (lambda/adapters/node-http-client.ts) is the only implementation the product uses; tests drive
  * it against the local repository over real sockets rather than faking answers.
  */
 import type { HttpAnswer } from '../core/health-record.ts';

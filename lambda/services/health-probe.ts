@@ -300,11 +300,16 @@ export class HealthProbe {
   }
 }
 
-/** A network failure in the operator's words: fetch reports "fetch failed" and hides the cause. */
+/** A network failure in the operator's words: the socket error's code (ECONNREFUSED, ENOTFOUND,
+ *  ECONNRESET, CERT_HAS_EXPIRED ...) leads, since that is what an operator searches for. */
 function describeError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code || cause?.message) {
-    return `connection failed: ${[cause.code, cause.message].filter(Boolean).join(' ')}`.trim();
-  }
-  return `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+  const failure = error as {
+    code?: string;
+    message?: string;
+    name?: string;
+    cause?: { code?: string; message?: string };
+  };
+  const network = failure?.code ? failure : failure?.cause;
+  if (network?.code) return `connection failed: ${network.code} ${network.message ?? ''}`.trim();
+  return `${failure?.name ?? 'Error'}: ${failure?.message ?? String(error)}`;
 }

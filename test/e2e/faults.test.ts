@@ -12,7 +12,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { embeddedS3Client } from '../../lambda/local/embedded-s3-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeOcspAnswer } from '../../bench/bench-context.ts';
 import {
@@ -133,12 +134,7 @@ async function expectConsistentIndex(repoUrl: string, repository: ObjectStore): 
 /** The repository bucket of a `ca-repo local` process, through its embedded S3 endpoint. */
 async function repositoryStoreOf(repoUrl: string): Promise<{ store: ObjectStore; close: () => void }> {
   const discovery = (await (await fetch(new URL(INGEST_DISCOVERY_PATH, repoUrl))).json()) as IngestDiscovery;
-  const client = new S3Client({
-    endpoint: discovery.endpoint,
-    region: discovery.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const client = embeddedS3Client(discovery);
   return { store: new S3ObjectStore({ client, bucket: REPOSITORY_BUCKET }), close: () => client.destroy() };
 }
 

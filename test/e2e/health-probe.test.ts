@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildOcspResponse } from '../../demo/ocsp-response-builder.ts';
 import type { IssuedCert } from '../../demo/openssl-ca.ts';
-import { FetchHttpClient } from '../../lambda/adapters/fetch-http-client.ts';
+import { NodeHttpClient } from '../../lambda/adapters/node-http-client.ts';
 import { systemClock } from '../../lambda/adapters/system-clock.ts';
 import { META } from '../../lambda/core/cache-policy.ts';
 import type { CheckName, ProbeResult, ProbeRun } from '../../lambda/core/health-record.ts';
@@ -25,7 +25,7 @@ async function probeOnce(
   previous?: ProbeRun,
 ): Promise<ProbeRun> {
   const probe = await HealthProbe.create({
-    http: new FetchHttpClient(),
+    http: new NodeHttpClient(),
     clock: systemClock,
     trust: fixture.pki.trust,
     repositoryUrls: [fixture.repo.url],

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryObjectStore } from '../../lambda/adapters/directory-object-store.ts';
-import { FetchHttpClient } from '../../lambda/adapters/fetch-http-client.ts';
+import { NodeHttpClient } from '../../lambda/adapters/node-http-client.ts';
 import { META } from '../../lambda/core/cache-policy.ts';
 import type { HealthReport } from '../../lambda/core/report.ts';
 import { runHealthCheck } from '../../lambda/services/health-check.ts';
@@ -54,7 +54,7 @@ beforeAll(async () => {
   ledgerDir = join(fixture.work, 'health-ledger');
   outDir = await mkdtemp(join(tmpdir(), 'ca-repo-report-'));
   const probe = await HealthProbe.create({
-    http: new FetchHttpClient(),
+    http: new NodeHttpClient(),
     clock,
     trust: fixture.pki.trust,
     repositoryUrls: [fixture.repo.url],

@@ -6,7 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { embeddedS3Client } from '../../lambda/local/embedded-s3-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   publishDirectory,
@@ -104,12 +105,7 @@ describe('ca-repo local --replica --ocsp-path /status', () => {
     const discovery = (await (
       await fetch(new URL(INGEST_DISCOVERY_PATH, server.url))
     ).json()) as IngestDiscovery;
-    client = new S3Client({
-      endpoint: discovery.endpoint,
-      region: discovery.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    client = embeddedS3Client(discovery);
     const primary = new S3ObjectStore({ client, bucket: REPOSITORY_BUCKET });
     const replica = new S3ObjectStore({ client, bucket: REPLICA_BUCKET });
     const published = await keysOf(primary, '');

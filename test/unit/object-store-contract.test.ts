@@ -155,6 +155,46 @@ function describeObjectStoreContract(name: string, createEmptyStore: () => Promi
       expect(object?.expires).toBeUndefined();
     });
 
+    it('replaces atomically: readers racing overwrites get one whole version with its own metadata', async () => {
+      const store = await createEmptyStore();
+      // Sizes differ by orders of magnitude, so a body read under another version's length shows.
+      const versions = [1, 200_000, 17, 64_000].map((size, version) => ({
+        body: new Uint8Array(size).fill(version + 1),
+        metadata: { version: String(version) },
+      }));
+      await store.put('crl/root.crl', versions[0]!.body, {
+        contentType: 'application/pkix-crl',
+        metadata: versions[0]!.metadata,
+      });
+      const seen = new Set<string>();
+      const writes = (async () => {
+        for (let round = 0; round < 12; round++) {
+          const version = versions[round % versions.length]!;
+          await store.put('crl/root.crl', version.body, {
+            contentType: 'application/pkix-crl',
+            metadata: version.metadata,
+          });
+        }
+      })();
+      let writing = true;
+      void writes.finally(() => (writing = false));
+      const reads = Array.from({ length: 4 }, async () => {
+        while (writing) {
+          const object = await store.get('crl/root.crl');
+          expect(object, 'never absent while being replaced').toBeDefined();
+          const version = versions[Number(object!.metadata.version)]!;
+          expect(object!.size).toBe(version.body.length);
+          expect(
+            Buffer.from(object!.body).equals(Buffer.from(version.body)),
+            `version ${object!.metadata.version}`,
+          ).toBe(true);
+          seen.add(object!.metadata.version!);
+        }
+      });
+      await Promise.all([writes, ...reads]);
+      expect(seen.size).toBeGreaterThan(1);
+    });
+
     it('deletes, and deleting a missing key is not an error', async () => {
       const store = await createEmptyStore();
       await store.put('k', Uint8Array.of(1), { contentType: 'text/plain' });
