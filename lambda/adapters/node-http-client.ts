@@ -25,12 +25,9 @@ export class NodeHttpClient implements HttpClient {
       url.protocol === 'https:' ? requestHttps : url.protocol === 'http:' ? requestHttp : undefined;
     if (!request) return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" in ${spec.url}`));
     const body = spec.body ? Buffer.from(spec.body) : undefined;
+    // The same signal aborts the body read, so a server that stalls mid-body still times out.
+    let abort = () => {};
     return new Promise<HttpAnswer>((resolve, reject) => {
-      // The same signal aborts the body read, so a server that stalls mid-body still times out.
-      const abort = () => {
-        outgoing.destroy();
-        reject(spec.signal.reason ?? new Error('aborted'));
-      };
       const outgoing = request(
         url,
         {
@@ -47,24 +44,24 @@ export class NodeHttpClient implements HttpClient {
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
           incoming.on('error', reject);
           incoming.on('aborted', () => reject(new Error('connection closed before the whole body arrived')));
-          incoming.on('end', () => {
-            spec.signal.removeEventListener('abort', abort);
+          incoming.on('end', () =>
             resolve({
               status: incoming.statusCode ?? 0,
               headers: flattenHeaders(incoming),
               body: Buffer.concat(chunks),
-            });
-          });
+            }),
+          );
         },
       );
+      outgoing.on('error', reject);
+      abort = () => {
+        outgoing.destroy();
+        reject(spec.signal.reason ?? new Error('aborted'));
+      };
       if (spec.signal.aborted) return abort();
       spec.signal.addEventListener('abort', abort, { once: true });
-      outgoing.on('error', (error) => {
-        spec.signal.removeEventListener('abort', abort);
-        reject(error);
-      });
       outgoing.end(body);
-    });
+    }).finally(() => spec.signal.removeEventListener('abort', abort));
   }
 }
 
