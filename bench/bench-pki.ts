@@ -7,13 +7,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { discoverLocalIngest, publishBundle } from '../cli/publish-command.ts';
-import { OpensslCa, type IssuedCert, type KeyType } from '../demo/openssl-ca.ts';
+import { discoverLocalIngest, publishBundle } from '../onprem/uploader.ts';
+import { OpensslCa, type IssuedCert, type KeyType } from '../testkit/openssl-ca.ts';
 import { DEFAULT_POLICY } from '../lambda/core/policy.ts';
-import { parseOcspRequest } from '../lambda/core/ocsp-request.ts';
-import { validateOcspResponse } from '../lambda/core/rules/validate-ocsp-response.ts';
-import { TrustStore, type PinnedCa } from '../lambda/core/trust-store.ts';
-import type { Receipt } from '../lambda/services/publish-service.ts';
+import { parseOcspRequest } from '../lambda/core/ocsp/ocsp-request.ts';
+import { validateOcspResponse } from '../lambda/core/ocsp/validate-ocsp-response.ts';
+import { TrustStore, type PinnedCa } from '../lambda/core/pki/trust-store.ts';
+import type { Receipt } from '../lambda/core/publish/receipt.ts';
 import { startServer, type ChildServer } from './bench-tools.ts';
 import {
   benchSerial,
@@ -22,7 +22,7 @@ import {
   signingCa,
   type ResponseSpec,
   type SigningCa,
-} from './ocsp-fixtures.ts';
+} from '../testkit/ocsp-fixtures.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 

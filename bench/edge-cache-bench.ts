@@ -4,16 +4,16 @@
  * every form of one CertID to one cache key), against a plain CDN keyed on the raw URL (the naive
  * setup: every distinct URL is its own cache entry, so its first request goes to the origin).
  */
-import { MemoryObjectStore } from '../lambda/adapters/memory-object-store.ts';
+import { MemoryObjectStore } from '../lambda/storage/memory-object-store.ts';
 import { systemClock } from '../lambda/adapters/system-clock.ts';
 import { LocalCdn } from '../lambda/local/local-cdn.ts';
-import { PublishService } from '../lambda/services/publish-service.ts';
-import { putBundle } from '../test/fixtures/bundles.ts';
-import { seededRandom } from '../test/fixtures/seeded-random.ts';
+import { PublishService } from '../lambda/services/publish/publish-service.ts';
+import { putBundle } from '../testkit/bundles.ts';
+import { seededRandom } from '../testkit/seeded-random.ts';
 import { formatNumber, markdownTable, ratio, type BenchContext, type PhaseResult } from './bench-context.ts';
 import { syntheticRequest, syntheticResponse, wholeSecondsNow } from './bench-pki.ts';
 import { ENCODING_VARIANTS, encodeVariant } from './request-variants.ts';
-import { benchSerial } from './ocsp-fixtures.ts';
+import { benchSerial } from '../testkit/ocsp-fixtures.ts';
 
 const CERTIFICATES = 1000;
 const NONCE_SHARE = 0.4;

@@ -4,20 +4,20 @@
  * same request with pkijs, the general-purpose ASN.1 library the rest of the product uses.
  */
 import * as pkijs from 'pkijs';
-import { toHex } from '../lambda/core/bytes.ts';
-import { HASH_NAME_BY_OID } from '../lambda/core/oids.ts';
-import { ocspObjectKey } from '../lambda/core/ocsp-object-key.ts';
+import { toHex } from '../lambda/core/encoding/bytes.ts';
+import { HASH_NAME_BY_OID } from '../lambda/core/pki/oids.ts';
+import { ocspObjectKey } from '../lambda/core/ocsp/ocsp-object-key.ts';
 import {
   CLOUDFRONT_FUNCTION_MAX_BYTES,
   buildViewerRequestSource,
 } from '../lambda/edge/build-viewer-request.ts';
 import type { CfFunctionEvent } from '../lambda/edge/cloudfront-function-event.ts';
 import { loadViewerRequestFunction } from '../lambda/local/cloudfront-function-runtime.ts';
-import { serialHexOf } from '../lambda/core/x509.ts';
+import { serialHexOf } from '../lambda/core/pki/x509.ts';
 import { formatNumber, markdownTable, ratio, type BenchContext, type PhaseResult } from './bench-context.ts';
 import { syntheticRequest } from './bench-pki.ts';
 import { encodeVariant, ENCODING_VARIANTS } from './request-variants.ts';
-import { seededRandom } from '../test/fixtures/seeded-random.ts';
+import { seededRandom } from '../testkit/seeded-random.ts';
 
 const DISTINCT_URIS = 1000;
 

@@ -3,14 +3,14 @@
  * POST handler and the artifact classifier with its validators (bench/fuzz-harness.ts; `npm test`
  * runs the same harness with small counts).
  */
-import { MemoryObjectStore } from '../lambda/adapters/memory-object-store.ts';
-import { META } from '../lambda/core/cache-policy.ts';
-import { ocspObjectKey } from '../lambda/core/ocsp-object-key.ts';
-import { parseOcspRequest } from '../lambda/core/ocsp-request.ts';
+import { MemoryObjectStore } from '../lambda/storage/memory-object-store.ts';
+import { META } from '../lambda/core/serving/cache-policy.ts';
+import { ocspObjectKey } from '../lambda/core/ocsp/ocsp-object-key.ts';
+import { parseOcspRequest } from '../lambda/core/ocsp/ocsp-request.ts';
 import { buildViewerRequestSource } from '../lambda/edge/build-viewer-request.ts';
 import { createOcspOriginRequestHandler } from '../lambda/handlers/edge-handlers.ts';
 import { loadViewerRequestFunction } from '../lambda/local/cloudfront-function-runtime.ts';
-import { seededRandom } from '../test/fixtures/seeded-random.ts';
+import { seededRandom } from '../testkit/seeded-random.ts';
 import { formatNumber, markdownTable, type BenchContext, type PhaseResult } from './bench-context.ts';
 import {
   buildArtifactSeeds,
@@ -124,7 +124,7 @@ ${
     ? ''
     : `\nDistinct violations:\n${failures.map((f) => `- ${f}`).join('\n')}\n${
         [...kinds.keys()].every((k) => /Wrong input string for conversion/.test(k))
-          ? '\nAll of them are one product bug: asn1js throws a plain Error on a GeneralizedTime whose text is not a date, and `decodeDer` (lambda/core/x509.ts) calls `asn1js.fromBER` outside its try, so such a file fails the whole bundle as a "store or internal error" instead of being refused.\n'
+          ? '\nAll of them are one product bug: asn1js throws a plain Error on a GeneralizedTime whose text is not a date, and `decodeDer` (lambda/core/pki/x509.ts) calls `asn1js.fromBER` outside its try, so such a file fails the whole bundle as a "store or internal error" instead of being refused.\n'
           : ''
       }`
 }`;

@@ -9,24 +9,28 @@
  *   the artifact classifier         never throws, for any bytes
  *   the validators                  accept, or throw RejectedError with a reason; nothing else
  *
- * Inputs are random bytes or mutations of valid seeds (test/fixtures/seeded-random.ts); each
+ * Inputs are random bytes or mutations of valid seeds (testkit/seeded-random.ts); each
  * violation keeps the input's hex so it can be replayed.
  */
 import { createPrivateKey } from 'node:crypto';
-import type { OpensslCa } from '../demo/openssl-ca.ts';
-import { makePdf, signPdfEmbedded } from '../demo/pdf.ts';
-import type { ArtifactKind } from '../lambda/core/artifact-kind.ts';
-import { classifyContent, type ContentClass } from '../lambda/core/classify-content.ts';
+import type { OpensslCa } from '../testkit/openssl-ca.ts';
+import { makePdf, signPdfEmbedded } from '../testkit/pdf.ts';
+import type { ArtifactKind } from '../lambda/core/publish/artifact-kind.ts';
+import { classifyContent, type ContentClass } from '../lambda/core/publish/classify-content.ts';
 import { DEFAULT_POLICY } from '../lambda/core/policy.ts';
 import { RejectedError } from '../lambda/core/rejection.ts';
-import { validateCaCertificate } from '../lambda/core/rules/validate-ca-certificate.ts';
-import { validateCrl } from '../lambda/core/rules/validate-crl.ts';
-import { validateDocument } from '../lambda/core/rules/validate-document.ts';
-import { validateOcspResponse } from '../lambda/core/rules/validate-ocsp-response.ts';
-import type { TrustStore } from '../lambda/core/trust-store.ts';
-import type { CfOriginRequestEvent, CfRequest, CfResponse } from '../lambda/handlers/cloudfront-events.ts';
+import { validateCaCertificate } from '../lambda/core/pki/validate-ca-certificate.ts';
+import { validateCrl } from '../lambda/core/crl/validate-crl.ts';
+import { validateDocument } from '../lambda/core/documents/validate-document.ts';
+import { validateOcspResponse } from '../lambda/core/ocsp/validate-ocsp-response.ts';
+import type { TrustStore } from '../lambda/core/pki/trust-store.ts';
+import type {
+  CfOriginRequestEvent,
+  CfRequest,
+  CfResponse,
+} from '../lambda/core/serving/cloudfront-events.ts';
 import type { ViewerRequestHandler } from '../lambda/local/cloudfront-function-runtime.ts';
-import { mutate, randomBytes } from '../test/fixtures/seeded-random.ts';
+import { mutate, randomBytes } from '../testkit/seeded-random.ts';
 
 /** Fixed OCSPResponse bodies the edge may answer with (RFC 6960 §4.2.1). */
 export const FIXED_OCSP_ANSWERS = new Set(['30030a0101', '30030a0106', '30030a0103']);

@@ -6,13 +6,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { embeddedS3Client } from '../lambda/local/embedded-s3-client.ts';
-import { S3ObjectStore } from '../lambda/adapters/s3-object-store.ts';
-import {
-  INGEST_DISCOVERY_PATH,
-  REPOSITORY_BUCKET,
-  type IngestDiscovery,
-} from '../lambda/local/local-repository.ts';
+import { embeddedS3Client } from '../lambda/storage/embedded-s3-client.ts';
+import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
+import { REPOSITORY_BUCKET } from '../lambda/local/local-repository.ts';
+import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../lambda/core/contract/ingest-discovery.ts';
 import { forEachWithConcurrency } from '../lambda/services/concurrency.ts';
 import {
   describeOcspAnswer,
@@ -30,7 +27,7 @@ import {
   wholeSecondsNow,
 } from './bench-pki.ts';
 import { memoryOf } from './bench-tools.ts';
-import { benchSerial } from './ocsp-fixtures.ts';
+import { benchSerial } from '../testkit/ocsp-fixtures.ts';
 
 /** PublishService's default write concurrency: the raw PUTs get the same. */
 const PUBLISH_CONCURRENCY = 8;

@@ -5,7 +5,7 @@ import {
   DEFAULT_UNIT_PRICES,
   estimateCosts,
   type CostInputs,
-} from '../lambda/core/cost-model.ts';
+} from '../reporting/cost-model.ts';
 import { formatCostLinesMarkdown, formatCostScenariosMarkdown } from '../cli/cost-command.ts';
 import { markdownTable, tidyCommand, type PhaseResult } from './bench-context.ts';
 import type { ToolStatus } from './bench-tools.ts';
@@ -68,7 +68,7 @@ ${failures.length > 0 ? `## Failed checks\n\n${failures.join('\n')}\n\n` : 'Ever
     .join('\n')}
 ## Cost model
 
-\`ca-repo cost --certs N --requests-per-month M [--post-share X] [--price-file F]\` (lambda/core/cost-model.ts,
+\`ca-repo cost --certs N --requests-per-month M [--post-share X] [--price-file F]\` (reporting/cost-model.ts,
 cli/cost-command.ts). Monthly USD with the always-free tiers applied, Tokyo primary and Osaka replica. Totals:
 
 ${formatCostScenariosMarkdown(costs)}

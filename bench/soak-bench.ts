@@ -14,9 +14,9 @@ import {
   writeBundle,
 } from './bench-pki.ts';
 import { luaBytes, memoryOf, runWrk, totalErrors } from './bench-tools.ts';
-import { benchSerial } from './ocsp-fixtures.ts';
+import { benchSerial } from '../testkit/ocsp-fixtures.ts';
 import { ENCODING_VARIANTS, encodeVariant } from './request-variants.ts';
-import { seededRandom } from '../test/fixtures/seeded-random.ts';
+import { seededRandom } from '../testkit/seeded-random.ts';
 
 const CERTIFICATES = 1000;
 /** Request mix per 20 requests: 8 OCSP GET, 6 OCSP POST, 3 CRL, 3 CA certificate. */

@@ -8,7 +8,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import { DEFAULT_POLICY } from '../lambda/core/policy.ts';
-import { validateOcspResponse } from '../lambda/core/rules/validate-ocsp-response.ts';
+import { validateOcspResponse } from '../lambda/core/ocsp/validate-ocsp-response.ts';
 import {
   formatNumber,
   markdownTable,
@@ -73,7 +73,7 @@ column verifies the same signature over the same bytes with \`crypto.verify\`: t
 runtime, without parsing or the checks.
 
 What is left above the signature: each call reads the response with the direct DER reader
-(lambda/core/ocsp-response-der.ts; pkijs only for the shapes it leaves) and verifies with \`crypto.verify\` on the
+(lambda/core/ocsp/ocsp-response-der.ts; pkijs only for the shapes it leaves) and verifies with \`crypto.verify\` on the
 pinned CA's key, read once when the CA was pinned (\`PinnedCa.publicKey\`). In a CPU profile of \`validateOcspResponse\`
 with the EC P-256 CA, the signature check is about 80 % of the time and the reader about 10 %. Until 2026-11-23 every
 call built pkijs's asn1js schema trees and imported the CA key into WebCrypto again (\`crypto.subtle.importKey\`, the

@@ -2,7 +2,7 @@
  * The ca-repo command line: composition root for the local repository, the uploader and the demo.
  */
 import { parseArgs } from 'node:util';
-import { CliError } from '../cli/cli-error.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
 
 const USAGE = `usage:
   ca-repo local --trust CA_CERT [--trust CA_CERT ...] [--port 8080] [--data .data/local] [--title TEXT]

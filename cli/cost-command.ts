@@ -1,16 +1,11 @@
 /**
  * `ca-repo cost --certs N --requests-per-month M [--post-share X] [--price-file F]`: the monthly
  * AWS cost of serving OCSP with ca-repo, beside AWS Private CA and a pair of EC2 responders
- * (lambda/core/cost-model.ts holds the model, its unit prices and their sources).
+ * (reporting/cost-model.ts holds the model, its unit prices and their sources).
  */
 import { readFile } from 'node:fs/promises';
-import {
-  CostModelError,
-  applyOverrides,
-  estimateCosts,
-  type CostEstimate,
-} from '../lambda/core/cost-model.ts';
-import { CliError } from './cli-error.ts';
+import { CostModelError, applyOverrides, estimateCosts, type CostEstimate } from '../reporting/cost-model.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
 
 export interface CostOptions {
   certs: string | undefined;
@@ -92,7 +87,7 @@ export function formatCostText(estimate: CostEstimate): string {
     out.push(`  ${option.name.padEnd(32)} ${usd(option.totalUsd).padStart(12)}`);
   out.push(
     '',
-    'Unit prices, sources and assumptions: lambda/core/cost-model.ts; override with --price-file.',
+    'Unit prices, sources and assumptions: reporting/cost-model.ts; override with --price-file.',
     '',
   );
   return out.join('\n');

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type CaRepoConfig } from '../lib/config.ts';
-import { LedgerDirectoryError, loadAvailabilitySummary } from '../lib/evidence/availability-summary.ts';
-import { CloudAssemblyError, readCloudAssembly } from '../lib/evidence/cloud-assembly.ts';
-import { STATUS_TEXT } from '../lib/evidence/evidence-report.ts';
-import { writeEvidencePack } from '../lib/evidence/generate-evidence.ts';
-import { synthesizeAssembly } from '../lib/evidence/synthesize-assembly.ts';
-import { CliError } from './cli-error.ts';
+import { loadAvailabilitySummary } from './ledger-directory.ts';
+import { CloudAssemblyError, readCloudAssembly } from '../evidence/cloud-assembly.ts';
+import { STATUS_TEXT } from '../evidence/evidence-report.ts';
+import { writeEvidencePack } from '../evidence/generate-evidence.ts';
+import { synthesizeAssembly } from '../evidence/synthesize-assembly.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../ca-repo.config.example.json', import.meta.url));
 
@@ -100,8 +100,7 @@ export async function runEvidence(options: EvidenceOptions): Promise<number> {
     console.log(`diagram:  ${resolve(files.svg)}\n          ${resolve(files.dot)}`);
     return options.strict && counts['not-met'] > 0 ? 1 : 0;
   } catch (error) {
-    if (error instanceof CloudAssemblyError || error instanceof LedgerDirectoryError)
-      throw new CliError(error.message);
+    if (error instanceof CloudAssemblyError) throw new CliError(error.message);
     throw error;
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });

@@ -5,20 +5,20 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpClient } from '../lambda/adapters/node-http-client.ts';
-import { DirectoryObjectStore } from '../lambda/adapters/directory-object-store.ts';
-import { S3ObjectStore } from '../lambda/adapters/s3-object-store.ts';
+import { DirectoryObjectStore } from '../lambda/storage/directory-object-store.ts';
+import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { systemClock } from '../lambda/adapters/system-clock.ts';
-import type { ProbeRun } from '../lambda/core/health-record.ts';
-import type { HealthThresholds } from '../lambda/core/health-thresholds.ts';
-import type { HashAlgorithmName } from '../lambda/core/oids.ts';
-import type { CertStatus } from '../lambda/core/rules/validate-ocsp-response.ts';
-import { TrustStore } from '../lambda/core/trust-store.ts';
-import { runHealthCheck } from '../lambda/services/health-check.ts';
-import { HealthLedger } from '../lambda/services/health-ledger.ts';
-import { HealthConfigError, HealthProbe, type Sentinel } from '../lambda/services/health-probe.ts';
+import type { ProbeRun } from '../lambda/core/health/health-record.ts';
+import type { HealthThresholds } from '../lambda/core/health/health-thresholds.ts';
+import type { HashAlgorithmName } from '../lambda/core/pki/oids.ts';
+import type { CertStatus } from '../lambda/core/ocsp/validate-ocsp-response.ts';
+import { TrustStore } from '../lambda/core/pki/trust-store.ts';
+import { runHealthCheck } from '../lambda/services/health/health-check.ts';
+import { HealthLedger } from '../lambda/services/health/health-ledger.ts';
+import { HealthConfigError, HealthProbe, type Sentinel } from '../lambda/services/health/health-probe.ts';
 import type { ObjectStore } from '../lambda/services/ports.ts';
-import { CliError } from './cli-error.ts';
-import { readTrustFiles } from './trust-files.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
+import { readCertificateFiles, readTrustFiles } from './trust-files.ts';
 
 export interface HealthOptions {
   repoUrls: string[];
@@ -57,12 +57,8 @@ export async function readSentinel(spec: string): Promise<Sentinel> {
 }
 
 async function readCertificateFile(path: string): Promise<Uint8Array> {
-  try {
-    const [der] = await readTrustFiles([path]);
-    return der!;
-  } catch (error) {
-    throw new CliError(`--sentinel: ${(error as Error).message.replace('--trust ', '')}`);
-  }
+  const [der] = await readCertificateFiles([path], '--sentinel');
+  return der!;
 }
 
 /** The ledger's store: `s3://bucket` or a local directory. */

@@ -1,9 +1,9 @@
 import { REPLICA_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
 import { validateOcspPathPrefix } from '../lambda/edge/build-viewer-request.ts';
-import { CliError } from './cli-error.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { readTrustFiles } from './trust-files.ts';
 import { formatRun, readSentinel } from './health-command.ts';
-import type { Sentinel } from '../lambda/services/health-probe.ts';
+import type { Sentinel } from '../lambda/services/health/health-probe.ts';
 
 export async function runLocal(options: {
   trust: string[];

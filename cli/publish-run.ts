@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { CliError } from './cli-error.ts';
-import { discoverLocalIngest, formatResult, publishBundle } from './publish-command.ts';
-import { discoverStackIngest } from './stack-target.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
+import { discoverLocalIngest, formatResult, publishBundle } from '../onprem/uploader.ts';
+import { discoverStackIngest } from '../onprem/stack-target.ts';
 
 export async function runPublish(options: {
   bundleDir: string;

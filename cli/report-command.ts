@@ -5,13 +5,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { verifyLedger, type LedgerLink } from '../lambda/core/ledger.ts';
-import { buildHealthReport, type HealthReport } from '../lambda/core/report.ts';
-import { renderReportCsv } from '../lambda/core/report-csv.ts';
-import { renderReportHtml } from '../lambda/core/report-html.ts';
-import { HealthLedger } from '../lambda/services/health-ledger.ts';
+import { verifyLedger, type LedgerLink } from '../lambda/core/health/ledger.ts';
+import { buildHealthReport, type HealthReport } from '../reporting/report.ts';
+import { renderReportCsv } from '../reporting/report-csv.ts';
+import { renderReportHtml } from '../reporting/report-html.ts';
+import { HealthLedger } from '../lambda/services/health/health-ledger.ts';
 import type { ObjectStore } from '../lambda/services/ports.ts';
-import { CliError } from './cli-error.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { openLedgerStore } from './health-command.ts';
 
 export interface ReportOptions {

@@ -5,13 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../lambda/core/cache-policy.ts';
-import { bytesEqual } from '../lambda/core/bytes.ts';
-import type { HashAlgorithmName } from '../lambda/core/oids.ts';
-import type { CertStatus } from '../lambda/core/rules/validate-ocsp-response.ts';
-import { parseCertificate, pinCa } from '../lambda/core/trust-store.ts';
-import { isIssuedBy } from '../lambda/core/x509.ts';
-import { readTrustFiles } from '../cli/trust-files.ts';
+import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../lambda/core/serving/cache-policy.ts';
+import { bytesEqual } from '../lambda/core/encoding/bytes.ts';
+import type { HashAlgorithmName } from '../lambda/core/pki/oids.ts';
+import type { CertStatus } from '../lambda/core/ocsp/validate-ocsp-response.ts';
+import { parseCertificate, pinCa } from '../lambda/core/pki/trust-store.ts';
+import { isIssuedBy } from '../lambda/core/pki/x509.ts';
+import { certificatesInFile } from '../lambda/core/pki/certificate-file.ts';
 
 /** Values CloudWatch Logs accepts for a retention period (the same number bounds S3 log retention). */
 export const LOG_RETENTION_DAYS = [
@@ -258,16 +258,24 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
   };
 }
 
+/** The certificates of one PEM or DER file, with errors that name the configuration field. */
+async function readCertificateFile(path: string, field: string): Promise<Uint8Array[]> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new ConfigError(`${field}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  const found = certificatesInFile(new Uint8Array(bytes));
+  if (found.length === 0) throw new ConfigError(`${field}: ${path} holds no PEM CERTIFICATE`);
+  return found;
+}
+
 /** Reads each file (PEM or DER) and checks every certificate in it parses. */
 async function readTrust(paths: string[]): Promise<Uint8Array[]> {
   const ders: Uint8Array[] = [];
   for (const path of paths) {
-    let found: Uint8Array[];
-    try {
-      found = await readTrustFiles([path]);
-    } catch (error) {
-      throw new ConfigError(`trust: ${(error as Error).message.replace('--trust ', '')}`);
-    }
+    const found = await readCertificateFile(path, 'trust');
     for (const der of found) {
       try {
         await pinCa(der);
@@ -429,12 +437,7 @@ async function readSentinel(
 
 /** Reads a file holding exactly one X.509 certificate (PEM or DER) into DER. */
 async function readOneCertificate(path: string, field: string): Promise<Uint8Array> {
-  let found: Uint8Array[];
-  try {
-    found = await readTrustFiles([path]);
-  } catch (error) {
-    throw new ConfigError(`${field}: ${(error as Error).message.replace('--trust ', '')}`);
-  }
+  const found = await readCertificateFile(path, field);
   check(
     found.length === 1,
     field,

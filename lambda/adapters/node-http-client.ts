@@ -9,8 +9,8 @@
  */
 import { request as requestHttp, type IncomingMessage } from 'node:http';
 import { request as requestHttps } from 'node:https';
-import type { HttpAnswer } from '../core/health-record.ts';
-import type { HttpClient, HttpRequestSpec } from '../services/health-http.ts';
+import type { HttpAnswer } from '../core/health/health-record.ts';
+import type { HttpClient, HttpRequestSpec } from '../services/health/health-http.ts';
 
 export class NodeHttpClient implements HttpClient {
   private readonly userAgent: string;

@@ -4,9 +4,10 @@
  * header. Clients are kept per Region across invocations of a warm container.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { headerValue, type CfS3Origin } from '../handlers/cloudfront-events.ts';
-import { ORIGIN_HEADER, type StoresForOrigin } from '../handlers/edge-handlers.ts';
-import { S3ObjectStore } from './s3-object-store.ts';
+import { headerValue, type CfS3Origin } from '../core/serving/cloudfront-events.ts';
+import { ORIGIN_HEADER } from '../core/contract/edge-origin-headers.ts';
+import type { StoresForOrigin } from '../services/ports.ts';
+import { S3ObjectStore } from '../storage/s3-object-store.ts';
 
 const clients = new Map<string, S3Client>();
 

@@ -9,7 +9,7 @@
  *
  * Built by build-viewer-request.ts into one ES5-style file with OCSP_PATH_PREFIX substituted.
  */
-import { MALFORMED_REQUEST_DER, ocspObjectKeyForGetPath } from '../core/ocsp-request.ts';
+import { MALFORMED_REQUEST_DER, ocspObjectKeyForGetPath } from '../core/ocsp/ocsp-request.ts';
 import type { CfFunctionEvent, CfFunctionRequest, CfFunctionResponse } from './cloudfront-function-event.ts';
 
 declare var OCSP_PATH_PREFIX: string;

@@ -5,15 +5,16 @@
  * Lambda@Edge has no environment variables: the edge policy and the replica bucket travel as
  * custom headers on the S3 origin, which CloudFront puts into every origin event.
  */
-import { DEFAULT_CACHE_CAPS, parseCacheCaps } from '../core/cache-policy.ts';
+import { DEFAULT_CACHE_CAPS, parseCacheCaps } from '../core/serving/cache-policy.ts';
 import {
   adaptOriginAnswer,
   isOcspStoreUri,
   type EdgeAnswer,
   type EdgePolicy,
-} from '../core/edge-response-policy.ts';
-import { OcspResponder } from '../services/ocsp-responder.ts';
-import type { Clock, ObjectStore } from '../services/ports.ts';
+} from '../core/serving/edge-response-policy.ts';
+import { DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS, ORIGIN_HEADER } from '../core/contract/edge-origin-headers.ts';
+import { OcspResponder } from '../services/edge/ocsp-responder.ts';
+import type { Clock, StoresForOrigin } from '../services/ports.ts';
 import {
   fromCfHeaders,
   headerValue,
@@ -23,22 +24,7 @@ import {
   type CfRequest,
   type CfResponse,
   type CfS3Origin,
-} from './cloudfront-events.ts';
-
-export const ORIGIN_HEADER = {
-  replicaDomain: 'x-ca-repo-replica-domain',
-  /** JSON of CacheCaps (lambda/core/cache-policy.ts), the same caps the publisher uses. */
-  cacheCaps: 'x-ca-repo-cache-caps',
-  unauthorizedMaxAge: 'x-ca-repo-unauthorized-max-age',
-} as const;
-
-export const DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS = 60;
-
-/** The stores behind an S3 origin: the origin's own bucket and, when configured, its replica. */
-export type StoresForOrigin = (origin: CfS3Origin | undefined) => {
-  primary: ObjectStore;
-  replica?: ObjectStore;
-};
+} from '../core/serving/cloudfront-events.ts';
 
 export interface EdgeHandlerProps {
   storesFor: StoresForOrigin;

@@ -6,15 +6,14 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { NodeHttpClient } from '../adapters/node-http-client.ts';
-import { S3ObjectStore } from '../adapters/s3-object-store.ts';
+import { S3ObjectStore } from '../storage/s3-object-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { HealthThresholds } from '../core/health-thresholds.ts';
-import type { HashAlgorithmName } from '../core/oids.ts';
-import type { CertStatus } from '../core/rules/validate-ocsp-response.ts';
-import { TrustStore } from '../core/trust-store.ts';
-import { HealthLedger } from '../services/health-ledger.ts';
-import { HealthProbe, type Sentinel } from '../services/health-probe.ts';
+import type { HealthThresholds } from '../core/health/health-thresholds.ts';
+import { TrustStore } from '../core/pki/trust-store.ts';
+import { HealthLedger } from '../services/health/health-ledger.ts';
+import { HealthProbe, type Sentinel } from '../services/health/health-probe.ts';
 import { readTrustDirectory } from './publish-lambda-environment.ts';
+import type { SentinelFileEntry } from '../core/contract/sentinels-file.ts';
 
 export class HealthEnvironmentError extends Error {
   override name = 'HealthEnvironmentError';
@@ -30,14 +29,6 @@ export interface HealthEnvironment {
   ocspUrl?: string;
   thresholds: Partial<HealthThresholds>;
   metricNamespace?: string;
-}
-
-/** One sentinel in the sentinels file: certificates as base64 DER. */
-export interface SentinelFileEntry {
-  certificate: string;
-  issuer: string;
-  expectedStatus: CertStatus;
-  hashAlgorithm?: HashAlgorithmName;
 }
 
 function optionalNumber(env: Record<string, string | undefined>, name: string): number | undefined {

@@ -5,9 +5,9 @@
  * would retry the run); a ledger that cannot be written is an error, after the metrics are out.
  */
 import { systemClock } from '../adapters/system-clock.ts';
-import { renderEmfLines } from '../core/health-metrics.ts';
-import { isRunHealthy } from '../core/health-record.ts';
-import { runHealthCheck } from '../services/health-check.ts';
+import { renderEmfLines } from '../core/health/health-metrics.ts';
+import { isRunHealthy } from '../core/health/health-record.ts';
+import { runHealthCheck } from '../services/health/health-check.ts';
 import { createHealthChecker, readHealthEnvironment } from './health-lambda-environment.ts';
 
 const environment = readHealthEnvironment(process.env);

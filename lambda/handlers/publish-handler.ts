@@ -2,7 +2,8 @@
  * S3 ObjectCreated → publish. Only the manifest (written last by the uploader) starts a publish;
  * part uploads are ignored. The same function runs in Lambda and in the local repository.
  */
-import type { PublishService, Receipt } from '../services/publish-service.ts';
+import type { PublishService } from '../services/publish/publish-service.ts';
+import type { Receipt } from '../core/publish/receipt.ts';
 
 import { decodeS3EventKey } from '../adapters/s3-event.ts';
 

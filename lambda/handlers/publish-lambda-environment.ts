@@ -8,12 +8,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloudFrontInvalidator } from '../adapters/cloudfront-invalidator.ts';
-import { S3ObjectStore } from '../adapters/s3-object-store.ts';
+import { S3ObjectStore } from '../storage/s3-object-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { parseCacheCaps, type CacheCaps } from '../core/cache-policy.ts';
-import { looksLikePem, parsePemBlocks } from '../core/pem.ts';
-import { TrustStore } from '../core/trust-store.ts';
-import { PublishService } from '../services/publish-service.ts';
+import { parseCacheCaps, type CacheCaps } from '../core/serving/cache-policy.ts';
+import { CERTIFICATE_FILE_NAME, certificatesInFile } from '../core/pki/certificate-file.ts';
+import { TrustStore } from '../core/pki/trust-store.ts';
+import { PublishService } from '../services/publish/publish-service.ts';
 
 export class PublishEnvironmentError extends Error {
   override name = 'PublishEnvironmentError';
@@ -58,16 +58,8 @@ export function readPublishEnvironment(env: Record<string, string | undefined>):
 export async function readTrustDirectory(dir: string): Promise<Uint8Array[]> {
   const ders: Uint8Array[] = [];
   for (const name of (await readdir(dir)).sort()) {
-    if (!/\.(pem|crt|cer|der)$/i.test(name)) continue;
-    const bytes = new Uint8Array(await readFile(join(dir, name)));
-    const text = Buffer.from(bytes).toString('latin1');
-    if (looksLikePem(text))
-      ders.push(
-        ...parsePemBlocks(text)
-          .filter((b) => b.label === 'CERTIFICATE')
-          .map((b) => b.der),
-      );
-    else ders.push(bytes);
+    if (!CERTIFICATE_FILE_NAME.test(name)) continue;
+    ders.push(...certificatesInFile(new Uint8Array(await readFile(join(dir, name)))));
   }
   if (ders.length === 0) throw new PublishEnvironmentError(`no pinned CA certificate in ${dir}`);
   return ders;

@@ -5,7 +5,7 @@
  */
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { decodeS3EventKey } from '../adapters/s3-event.ts';
-import { bundleIdOfManifestKey } from '../core/bundle.ts';
+import { bundleIdOfManifestKey } from '../core/publish/bundle.ts';
 import type { S3EventLike } from './publish-handler.ts';
 import { createPublishService, readPublishEnvironment } from './publish-lambda-environment.ts';
 

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import S3Error from 's3rver/lib/models/error.js';
-import { S3ObjectStore } from '../adapters/s3-object-store.ts';
+import { S3ObjectStore } from '../storage/s3-object-store.ts';
 import {
   decodeS3EventKey,
   encodeS3EventKey,
   type S3Event,
   type S3EventRecord,
 } from '../adapters/s3-event.ts';
-import { embeddedS3Client } from './embedded-s3-client.ts';
+import { embeddedS3Client } from '../storage/embedded-s3-client.ts';
 import { makeObjectWritesAtomic } from './s3rver-atomic-objects.ts';
 
 export type { S3Event, S3EventRecord };

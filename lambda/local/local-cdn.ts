@@ -9,7 +9,7 @@
  *                   primary only, because origin groups cannot serve POST
  *   origin-response the Lambda@Edge handler on every behaviour
  */
-import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../core/cache-policy.ts';
+import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../core/serving/cache-policy.ts';
 import { buildViewerRequestSource } from '../edge/build-viewer-request.ts';
 import type { CfFunctionResponse } from '../edge/cloudfront-function-event.ts';
 import {
@@ -17,16 +17,12 @@ import {
   toCfHeaders,
   type CfResponse,
   type CfS3Origin,
-} from '../handlers/cloudfront-events.ts';
-import {
-  DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
-  ORIGIN_HEADER,
-  createOcspOriginRequestHandler,
-  createOriginResponseHandler,
-} from '../handlers/edge-handlers.ts';
+} from '../core/serving/cloudfront-events.ts';
+import { DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS, ORIGIN_HEADER } from '../core/contract/edge-origin-headers.ts';
+import { createOcspOriginRequestHandler, createOriginResponseHandler } from '../handlers/edge-handlers.ts';
 import { textResponse, type HttpRequest, type HttpResponse } from '../services/http.ts';
 import type { Clock, ObjectStore } from '../services/ports.ts';
-import { fetchFromS3Origin, type OriginFetch } from '../services/s3-origin.ts';
+import { fetchFromS3Origin, type OriginFetch } from '../services/edge/s3-origin.ts';
 import { loadViewerRequestFunction, type ViewerRequestHandler } from './cloudfront-function-runtime.ts';
 
 /** Origin-group failover status codes (REFERENCE: include 403, S3's answer for a missing key). */

@@ -5,29 +5,31 @@
  * local CloudFront (LocalCdn) runs the built edge code in front of them. At startup, a bundle whose
  * publish was interrupted (manifest without a receipt) is published again, as AWS would redeliver.
  */
+import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../core/contract/ingest-discovery.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { DirectoryObjectStore } from '../adapters/directory-object-store.ts';
+import { DirectoryObjectStore } from '../storage/directory-object-store.ts';
 import { NodeHttpClient } from '../adapters/node-http-client.ts';
 import { encodeS3EventKey } from '../adapters/s3-event.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { HealthThresholds } from '../core/health-thresholds.ts';
-import type { CacheCaps } from '../core/cache-policy.ts';
+import type { HealthThresholds } from '../core/health/health-thresholds.ts';
+import type { CacheCaps } from '../core/serving/cache-policy.ts';
 import type { ValidationPolicy } from '../core/policy.ts';
-import { TrustStore } from '../core/trust-store.ts';
-import { bundleIdOfManifestKey, manifestKey, receiptKey } from '../core/bundle.ts';
+import { TrustStore } from '../core/pki/trust-store.ts';
+import { bundleIdOfManifestKey, manifestKey, receiptKey } from '../core/publish/bundle.ts';
 import { createPublishHandler } from '../handlers/publish-handler.ts';
 import {
   runHealthCheck,
   startHealthSchedule,
   type HealthCheckOutcome,
   type HealthSchedule,
-} from '../services/health-check.ts';
-import { HealthLedger } from '../services/health-ledger.ts';
-import { HealthProbe, type Sentinel } from '../services/health-probe.ts';
+} from '../services/health/health-check.ts';
+import { HealthLedger } from '../services/health/health-ledger.ts';
+import { HealthProbe, type Sentinel } from '../services/health/health-probe.ts';
 import type { Clock } from '../services/ports.ts';
-import { PublishService, type Receipt } from '../services/publish-service.ts';
+import { PublishService } from '../services/publish/publish-service.ts';
+import type { Receipt } from '../core/publish/receipt.ts';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.ts';
 import { closeServer, listen, portOf } from './http-server.ts';
 import { LocalCdn } from './local-cdn.ts';
@@ -37,13 +39,6 @@ export const INGEST_BUCKET = 'ca-repo-ingest';
 export const REPOSITORY_BUCKET = 'ca-repo-repository';
 export const REPLICA_BUCKET = 'ca-repo-replica';
 /** Where the uploader CLI learns the local ingest store; the CDN never serves this path. */
-export const INGEST_DISCOVERY_PATH = '/_ca-repo/ingest';
-
-export interface IngestDiscovery {
-  endpoint: string;
-  bucket: string;
-  region: string;
-}
 
 export interface LocalRepositoryOptions {
   /** HTTP port for relying parties; 0 picks a free one. */

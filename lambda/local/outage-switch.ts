@@ -2,7 +2,7 @@
  * Wraps a store so a test or `ca-repo local` can take it down and bring it back, standing in for
  * a Regional S3 outage: every call fails with a 503 while it is down.
  */
-import { ObjectStoreError } from '../adapters/s3-object-store.ts';
+import { ObjectStoreError } from '../storage/s3-object-store.ts';
 import type { ObjectHead, ObjectStore, PutObjectOptions, StoredObject } from '../services/ports.ts';
 
 export class OutageSwitch implements ObjectStore {

@@ -1,52 +1,11 @@
 /**
- * The small ports services talk through. Adapters: S3 (lambda/adapters/s3-object-store.ts),
- * in-memory (lambda/adapters/memory-object-store.ts), system clock (lambda/adapters/system-clock.ts).
+ * The small ports services talk through. Object storage is its own room (lambda/storage/), shared
+ * with the on-prem uploader; the clock and the CDN invalidator are adapters (lambda/adapters/).
  */
-
-export interface PutObjectOptions {
-  contentType: string;
-  cacheControl?: string;
-  /** HTTP Expires, as a Date (S3 stores it as object system metadata). */
-  expires?: Date;
-  /** User metadata (S3 `x-amz-meta-*`): lowercase keys, ASCII values. */
-  metadata?: Record<string, string>;
-  /** Write only if the key still holds the object with this ETag (S3 conditional write). */
-  ifMatch?: string;
-  /** `*`: write only if the key holds nothing yet. */
-  ifNoneMatch?: '*';
-}
-
-/**
- * A conditional write lost a race: the key changed since it was read. The caller re-reads and
- * decides again (two publishes of one CRL path: the higher CRL number must win).
- */
-export class PreconditionFailedError extends Error {
-  override name = 'PreconditionFailedError';
-}
-
-export interface ObjectHead {
-  contentType: string;
-  cacheControl?: string;
-  expires?: Date;
-  metadata: Record<string, string>;
-  etag: string;
-  size: number;
-  lastModified: Date;
-}
-
-export interface StoredObject extends ObjectHead {
-  body: Uint8Array;
-}
-
-export interface ObjectStore {
-  /** The object, or undefined when the key holds nothing. */
-  get(key: string): Promise<StoredObject | undefined>;
-  head(key: string): Promise<ObjectHead | undefined>;
-  put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** Every key under the prefix, in lexicographic order. */
-  list(prefix: string): AsyncIterable<string>;
-}
+export type { ObjectHead, ObjectStore, PutObjectOptions, StoredObject } from '../storage/object-store.ts';
+export { PreconditionFailedError } from '../storage/object-store.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import type { CfS3Origin } from '../core/serving/cloudfront-events.ts';
 
 export interface Clock {
   now(): Date;
@@ -56,3 +15,9 @@ export interface Clock {
 export interface CdnInvalidator {
   invalidate(paths: readonly string[]): Promise<void>;
 }
+
+/** The stores behind an S3 origin: the origin's own bucket and, when configured, its replica. */
+export type StoresForOrigin = (origin: CfS3Origin | undefined) => {
+  primary: ObjectStore;
+  replica?: ObjectStore;
+};

@@ -13,7 +13,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../../lambda/core/cache-policy.ts';
+import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
 import type { PriceClassName, UploaderSources } from '../config.ts';
 import { AlarmTopic } from './alarm-topic.ts';
 import {
@@ -35,7 +35,7 @@ export interface CaRepositoryReplica {
 }
 
 export interface CaRepositoryProps {
-  /** DER of the pinned CA certificates (see `loadConfig` / `readTrustFiles`). */
+  /** DER of the pinned CA certificates (see `loadConfig`). */
   trustCertificates: readonly Uint8Array[];
   /** Fixed name of the repository bucket (read by name from the us-east-1 edge stack). */
   repositoryBucketName: string;

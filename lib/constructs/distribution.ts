@@ -15,8 +15,8 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { CacheCaps } from '../../lambda/core/cache-policy.ts';
-import { ORIGIN_HEADER } from '../../lambda/handlers/edge-handlers.ts';
+import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
+import { ORIGIN_HEADER } from '../../lambda/core/contract/edge-origin-headers.ts';
 import type { OcspEdge } from './ocsp-edge.ts';
 import { acknowledge } from './nag.ts';
 

@@ -23,12 +23,12 @@ import {
   CHECK_DIMENSION,
   HEALTH_METRIC_NAMESPACE,
   HEALTH_METRICS,
-} from '../../lambda/core/health-metrics.ts';
-import { CHECK_NAMES } from '../../lambda/core/health-record.ts';
-import { LEDGER_PREFIX } from '../../lambda/core/ledger.ts';
-import type { HashAlgorithmName } from '../../lambda/core/oids.ts';
-import type { CertStatus } from '../../lambda/core/rules/validate-ocsp-response.ts';
-import type { SentinelFileEntry } from '../../lambda/handlers/health-lambda-environment.ts';
+} from '../../lambda/core/health/health-metrics.ts';
+import { CHECK_NAMES } from '../../lambda/core/health/health-record.ts';
+import { LEDGER_PREFIX } from '../../lambda/core/health/ledger.ts';
+import type { HashAlgorithmName } from '../../lambda/core/pki/oids.ts';
+import type { CertStatus } from '../../lambda/core/ocsp/validate-ocsp-response.ts';
+import type { SentinelFileEntry } from '../../lambda/core/contract/sentinels-file.ts';
 import { RegionalFunction } from './lambda-defaults.ts';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
 

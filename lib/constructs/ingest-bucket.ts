@@ -12,9 +12,9 @@ import { acknowledge } from './nag.ts';
 
 export const BUNDLES_PREFIX = 'bundles/';
 export const RECEIPTS_PREFIX = 'receipts/';
-/** The manifest is written last (lambda/core/bundle.ts), so its ObjectCreated event starts a publish. */
+/** The manifest is written last (lambda/core/publish/bundle.ts), so its ObjectCreated event starts a publish. */
 export const MANIFEST_SUFFIX = '/manifest.json';
-/** Where the publish workers keep per-part verdicts (lambda/core/bundle.ts partResultKey): outside
+/** Where the publish workers keep per-part verdicts (lambda/core/publish/bundle.ts partResultKey): outside
  *  `bundles/`, so the uploader, who may write anything under `bundles/`, can never forge one. */
 export const PART_RESULTS_PREFIX = 'results/';
 

@@ -19,7 +19,7 @@ import { buildViewerRequestFunction } from '../../lambda/edge/build-viewer-reque
 import { bundleEdgeHandler, EDGE_RUNTIME, HANDLER_ENTRIES } from './lambda-defaults.ts';
 import { acknowledge } from './nag.ts';
 
-/** Key prefix of stored OCSP responses (lambda/core/ocsp-object-key.ts). */
+/** Key prefix of stored OCSP responses (lambda/core/ocsp/ocsp-object-key.ts). */
 export const OCSP_KEY_PREFIX = '_ocsp/';
 
 export interface OcspEdgeProps {

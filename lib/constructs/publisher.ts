@@ -19,7 +19,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CacheCaps } from '../../lambda/core/cache-policy.ts';
+import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
 import type { IngestBucket } from './ingest-bucket.ts';
 import { HANDLER_ENTRIES, RegionalFunction } from './lambda-defaults.ts';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';

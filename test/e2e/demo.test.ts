@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCommand as run } from '../fixtures/run-command.ts';
+import { runCommand as run } from '../../testkit/run-command.ts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectPrivateKey } from '../../lambda/core/detect-private-key.ts';
+import { detectPrivateKey } from '../../lambda/core/publish/detect-private-key.ts';
 
 let dataDir: string | undefined;
 afterAll(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined));

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { embeddedS3Client } from '../../lambda/local/embedded-s3-client.ts';
+import { embeddedS3Client } from '../../lambda/storage/embedded-s3-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeOcspAnswer } from '../../bench/bench-context.ts';
 import {
@@ -28,26 +28,26 @@ import {
   buildSignedResponse,
   signingCa,
   type SigningCa,
-} from '../../bench/ocsp-fixtures.ts';
-import { discoverLocalIngest, publishBundle } from '../../cli/publish-command.ts';
-import { MemoryObjectStore } from '../../lambda/adapters/memory-object-store.ts';
-import { S3ObjectStore } from '../../lambda/adapters/s3-object-store.ts';
-import { manifestKey, receiptKey } from '../../lambda/core/bundle.ts';
-import type { RepositoryIndex } from '../../lambda/core/repository-index.ts';
-import { crlNumberOf, parseCrl } from '../../lambda/core/rules/validate-crl.ts';
+} from '../../testkit/ocsp-fixtures.ts';
+import { discoverLocalIngest, publishBundle } from '../../onprem/uploader.ts';
+import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
+import { S3ObjectStore } from '../../lambda/storage/s3-object-store.ts';
+import { manifestKey, receiptKey } from '../../lambda/core/publish/bundle.ts';
+import type { RepositoryIndex } from '../../lambda/core/publish/repository-index.ts';
+import { crlNumberOf, parseCrl } from '../../lambda/core/crl/validate-crl.ts';
 import {
   INGEST_BUCKET,
-  INGEST_DISCOVERY_PATH,
   REPOSITORY_BUCKET,
-  type IngestDiscovery,
   startLocalRepository,
   type LocalRepository,
 } from '../../lambda/local/local-repository.ts';
+import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../../lambda/core/contract/ingest-discovery.ts';
 import type { ObjectStore, PutObjectOptions } from '../../lambda/services/ports.ts';
-import { PublishService, type Receipt } from '../../lambda/services/publish-service.ts';
-import { putBundle } from '../fixtures/bundles.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
-import { seededRandom } from '../fixtures/seeded-random.ts';
+import { PublishService } from '../../lambda/services/publish/publish-service.ts';
+import type { Receipt } from '../../lambda/core/publish/receipt.ts';
+import { putBundle } from '../../testkit/bundles.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
+import { seededRandom } from '../../testkit/seeded-random.ts';
 
 let pki: TestPki;
 let signer: SigningCa;

@@ -7,21 +7,21 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { publishBundle } from '../../cli/publish-command.ts';
-import { makePdf, signPdfEmbedded } from '../../demo/pdf.ts';
-import { S3ObjectStore } from '../../lambda/adapters/s3-object-store.ts';
-import type { CertIdKey } from '../../lambda/core/ocsp-object-key.ts';
-import { ocspObjectKey } from '../../lambda/core/ocsp-object-key.ts';
-import { normaliseSerialHex } from '../../lambda/core/x509.ts';
+import { publishBundle } from '../../onprem/uploader.ts';
+import { makePdf, signPdfEmbedded } from '../../testkit/pdf.ts';
+import { S3ObjectStore } from '../../lambda/storage/s3-object-store.ts';
+import type { CertIdKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
+import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
+import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
 import {
   INGEST_BUCKET,
   REPOSITORY_BUCKET,
   startLocalRepository,
   type LocalRepository,
 } from '../../lambda/local/local-repository.ts';
-import type { Sentinel } from '../../lambda/services/health-probe.ts';
+import type { Sentinel } from '../../lambda/services/health/health-probe.ts';
 import type { Clock, ObjectStore, PutObjectOptions, StoredObject } from '../../lambda/services/ports.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 export const KEYS = {
   ca: 'ca/root.crt',

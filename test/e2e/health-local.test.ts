@@ -6,12 +6,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLedger } from '../../lambda/core/ledger.ts';
-import { DirectoryObjectStore } from '../../lambda/adapters/directory-object-store.ts';
+import { verifyLedger } from '../../lambda/core/health/ledger.ts';
+import { DirectoryObjectStore } from '../../lambda/storage/directory-object-store.ts';
 import { startLocalRepository } from '../../lambda/local/local-repository.ts';
-import type { HealthCheckOutcome } from '../../lambda/services/health-check.ts';
-import { HealthLedger } from '../../lambda/services/health-ledger.ts';
-import { runCommand } from '../fixtures/run-command.ts';
+import type { HealthCheckOutcome } from '../../lambda/services/health/health-check.ts';
+import { HealthLedger } from '../../lambda/services/health/health-ledger.ts';
+import { runCommand } from '../../testkit/run-command.ts';
 import { KEYS, startPublishedRepository, type PublishedRepository } from './health-fixture.ts';
 
 let fixture: PublishedRepository;

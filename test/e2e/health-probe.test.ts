@@ -6,15 +6,15 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildOcspResponse } from '../../demo/ocsp-response-builder.ts';
-import type { IssuedCert } from '../../demo/openssl-ca.ts';
+import { buildOcspResponse } from '../../testkit/ocsp-response-builder.ts';
+import type { IssuedCert } from '../../testkit/openssl-ca.ts';
 import { NodeHttpClient } from '../../lambda/adapters/node-http-client.ts';
 import { systemClock } from '../../lambda/adapters/system-clock.ts';
-import { META } from '../../lambda/core/cache-policy.ts';
-import type { CheckName, ProbeResult, ProbeRun } from '../../lambda/core/health-record.ts';
-import { normaliseSerialHex } from '../../lambda/core/x509.ts';
-import { HealthProbe, type HealthProbeOptions } from '../../lambda/services/health-probe.ts';
-import { DAY, HOUR, shift } from '../fixtures/test-pki.ts';
+import { META } from '../../lambda/core/serving/cache-policy.ts';
+import type { CheckName, ProbeResult, ProbeRun } from '../../lambda/core/health/health-record.ts';
+import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
+import { HealthProbe, type HealthProbeOptions } from '../../lambda/services/health/health-probe.ts';
+import { DAY, HOUR, shift } from '../../testkit/test-pki.ts';
 import { KEYS, startPublishedRepository, type PublishedRepository } from './health-fixture.ts';
 
 let fixture: PublishedRepository;

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { embeddedS3Client } from '../../lambda/local/embedded-s3-client.ts';
+import { embeddedS3Client } from '../../lambda/storage/embedded-s3-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   publishDirectory,
@@ -15,14 +15,10 @@ import {
   writeBundle,
   type LocalRepositoryProcess,
 } from '../../bench/bench-pki.ts';
-import { S3ObjectStore } from '../../lambda/adapters/s3-object-store.ts';
-import {
-  INGEST_DISCOVERY_PATH,
-  REPLICA_BUCKET,
-  REPOSITORY_BUCKET,
-  type IngestDiscovery,
-} from '../../lambda/local/local-repository.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { S3ObjectStore } from '../../lambda/storage/s3-object-store.ts';
+import { REPLICA_BUCKET, REPOSITORY_BUCKET } from '../../lambda/local/local-repository.ts';
+import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../../lambda/core/contract/ingest-discovery.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 let work: string;

@@ -7,15 +7,15 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runCommand as run } from '../fixtures/run-command.ts';
+import { runCommand as run } from '../../testkit/run-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IssuedCert } from '../../demo/openssl-ca.ts';
-import { makePdf, signPdfEmbedded } from '../../demo/pdf.ts';
-import { ocspObjectKey } from '../../lambda/core/ocsp-object-key.ts';
-import { formatFingerprint, type RepositoryIndex } from '../../lambda/core/repository-index.ts';
-import { normaliseSerialHex } from '../../lambda/core/x509.ts';
+import type { IssuedCert } from '../../testkit/openssl-ca.ts';
+import { makePdf, signPdfEmbedded } from '../../testkit/pdf.ts';
+import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
+import { formatFingerprint, type RepositoryIndex } from '../../lambda/core/publish/repository-index.ts';
+import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
 import { startLocalRepository, type LocalRepository } from '../../lambda/local/local-repository.ts';
-import { DAY, createTestPki, shift, type TestPki } from '../fixtures/test-pki.ts';
+import { DAY, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';
 
 async function writeBundle(dir: string, files: Record<string, Uint8Array | string>): Promise<string> {
   for (const [path, content] of Object.entries(files)) {

@@ -5,17 +5,17 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runCommand as run } from '../fixtures/run-command.ts';
+import { runCommand as run } from '../../testkit/run-command.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IssuedCert } from '../../demo/openssl-ca.ts';
-import { S3ObjectStore } from '../../lambda/adapters/s3-object-store.ts';
+import type { IssuedCert } from '../../testkit/openssl-ca.ts';
+import { S3ObjectStore } from '../../lambda/storage/s3-object-store.ts';
 import {
   INGEST_BUCKET,
   startLocalRepository,
   type LocalRepository,
 } from '../../lambda/local/local-repository.ts';
-import { publishBundle } from '../../cli/publish-command.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { publishBundle } from '../../onprem/uploader.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 let work: string;

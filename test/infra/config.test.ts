@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE_CAPS } from '../../lambda/core/cache-policy.ts';
+import { DEFAULT_CACHE_CAPS } from '../../lambda/core/serving/cache-policy.ts';
 import { ConfigError, loadConfig, validateConfig } from '../../lib/config.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 import { EXAMPLE_CONFIG_FILE, PACKAGE_ROOT, exampleConfig, exampleConfigJson } from './synth-app.ts';
 
 async function errorOf(overrides: Record<string, unknown>): Promise<string> {

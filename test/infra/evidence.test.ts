@@ -12,27 +12,23 @@ import { join } from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpensslCa } from '../../demo/openssl-ca.ts';
-import { DirectoryObjectStore } from '../../lambda/adapters/directory-object-store.ts';
-import type { ProbeRun } from '../../lambda/core/health-record.ts';
-import { HealthLedger } from '../../lambda/services/health-ledger.ts';
+import { OpensslCa } from '../../testkit/openssl-ca.ts';
+import { DirectoryObjectStore } from '../../lambda/storage/directory-object-store.ts';
+import type { ProbeRun } from '../../lambda/core/health/health-record.ts';
+import { HealthLedger } from '../../lambda/services/health/health-ledger.ts';
 import { runEvidence } from '../../cli/evidence-command.ts';
 import { HealthChecker } from '../../lib/constructs/health-checker.ts';
 import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
-import { findHealthChecker } from '../../lib/evidence/app-topology.ts';
-import { loadAvailabilitySummary } from '../../lib/evidence/availability-summary.ts';
+import { findHealthChecker } from '../../evidence/app-topology.ts';
+import { loadAvailabilitySummary } from '../../cli/ledger-directory.ts';
 import {
   readCloudAssembly,
   type CfnResourceJson,
   type CloudAssembly,
-} from '../../lib/evidence/cloud-assembly.ts';
-import {
-  collectEvidence,
-  writeEvidencePack,
-  type CollectOptions,
-} from '../../lib/evidence/generate-evidence.ts';
-import type { RequirementResult } from '../../lib/evidence/requirement.ts';
-import { synthesizeAssembly, type SynthesizeOptions } from '../../lib/evidence/synthesize-assembly.ts';
+} from '../../evidence/cloud-assembly.ts';
+import { collectEvidence, writeEvidencePack, type CollectOptions } from '../../evidence/generate-evidence.ts';
+import type { RequirementResult } from '../../evidence/requirement.ts';
+import { synthesizeAssembly, type SynthesizeOptions } from '../../evidence/synthesize-assembly.ts';
 import { exampleConfig } from './synth-app.ts';
 
 const OPTIONS: CollectOptions = {

@@ -11,13 +11,13 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEALTH_METRICS } from '../../lambda/core/health-metrics.ts';
+import { HEALTH_METRICS } from '../../lambda/core/health/health-metrics.ts';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic.ts';
 import { CaRepository } from '../../lib/constructs/ca-repository.ts';
 import { HealthChecker, SENTINELS_FILE, stageSentinels } from '../../lib/constructs/health-checker.ts';
 import { LogBucket } from '../../lib/constructs/log-bucket.ts';
 import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 import {
   asArray,
   exampleConfig,

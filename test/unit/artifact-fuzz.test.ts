@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifactSeeds, fuzzArtifacts, type ArtifactSeeds } from '../../bench/fuzz-harness.ts';
-import { classifyContent } from '../../lambda/core/classify-content.ts';
+import { classifyContent } from '../../lambda/core/publish/classify-content.ts';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
 import { RejectedError } from '../../lambda/core/rejection.ts';
-import { validateOcspResponse } from '../../lambda/core/rules/validate-ocsp-response.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
-import { seededRandom } from '../fixtures/seeded-random.ts';
+import { validateOcspResponse } from '../../lambda/core/ocsp/validate-ocsp-response.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
+import { seededRandom } from '../../testkit/seeded-random.ts';
 
 const SEED = 20261123;
 const INPUTS = 4000;

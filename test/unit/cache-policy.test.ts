@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE_CAPS, META, cacheControlFor, servingHeaders } from '../../lambda/core/cache-policy.ts';
-import { adaptOriginAnswer } from '../../lambda/core/edge-response-policy.ts';
+import {
+  DEFAULT_CACHE_CAPS,
+  META,
+  cacheControlFor,
+  servingHeaders,
+} from '../../lambda/core/serving/cache-policy.ts';
+import { adaptOriginAnswer } from '../../lambda/core/serving/edge-response-policy.ts';
 
 const now = new Date('2026-11-22T00:00:00Z');
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ContentClass, classifyContent } from '../../lambda/core/classify-content.ts';
-import { bytesEqual, concatBytes, fromHex } from '../../lambda/core/bytes.ts';
-import { parsePemBlocks, toPem } from '../../lambda/core/pem.ts';
+import { type ContentClass, classifyContent } from '../../lambda/core/publish/classify-content.ts';
+import { bytesEqual, concatBytes, fromHex } from '../../lambda/core/encoding/bytes.ts';
+import { parsePemBlocks, toPem } from '../../lambda/core/encoding/pem.ts';
 
 let dir: string;
 const fixtures = new Map<string, Uint8Array>();

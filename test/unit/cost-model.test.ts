@@ -12,7 +12,7 @@ import {
   estimateCosts,
   expectedGetMisses,
   type CostOption,
-} from '../../lambda/core/cost-model.ts';
+} from '../../reporting/cost-model.ts';
 import { estimateFromOptions, formatCostText } from '../../cli/cost-command.ts';
 
 const line = (option: CostOption | undefined, start: string) => {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes, fromHex } from '../../lambda/core/bytes.ts';
-import { detectPrivateKey } from '../../lambda/core/detect-private-key.ts';
-import { toPem } from '../../lambda/core/pem.ts';
+import { concatBytes, fromHex } from '../../lambda/core/encoding/bytes.ts';
+import { detectPrivateKey } from '../../lambda/core/publish/detect-private-key.ts';
+import { toPem } from '../../lambda/core/encoding/pem.ts';
 
 const hasTool = (tool: string): boolean => {
   try {

@@ -7,9 +7,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOcspResponse, buildUnsuccessfulOcspResponse } from '../../demo/ocsp-response-builder.ts';
-import { OpensslCa, type IssuedCert } from '../../demo/openssl-ca.ts';
-import { makePdf, signPdfEmbedded } from '../../demo/pdf.ts';
+import { buildOcspResponse, buildUnsuccessfulOcspResponse } from '../../testkit/ocsp-response-builder.ts';
+import { OpensslCa, type IssuedCert } from '../../testkit/openssl-ca.ts';
+import { makePdf, signPdfEmbedded } from '../../testkit/pdf.ts';
 
 interface CliResult {
   code: number;

@@ -7,8 +7,8 @@ import {
   CHECK_DIMENSION,
   HEALTH_METRIC_NAMESPACE,
   renderEmfLines,
-} from '../../lambda/core/health-metrics.ts';
-import type { ProbeResult, ProbeRun } from '../../lambda/core/health-record.ts';
+} from '../../lambda/core/health/health-metrics.ts';
+import type { ProbeResult, ProbeRun } from '../../lambda/core/health/health-record.ts';
 
 const TIME = '2026-11-22T07:59:00.000Z';
 

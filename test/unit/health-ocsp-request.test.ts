@@ -3,12 +3,12 @@
  * CertID the responder's decoder and the OCSP store key expect, by GET and by POST.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOcspRequest, ocspGetUrl } from '../../lambda/core/health-ocsp-request.ts';
-import { ocspRefreshDeadline, resolveThresholds } from '../../lambda/core/health-thresholds.ts';
-import { decodeOcspGetPath, parseOcspRequest } from '../../lambda/core/ocsp-request.ts';
+import { buildOcspRequest, ocspGetUrl } from '../../lambda/core/health/health-ocsp-request.ts';
+import { ocspRefreshDeadline, resolveThresholds } from '../../lambda/core/health/health-thresholds.ts';
+import { decodeOcspGetPath, parseOcspRequest } from '../../lambda/core/ocsp/ocsp-request.ts';
 import { RejectedError } from '../../lambda/core/rejection.ts';
-import { normaliseSerialHex } from '../../lambda/core/x509.ts';
-import { createTestPki, DAY, HOUR, shift, type TestPki } from '../fixtures/test-pki.ts';
+import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
+import { createTestPki, DAY, HOUR, shift, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 beforeAll(async () => {

@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DirectoryObjectStore } from '../../lambda/adapters/directory-object-store.ts';
-import { MemoryObjectStore } from '../../lambda/adapters/memory-object-store.ts';
-import type { ProbeRun } from '../../lambda/core/health-record.ts';
+import { DirectoryObjectStore } from '../../lambda/storage/directory-object-store.ts';
+import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
+import type { ProbeRun } from '../../lambda/core/health/health-record.ts';
 import {
   GENESIS_HASH,
   canonicalJson,
@@ -21,8 +21,8 @@ import {
   verifyLedger,
   type LedgerEntry,
   type LedgerRecord,
-} from '../../lambda/core/ledger.ts';
-import { HealthLedger } from '../../lambda/services/health-ledger.ts';
+} from '../../lambda/core/health/ledger.ts';
+import { HealthLedger } from '../../lambda/services/health/health-ledger.ts';
 import { PreconditionFailedError, type ObjectStore } from '../../lambda/services/ports.ts';
 
 const START = Date.parse('2026-11-22T07:59:00Z');

@@ -6,15 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fuzzPostHandler, fuzzViewerFunction } from '../../bench/fuzz-harness.ts';
-import { MemoryObjectStore } from '../../lambda/adapters/memory-object-store.ts';
-import { META } from '../../lambda/core/cache-policy.ts';
-import { ocspObjectKey } from '../../lambda/core/ocsp-object-key.ts';
-import { parseOcspRequest } from '../../lambda/core/ocsp-request.ts';
+import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
+import { META } from '../../lambda/core/serving/cache-policy.ts';
+import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
+import { parseOcspRequest } from '../../lambda/core/ocsp/ocsp-request.ts';
 import { buildViewerRequestSource } from '../../lambda/edge/build-viewer-request.ts';
 import { createOcspOriginRequestHandler } from '../../lambda/handlers/edge-handlers.ts';
 import { loadViewerRequestFunction } from '../../lambda/local/cloudfront-function-runtime.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
-import { seededRandom } from '../fixtures/seeded-random.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
+import { seededRandom } from '../../testkit/seeded-random.ts';
 
 const SEED = 20261122;
 const INPUTS_PER_ENTRY_POINT = 100_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ocspObjectKey, shardOf } from '../../lambda/core/ocsp-object-key.ts';
-import { planInvalidation } from '../../lambda/core/invalidation.ts';
+import { ocspObjectKey, shardOf } from '../../lambda/core/ocsp/ocsp-object-key.ts';
+import { planInvalidation } from '../../lambda/core/publish/invalidation.ts';
 
 describe('ocspObjectKey', () => {
   it('keys by shard, hash algorithm, issuer hashes and serial, lowercased', () => {

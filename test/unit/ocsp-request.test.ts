@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ocspObjectKey } from '../../lambda/core/ocsp-object-key.ts';
+import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
 import {
   decodeOcspGetPath,
   ocspObjectKeyForGetPath,
   parseOcspRequest,
-} from '../../lambda/core/ocsp-request.ts';
-import { normaliseSerialHex } from '../../lambda/core/x509.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+} from '../../lambda/core/ocsp/ocsp-request.ts';
+import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 const requests: Record<string, Uint8Array> = {};

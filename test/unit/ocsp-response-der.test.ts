@@ -1,26 +1,26 @@
 /**
- * The direct OCSP response reader (lambda/core/ocsp-response-der.ts, with the certificates and
+ * The direct OCSP response reader (lambda/core/ocsp/ocsp-response-der.ts, with the certificates and
  * byName the rule has pkijs read) against pkijs alone: on every input the direct path takes, pkijs
  * must take it too and give the same values, so the publish gate's verdicts do not depend on which
  * reader ran. Real responses from openssl and the pkijs builder, then seeded mutations of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as pkijs from 'pkijs';
-import { buildOcspResponse, buildUnsuccessfulOcspResponse } from '../../demo/ocsp-response-builder.ts';
-import { OpensslCa } from '../../demo/openssl-ca.ts';
-import { parseBer } from '../../lambda/core/asn1.ts';
-import { toHex } from '../../lambda/core/bytes.ts';
-import { readOcspResponseDer } from '../../lambda/core/ocsp-response-der.ts';
+import { buildOcspResponse, buildUnsuccessfulOcspResponse } from '../../testkit/ocsp-response-builder.ts';
+import { OpensslCa } from '../../testkit/openssl-ca.ts';
+import { parseBer } from '../../lambda/core/encoding/asn1.ts';
+import { toHex } from '../../lambda/core/encoding/bytes.ts';
+import { readOcspResponseDer } from '../../lambda/core/ocsp/ocsp-response-der.ts';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
 import {
   readOcspResponseWith,
   validateOcspResponse,
   type BasicOcspFields,
-} from '../../lambda/core/rules/validate-ocsp-response.ts';
-import { TrustStore, parseCertificate } from '../../lambda/core/trust-store.ts';
-import { nameDer } from '../../lambda/core/x509.ts';
-import { DAY, createTestPki, shift, type TestPki } from '../fixtures/test-pki.ts';
-import { mutate, seededRandom } from '../fixtures/seeded-random.ts';
+} from '../../lambda/core/ocsp/validate-ocsp-response.ts';
+import { TrustStore, parseCertificate } from '../../lambda/core/pki/trust-store.ts';
+import { nameDer } from '../../lambda/core/pki/x509.ts';
+import { DAY, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';
+import { mutate, seededRandom } from '../../testkit/seeded-random.ts';
 
 const SEED = 20261124;
 /** 400,000 were run once while writing the reader (27,875 taken by it, none differing). */

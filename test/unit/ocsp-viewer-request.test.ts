@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ocspObjectKey } from '../../lambda/core/ocsp-object-key.ts';
+import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
 import {
   CLOUDFRONT_FUNCTION_MAX_BYTES,
   buildViewerRequestFunction,
   buildViewerRequestSource,
 } from '../../lambda/edge/build-viewer-request.ts';
-import { normaliseSerialHex } from '../../lambda/core/x509.ts';
+import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 import {
   isResponse,
   loadViewerRequestFunction,

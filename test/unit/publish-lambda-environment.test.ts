@@ -6,7 +6,7 @@ import {
   readPublishEnvironment,
   readTrustDirectory,
 } from '../../lambda/handlers/publish-lambda-environment.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * escapes whatever a probe detail or URL contains.
  */
 import { describe, expect, it } from 'vitest';
-import type { ProbeResult, ProbeRun } from '../../lambda/core/health-record.ts';
+import type { ProbeResult, ProbeRun } from '../../lambda/core/health/health-record.ts';
 import {
   createLedgerRecord,
   encodeLedgerRecord,
@@ -12,10 +12,10 @@ import {
   verifyLedger,
   type LedgerEntry,
   type LedgerRecord,
-} from '../../lambda/core/ledger.ts';
-import { buildHealthReport, percentile, type HealthReport } from '../../lambda/core/report.ts';
-import { renderReportCsv } from '../../lambda/core/report-csv.ts';
-import { formatDuration, renderReportHtml } from '../../lambda/core/report-html.ts';
+} from '../../lambda/core/health/ledger.ts';
+import { buildHealthReport, percentile, type HealthReport } from '../../reporting/report.ts';
+import { renderReportCsv } from '../../reporting/report-csv.ts';
+import { formatDuration, renderReportHtml } from '../../reporting/report-html.ts';
 
 const START = Date.parse('2026-11-20T00:00:00Z');
 const MINUTE = 60_000;

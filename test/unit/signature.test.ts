@@ -1,12 +1,12 @@
 /**
- * node:crypto verification on keys read once (lambda/core/signature.ts): what it decides, and what
+ * node:crypto verification on keys read once (lambda/core/pki/signature.ts): what it decides, and what
  * it leaves to pkijs.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import { describe, expect, it } from 'vitest';
-import { OID } from '../../lambda/core/oids.ts';
-import { readPublicKey, verifyWithPublicKey } from '../../lambda/core/signature.ts';
+import { OID } from '../../lambda/core/pki/oids.ts';
+import { readPublicKey, verifyWithPublicKey } from '../../lambda/core/pki/signature.ts';
 
 const data = new TextEncoder().encode('tbsResponseData');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetFromOutputs } from '../../cli/stack-target.ts';
+import { targetFromOutputs } from '../../onprem/stack-target.ts';
 
 describe('publish --stack: the target from CloudFormation outputs', () => {
   it('takes the ingest bucket and repository URL', () => {

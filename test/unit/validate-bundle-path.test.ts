@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateBundlePath } from '../../lambda/core/rules/validate-bundle-path.ts';
+import { validateBundlePath } from '../../lambda/core/publish/validate-bundle-path.ts';
 
 describe('validateBundlePath (RFC 3986 §3.3: no dot segments; safe keys)', () => {
   it.each([

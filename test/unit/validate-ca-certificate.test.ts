@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateCaCertificate } from '../../lambda/core/rules/validate-ca-certificate.ts';
-import { createTestPki, type TestPki } from '../fixtures/test-pki.ts';
+import { validateCaCertificate } from '../../lambda/core/pki/validate-ca-certificate.ts';
+import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 beforeAll(async () => {

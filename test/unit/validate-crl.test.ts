@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
-import { validateCrl } from '../../lambda/core/rules/validate-crl.ts';
-import { TrustStore } from '../../lambda/core/trust-store.ts';
-import { DAY, HOUR, createTestPki, shift, type TestPki } from '../fixtures/test-pki.ts';
+import { validateCrl } from '../../lambda/core/crl/validate-crl.ts';
+import { TrustStore } from '../../lambda/core/pki/trust-store.ts';
+import { DAY, HOUR, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 const now = new Date();

@@ -6,14 +6,14 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cmsSignDetached, openssl, OpensslCa, type IssuedCert } from '../../demo/openssl-ca.ts';
-import { makePdf, signPdfEmbedded } from '../../demo/pdf.ts';
-import { concatBytes } from '../../lambda/core/bytes.ts';
-import { parseSignedData, verifyDetachedSignature } from '../../lambda/core/cms.ts';
-import { findEmbeddedSignatures, isPdf } from '../../lambda/core/pdf-signature.ts';
+import { cmsSignDetached, openssl, OpensslCa, type IssuedCert } from '../../testkit/openssl-ca.ts';
+import { makePdf, signPdfEmbedded } from '../../testkit/pdf.ts';
+import { concatBytes } from '../../lambda/core/encoding/bytes.ts';
+import { parseSignedData, verifyDetachedSignature } from '../../lambda/core/documents/cms.ts';
+import { findEmbeddedSignatures, isPdf } from '../../lambda/core/documents/pdf-signature.ts';
 import { RejectedError } from '../../lambda/core/rejection.ts';
-import { validateDocument, type DocumentFacts } from '../../lambda/core/rules/validate-document.ts';
-import { DAY, createTestPki, shift, type TestPki } from '../fixtures/test-pki.ts';
+import { validateDocument, type DocumentFacts } from '../../lambda/core/documents/validate-document.ts';
+import { DAY, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';
 
 const latin1 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 const asText = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');

@@ -6,16 +6,16 @@ import {
   buildOcspResponse,
   buildUnsuccessfulOcspResponse,
   type OcspResponseSpec,
-} from '../../demo/ocsp-response-builder.ts';
+} from '../../testkit/ocsp-response-builder.ts';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
 import {
   validateOcspResponse,
   type PreviousOcspEntry,
-} from '../../lambda/core/rules/validate-ocsp-response.ts';
-import { toArrayBuffer, toHex } from '../../lambda/core/bytes.ts';
-import { TrustStore } from '../../lambda/core/trust-store.ts';
-import { DAY, HOUR, createTestPki, shift, type TestPki } from '../fixtures/test-pki.ts';
-import type { IssuedCert } from '../../demo/openssl-ca.ts';
+} from '../../lambda/core/ocsp/validate-ocsp-response.ts';
+import { toArrayBuffer, toHex } from '../../lambda/core/encoding/bytes.ts';
+import { TrustStore } from '../../lambda/core/pki/trust-store.ts';
+import { DAY, HOUR, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';
+import type { IssuedCert } from '../../testkit/openssl-ca.ts';
 
 let pki: TestPki;
 let responderWithoutEku: IssuedCert;

@@ -1,0 +1,77 @@
+/**
+ * The OCSP request a relying party sends for a sentinel certificate (RFC 6960 §4.1.1), built the
+ * way OpenSSL and Java build it: one Request, no requestorName, no signature and no nonce (a
+ * pre-produced response cannot echo one, RFC 9919), CertID hash algorithm with NULL parameters.
+ *
+ * The issuer hashes come from the pinned CA's exact subject DER and key (trust-store.ts), never
+ * from a re-encoding, so the request names the same object key the publish gate stored.
+ */
+import * as asn1js from 'asn1js';
+import { fromHex } from '../encoding/bytes.ts';
+import { type HashAlgorithmName, OID } from '../pki/oids.ts';
+import type { CertIdKey } from '../ocsp/ocsp-object-key.ts';
+import { RejectedError } from '../rejection.ts';
+import { formatName, parseCertificate, pinCa } from '../pki/trust-store.ts';
+import { isIssuedBy, serialHexOf } from '../pki/x509.ts';
+
+export interface OcspProbeRequest {
+  der: Uint8Array;
+  /** The CertID the response must answer, in the form the OCSP store keys use. */
+  certId: CertIdKey;
+  /** Subject of the sentinel certificate, for targets and details. */
+  subject: string;
+}
+
+/** Builds the DER OCSPRequest for `certificateDer`, issued by `issuerDer`. */
+export async function buildOcspRequest(
+  certificateDer: Uint8Array,
+  issuerDer: Uint8Array,
+  hashAlgorithm: HashAlgorithmName = 'sha1',
+): Promise<OcspProbeRequest> {
+  const certificate = parseCertificate(certificateDer);
+  const issuer = await pinCa(issuerDer);
+  // A sentinel whose issuer is wrong would probe a CertID nobody published: a configuration error.
+  if (!(await isIssuedBy(certificate, issuer))) {
+    throw new RejectedError(
+      `sentinel certificate "${formatName(certificate.subject)}" is not issued by "${issuer.subject}"`,
+    );
+  }
+  const { nameHash, keyHash } = issuer.certIdHashes[hashAlgorithm];
+  const certId = new asn1js.Sequence({
+    value: [
+      new asn1js.Sequence({
+        value: [new asn1js.ObjectIdentifier({ value: OID[hashAlgorithm] }), new asn1js.Null()],
+      }),
+      new asn1js.OctetString({ valueHex: fromHex(nameHash) }),
+      new asn1js.OctetString({ valueHex: fromHex(keyHash) }),
+      certificate.serialNumber,
+    ],
+  });
+  // OCSPRequest { tbsRequest { requestList { Request { reqCert } } } }
+  const request = new asn1js.Sequence({
+    value: [
+      new asn1js.Sequence({
+        value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [certId] })] })],
+      }),
+    ],
+  });
+  return {
+    der: new Uint8Array(request.toBER()),
+    certId: {
+      hashAlgorithm,
+      issuerNameHashHex: nameHash,
+      issuerKeyHashHex: keyHash,
+      serialHex: serialHexOf(certificate.serialNumber),
+    },
+    subject: formatName(certificate.subject),
+  };
+}
+
+/**
+ * The GET form of a request (RFC 6960 Appendix A.1): the URL-encoding of the base64 of the DER,
+ * appended to the responder URL. Percent-encoding `+`, `/` and `=` is what Java sends.
+ */
+export function ocspGetUrl(responderUrl: string, der: Uint8Array): string {
+  const base = responderUrl.endsWith('/') ? responderUrl : `${responderUrl}/`;
+  return `${base}${encodeURIComponent(Buffer.from(der).toString('base64'))}`;
+}

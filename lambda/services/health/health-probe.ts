@@ -1,0 +1,319 @@
+/**
+ * The health probe: fetches the repository's public endpoints exactly as a relying party does
+ * (plain HTTP, and HTTPS when configured) and judges each answer with the publish gate's own rules
+ * (core/health-judgements.ts). Shared by the scheduled Lambda, `ca-repo health` and the local
+ * repository's interval checker.
+ *
+ * One run: index.json, then every CA certificate, CRL and document it lists, and OCSP by GET and by
+ * POST for each configured sentinel certificate. Every probe has its own timeout and yields one
+ * result (time, check, target, outcome, latency, detail); a probe never throws. When index.json
+ * cannot be read, the endpoints it listed last time are probed anyway: relying parties fetch CRLs
+ * and certificates by the URLs in their certificates, not through the index, and an outage must
+ * count against each endpoint's availability.
+ */
+import { performance } from 'node:perf_hooks';
+import type { HashAlgorithmName } from '../../core/pki/oids.ts';
+import {
+  CHECK_NAMES,
+  type CheckName,
+  type HttpAnswer,
+  type ProbeResult,
+  type ProbeRun,
+} from '../../core/health/health-record.ts';
+import {
+  judgeCaCertificateAnswer,
+  judgeCrlAnswer,
+  judgeDocumentAnswer,
+  judgeIndexAnswer,
+  judgeOcspAnswer,
+  type Judgement,
+} from '../../core/health/health-judgements.ts';
+import {
+  buildOcspRequest,
+  ocspGetUrl,
+  type OcspProbeRequest,
+} from '../../core/health/health-ocsp-request.ts';
+import { resolveThresholds, type HealthThresholds } from '../../core/health/health-thresholds.ts';
+import type { CertStatus } from '../../core/ocsp/validate-ocsp-response.ts';
+import type { RepositoryIndex } from '../../core/publish/repository-index.ts';
+import type { TrustStore } from '../../core/pki/trust-store.ts';
+import { forEachWithConcurrency } from '../concurrency.ts';
+import type { HttpClient, HttpRequestSpec } from './health-http.ts';
+import type { Clock } from '../ports.ts';
+
+/** A certificate whose OCSP status is known, probed by GET and POST on every run. */
+export interface Sentinel {
+  certificate: Uint8Array;
+  /** The issuing CA's certificate (DER). */
+  issuer: Uint8Array;
+  expectedStatus: CertStatus;
+  /** CertID hash; default SHA-1, what OpenSSL, Java and Firefox send. */
+  hashAlgorithm?: HashAlgorithmName;
+}
+
+export interface HealthProbeOptions {
+  http: HttpClient;
+  clock: Clock;
+  /** The pinned CA certificates: the only trust anchors. */
+  trust: TrustStore;
+  /** Base URLs of the repository, e.g. `http://repo.example.jp` and `https://repo.example.jp`. */
+  repositoryUrls: readonly string[];
+  /** Absolute OCSP responder URL; default index.json's `ocsp.url` resolved against each base URL. */
+  ocspUrl?: string;
+  sentinels?: readonly Sentinel[];
+  thresholds?: Partial<HealthThresholds>;
+  /** Probes in flight at once per run. */
+  concurrency?: number;
+}
+
+export class HealthConfigError extends Error {
+  override name = 'HealthConfigError';
+}
+
+interface PreparedSentinel {
+  sentinel: Sentinel;
+  request: OcspProbeRequest;
+}
+
+interface PlannedProbe {
+  check: CheckName;
+  target: string;
+  exchange: (signal: AbortSignal, now: Date) => Promise<Judgement>;
+}
+
+const CHECK_ORDER = new Map<CheckName, number>(CHECK_NAMES.map((name, index) => [name, index]));
+
+export class HealthProbe {
+  readonly thresholds: HealthThresholds;
+  private readonly repositoryUrls: string[];
+  /** The last index.json read per base URL: what to probe when it is unavailable. */
+  private readonly lastIndex = new Map<string, RepositoryIndex>();
+
+  private constructor(
+    private readonly options: HealthProbeOptions,
+    private readonly sentinels: PreparedSentinel[],
+  ) {
+    this.thresholds = resolveThresholds(options.thresholds);
+    this.repositoryUrls = options.repositoryUrls.map((url) => url.replace(/\/+$/, ''));
+  }
+
+  /** Checks the configuration (URLs, thresholds, that each sentinel is issued by its issuer). */
+  static async create(options: HealthProbeOptions): Promise<HealthProbe> {
+    if (options.repositoryUrls.length === 0)
+      throw new HealthConfigError('at least one repository URL is needed');
+    for (const url of [...options.repositoryUrls, ...(options.ocspUrl ? [options.ocspUrl] : [])]) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new HealthConfigError(`${url} is not a URL`);
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw new HealthConfigError(`${url}: only http and https are probed`);
+      }
+    }
+    const sentinels: PreparedSentinel[] = [];
+    for (const sentinel of options.sentinels ?? []) {
+      try {
+        sentinels.push({
+          sentinel,
+          request: await buildOcspRequest(sentinel.certificate, sentinel.issuer, sentinel.hashAlgorithm),
+        });
+      } catch (error) {
+        throw new HealthConfigError(`sentinel: ${(error as Error).message}`);
+      }
+    }
+    try {
+      return new HealthProbe(options, sentinels);
+    } catch (error) {
+      throw new HealthConfigError((error as Error).message);
+    }
+  }
+
+  /**
+   * Probes every endpoint once. `previous` is the last recorded run: its targets stand in for
+   * index.json when that cannot be read and nothing was read earlier in this process.
+   */
+  async run(previous?: ProbeRun): Promise<ProbeRun> {
+    const startedAt = this.options.clock.now();
+    const results: ProbeResult[] = [];
+    await Promise.all(
+      this.repositoryUrls.map(async (base) => {
+        let index: RepositoryIndex | undefined;
+        results.push(
+          await this.probe({
+            check: 'index',
+            target: `${base}/index.json`,
+            exchange: async (signal) => {
+              const answer = await this.get(`${base}/index.json`, signal);
+              const judged = await judgeIndexAnswer(answer);
+              index = judged.index;
+              return judged.judgement;
+            },
+          }),
+        );
+        if (index) this.lastIndex.set(base, index);
+        const planned = this.planProbes(base, index ?? this.lastIndex.get(base), previous);
+        await forEachWithConcurrency(planned, this.options.concurrency ?? 8, async (probe) => {
+          results.push(await this.probe(probe));
+        });
+      }),
+    );
+    const baseOrder = (target: string) => this.repositoryUrls.findIndex((base) => target.startsWith(base));
+    results.sort(
+      (a, b) =>
+        baseOrder(a.target) - baseOrder(b.target) ||
+        (CHECK_ORDER.get(a.check) ?? 0) - (CHECK_ORDER.get(b.check) ?? 0) ||
+        (a.target < b.target ? -1 : a.target > b.target ? 1 : 0),
+    );
+    return {
+      startedAt: startedAt.toISOString(),
+      finishedAt: this.options.clock.now().toISOString(),
+      repositories: [...this.repositoryUrls],
+      results,
+    };
+  }
+
+  private planProbes(base: string, index: RepositoryIndex | undefined, previous?: ProbeRun): PlannedProbe[] {
+    const { trust } = this.options;
+    const thresholds = this.thresholds;
+    const resolve = (url: string) => new URL(url, `${base}/`).toString();
+    const planned: PlannedProbe[] = [];
+    const addCa = (url: string, entry?: RepositoryIndex['caCertificates'][number]) =>
+      planned.push({
+        check: 'ca-certificate',
+        target: url,
+        exchange: async (signal) =>
+          judgeCaCertificateAnswer({ answer: await this.get(url, signal), entry, trust }),
+      });
+    const addCrl = (url: string, entry?: RepositoryIndex['crls'][number]) =>
+      planned.push({
+        check: 'crl',
+        target: url,
+        exchange: async (signal, now) =>
+          judgeCrlAnswer({ answer: await this.get(url, signal), entry, trust, now, thresholds }),
+      });
+    const addDocument = (url: string, entry?: RepositoryIndex['documents'][number]) =>
+      planned.push({
+        check: 'document',
+        target: url,
+        exchange: async (signal, now) => {
+          const pdf = await this.get(url, signal);
+          let signature: HttpAnswer | undefined;
+          if (entry) {
+            if (entry.signature !== 'embedded') signature = await this.get(resolve(entry.signature), signal);
+          } else {
+            // Without the index, look for the detached signature the publish gate stores beside it.
+            const candidate = await this.get(`${url}.p7s`, signal);
+            if (candidate.status !== 404) signature = candidate;
+          }
+          return judgeDocumentAnswer({ pdf, signature, entry, trust, now });
+        },
+      });
+
+    if (index) {
+      for (const entry of index.caCertificates) addCa(resolve(entry.url), entry);
+      for (const entry of index.crls) addCrl(resolve(entry.url), entry);
+      for (const entry of index.documents) addDocument(resolve(entry.url), entry);
+    } else {
+      const known = new Set<string>();
+      for (const result of previous?.results ?? []) {
+        if (!result.target.startsWith(`${base}/`) || known.has(`${result.check} ${result.target}`)) continue;
+        known.add(`${result.check} ${result.target}`);
+        if (result.check === 'ca-certificate') addCa(result.target);
+        else if (result.check === 'crl') addCrl(result.target);
+        else if (result.check === 'document') addDocument(result.target);
+      }
+    }
+
+    const responder = this.options.ocspUrl ?? resolve(index?.ocsp?.url ?? '/ocsp');
+    for (const { sentinel, request } of this.sentinels) {
+      const target = `${responder} serial ${request.certId.serialHex} ${request.certId.hashAlgorithm}`;
+      const judgeAnswer = (answer: HttpAnswer, now: Date) =>
+        judgeOcspAnswer({ answer, request, expectedStatus: sentinel.expectedStatus, trust, now, thresholds });
+      planned.push({
+        check: 'ocsp-get',
+        target,
+        exchange: async (signal, now) =>
+          judgeAnswer(await this.get(ocspGetUrl(responder, request.der), signal), now),
+      });
+      planned.push({
+        check: 'ocsp-post',
+        target,
+        exchange: async (signal, now) =>
+          judgeAnswer(
+            await this.send({
+              method: 'POST',
+              url: responder,
+              headers: { 'content-type': 'application/ocsp-request' },
+              body: request.der,
+              signal,
+            }),
+            now,
+          ),
+      });
+    }
+    return planned;
+  }
+
+  private get(url: string, signal: AbortSignal): Promise<HttpAnswer> {
+    return this.send({ method: 'GET', url, signal });
+  }
+
+  private send(request: HttpRequestSpec): Promise<HttpAnswer> {
+    return this.options.http.send(request);
+  }
+
+  /** Runs one probe under its timeout; every failure, network or judgement, becomes a result. */
+  private async probe(planned: PlannedProbe): Promise<ProbeResult> {
+    const { timeoutMs } = this.thresholds;
+    const now = this.options.clock.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const started = performance.now();
+    let judgement: Judgement;
+    try {
+      judgement = await planned.exchange(controller.signal, now);
+    } catch (error) {
+      judgement = {
+        outcome: 'fail',
+        detail: controller.signal.aborted
+          ? `no complete answer within ${timeoutMs} ms (BR §4.10.2: the repository answers within 10 s)`
+          : describeError(error),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    if (judgement.outcome === 'ok' && latencyMs > timeoutMs) {
+      judgement = {
+        ...judgement,
+        outcome: 'fail',
+        detail: `answered in ${latencyMs} ms, over the ${timeoutMs} ms limit`,
+      };
+    }
+    return {
+      time: now.toISOString(),
+      check: planned.check,
+      target: planned.target,
+      outcome: judgement.outcome,
+      latencyMs,
+      detail: judgement.detail,
+      ...(judgement.measures ? { measures: judgement.measures } : {}),
+    };
+  }
+}
+
+/** A network failure in the operator's words: the socket error's code (ECONNREFUSED, ENOTFOUND,
+ *  ECONNRESET, CERT_HAS_EXPIRED ...) leads, since that is what an operator searches for. */
+function describeError(error: unknown): string {
+  const failure = error as {
+    code?: string;
+    message?: string;
+    name?: string;
+    cause?: { code?: string; message?: string };
+  };
+  const network = failure?.code ? failure : failure?.cause;
+  if (network?.code) return `connection failed: ${network.code} ${network.message ?? ''}`.trim();
+  return `${failure?.name ?? 'Error'}: ${failure?.message ?? String(error)}`;
+}

@@ -1,0 +1,121 @@
+/**
+ * Turns a bundle directory into a few tar parts plus a manifest (see lambda/core/publish/bundle.ts). Large
+ * bundles (100,000+ OCSP responses) travel as a handful of archives, not one request per file, and
+ * are packed part by part so memory stays bounded. A detached `X.p7s` always shares X's part.
+ */
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
+import {
+  MANIFEST_FORMAT,
+  partKey,
+  type BundleFile,
+  type BundleManifest,
+} from '../lambda/core/publish/bundle.ts';
+import { writeTar } from '../lambda/core/encoding/tar-archive.ts';
+
+export interface PackOptions {
+  maxPartBytes?: number;
+  maxPartFiles?: number;
+}
+
+export interface BundlePlan {
+  /** Files grouped into parts, by bundle path. */
+  parts: { path: string; size: number }[][];
+  refused: { path: string; reason: string }[];
+  fileCount: number;
+}
+
+async function walk(
+  root: string,
+  dir: string,
+  out: { path: string; size: number }[],
+  refused: BundlePlan['refused'],
+) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const absolute = join(dir, entry.name);
+    const path = relative(root, absolute).split(sep).join(posix.sep);
+    const stat = await lstat(absolute);
+    if (stat.isSymbolicLink()) refused.push({ path, reason: 'symbolic link: links are never published' });
+    else if (stat.isDirectory()) await walk(root, absolute, out, refused);
+    else if (stat.isFile()) out.push({ path, size: stat.size });
+    else refused.push({ path, reason: 'not a regular file' });
+  }
+}
+
+export async function planBundle(root: string, options: PackOptions = {}): Promise<BundlePlan> {
+  const maxBytes = options.maxPartBytes ?? 64 * 1024 * 1024;
+  const maxFiles = options.maxPartFiles ?? 5000;
+  const files: { path: string; size: number }[] = [];
+  const refused: BundlePlan['refused'] = [];
+  await walk(root, root, files, refused);
+  files.sort((a, b) => a.path.localeCompare(b.path));
+
+  // Keep each document with its detached signature.
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const groups: { path: string; size: number }[][] = [];
+  const grouped = new Set<string>();
+  for (const file of files) {
+    if (grouped.has(file.path)) continue;
+    const group = [file];
+    grouped.add(file.path);
+    const signature = byPath.get(`${file.path}.p7s`);
+    if (signature) {
+      group.push(signature);
+      grouped.add(signature.path);
+    }
+    groups.push(group);
+  }
+
+  const parts: { path: string; size: number }[][] = [];
+  let current: { path: string; size: number }[] = [];
+  let currentBytes = 0;
+  for (const group of groups) {
+    const groupBytes = group.reduce((n, f) => n + f.size, 0);
+    if (
+      current.length > 0 &&
+      (currentBytes + groupBytes > maxBytes || current.length + group.length > maxFiles)
+    ) {
+      parts.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(...group);
+    currentBytes += groupBytes;
+  }
+  if (current.length > 0) parts.push(current);
+  return { parts, refused: refused.sort((a, b) => a.path.localeCompare(b.path)), fileCount: files.length };
+}
+
+/** Reads and archives one part; returns the tar bytes and the manifest lines of its files. */
+export async function packPart(
+  root: string,
+  plan: BundlePlan,
+  index: number,
+): Promise<{ archive: Uint8Array; files: BundleFile[] }> {
+  const entries: { path: string; bytes: Uint8Array }[] = [];
+  const files: BundleFile[] = [];
+  for (const { path } of plan.parts[index] ?? []) {
+    const bytes = new Uint8Array(await readFile(join(root, ...path.split('/'))));
+    entries.push({ path, bytes });
+    files.push({ path, size: bytes.byteLength, sha256: toHex(await digest('sha256', bytes)), part: index });
+  }
+  return { archive: await writeTar(entries), files };
+}
+
+export function buildManifest(options: {
+  bundleId: string;
+  createdAt: Date;
+  parts: { sha256: string; size: number }[];
+  files: BundleFile[];
+  refused: BundlePlan['refused'];
+}): BundleManifest {
+  return {
+    format: MANIFEST_FORMAT,
+    bundleId: options.bundleId,
+    createdAt: options.createdAt.toISOString(),
+    parts: options.parts.map((part, i) => ({ key: partKey(options.bundleId, i), ...part })),
+    files: options.files,
+    ...(options.refused.length > 0 ? { refused: options.refused } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * `ca-repo publish --stack NAME`: the AWS target. The ingest bucket and the public URL come from
+ * the deployed stack's outputs; credentials from the standard AWS chain (environment, profile,
+ * SSO, instance role). The uploader only needs the stack's UploaderRole permissions plus
+ * cloudformation:DescribeStacks on that stack.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
+import type { ObjectStore } from '../lambda/storage/object-store.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
+
+/** Stack output keys the CDK stack publishes (lib/): a contract with the uploader. */
+export const STACK_OUTPUT = {
+  ingestBucket: 'IngestBucketName',
+  ingestRegion: 'IngestBucketRegion',
+  repositoryUrl: 'RepositoryUrl',
+} as const;
+
+export interface StackTarget {
+  ingestBucket: string;
+  /** The ingest bucket's Region, when the stack says (S3 requests must go to it). */
+  ingestRegion?: string;
+  repositoryUrl: string;
+}
+
+export function targetFromOutputs(
+  stackName: string,
+  outputs: { OutputKey?: string; OutputValue?: string }[],
+): StackTarget {
+  const value = (key: string) => {
+    const found = outputs.find((o) => o.OutputKey === key)?.OutputValue;
+    if (!found)
+      throw new CliError(`stack ${stackName} has no output ${key}: is it a ca-repo repository stack?`);
+    return found;
+  };
+  return {
+    ingestBucket: value(STACK_OUTPUT.ingestBucket),
+    ingestRegion: outputs.find((o) => o.OutputKey === STACK_OUTPUT.ingestRegion)?.OutputValue,
+    repositoryUrl: value(STACK_OUTPUT.repositoryUrl),
+  };
+}
+
+export async function discoverStackIngest(
+  stackName: string,
+  region?: string,
+): Promise<{ ingest: ObjectStore; repoUrl: string }> {
+  const cloudFormation = new CloudFormationClient(region ? { region } : {});
+  let outputs;
+  try {
+    const result = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = result.Stacks?.[0]?.Outputs ?? [];
+  } catch (error) {
+    throw new CliError(`cannot read stack ${stackName}: ${(error as Error).message}`);
+  }
+  const target = targetFromOutputs(stackName, outputs);
+  const bucketRegion = target.ingestRegion ?? region;
+  const client = new S3Client(bucketRegion ? { region: bucketRegion } : {});
+  return {
+    ingest: new S3ObjectStore({ client, bucket: target.ingestBucket }),
+    repoUrl: target.repositoryUrl,
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * `ca-repo publish BUNDLE_DIR --repo URL [--json]`: the on-prem uploader. It only pushes outward:
+ * parts and manifest to the ingest store, then it polls for the receipt the publish gate writes.
+ */
+import { randomBytes } from 'node:crypto';
+import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
+import { manifestKey, partKey, receiptKey, type BundleFile } from '../lambda/core/publish/bundle.ts';
+import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
+import { embeddedS3Client } from '../lambda/storage/embedded-s3-client.ts';
+import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../lambda/core/contract/ingest-discovery.ts';
+import type { ObjectStore } from '../lambda/storage/object-store.ts';
+import type { Receipt } from '../lambda/core/publish/receipt.ts';
+import { buildManifest, packPart, planBundle } from './bundle-packer.ts';
+import { CliError } from '../lambda/core/contract/cli-error.ts';
+import { createProgress } from './progress.ts';
+
+export interface PublishResult {
+  accepted: { file: string; kind: string; url: string }[];
+  rejected: { file: string; reason: string }[];
+}
+
+export interface PublishOptions {
+  bundleDir: string;
+  /** Base URL of the repository (local repository or CDN). */
+  repoUrl: string;
+  ingest: ObjectStore;
+  timeoutSeconds?: number;
+  /** Progress lines go here (stderr); undefined for silence. */
+  progress?: NodeJS.WriteStream;
+  maxPartFiles?: number;
+}
+
+export function newBundleId(now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Asks a local repository where its ingest store is (`ca-repo local` answers; a CDN does not). */
+export async function discoverLocalIngest(repoUrl: string): Promise<ObjectStore> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(INGEST_DISCOVERY_PATH, repoUrl));
+  } catch (error) {
+    throw new CliError(`cannot reach the repository at ${repoUrl}: ${(error as Error).message}`);
+  }
+  if (!response.ok) {
+    throw new CliError(
+      `${repoUrl} is not a ca-repo local repository (${INGEST_DISCOVERY_PATH} answered ${response.status})`,
+    );
+  }
+  const discovery = (await response.json()) as IngestDiscovery;
+  const client = embeddedS3Client(discovery);
+  return new S3ObjectStore({ client, bucket: discovery.bucket });
+}
+
+export async function publishBundle(options: PublishOptions): Promise<PublishResult & { receipt: Receipt }> {
+  const plan = await planBundle(options.bundleDir, { maxPartFiles: options.maxPartFiles });
+  if (plan.fileCount === 0 && plan.refused.length === 0) {
+    throw new CliError(`${options.bundleDir} holds no files`);
+  }
+  const bundleId = newBundleId(new Date());
+  const progress = createProgress(options.progress, plan.fileCount);
+  const files: BundleFile[] = [];
+  const parts: { sha256: string; size: number }[] = [];
+  for (let i = 0; i < plan.parts.length; i++) {
+    const packed = await packPart(options.bundleDir, plan, i);
+    await options.ingest.put(partKey(bundleId, i), packed.archive, { contentType: 'application/x-tar' });
+    parts.push({ sha256: toHex(await digest('sha256', packed.archive)), size: packed.archive.byteLength });
+    files.push(...packed.files);
+    progress.advance(packed.files.length, `uploaded part ${i + 1}/${plan.parts.length}`);
+  }
+  const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, files, refused: plan.refused });
+  // The manifest goes last: its arrival is what starts the publish.
+  await options.ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
+    contentType: 'application/json',
+  });
+  progress.finish(`bundle ${bundleId} uploaded; waiting for the receipt`);
+
+  const receipt = await waitForReceipt(options.ingest, bundleId, options.timeoutSeconds ?? 600);
+  return {
+    ...toResult(receipt, [...files.map((f) => f.path), ...plan.refused.map((r) => r.path)], options.repoUrl),
+    receipt,
+  };
+}
+
+async function waitForReceipt(
+  ingest: ObjectStore,
+  bundleId: string,
+  timeoutSeconds: number,
+): Promise<Receipt> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let delay = 100;
+  for (;;) {
+    const object = await ingest.get(receiptKey(bundleId));
+    if (object) return JSON.parse(Buffer.from(object.body).toString('utf8')) as Receipt;
+    if (Date.now() > deadline) {
+      throw new CliError(
+        `no receipt for bundle ${bundleId} after ${timeoutSeconds} s: is the publisher running?`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 2000);
+  }
+}
+
+/** Every file of the bundle exactly once: accepted, rejected, or (failed publish) rejected with the error. */
+export function toResult(receipt: Receipt, allFiles: string[], repoUrl: string): PublishResult {
+  const base = repoUrl.replace(/\/+$/, '');
+  const accepted = receipt.accepted.map((a) => ({ file: a.file, kind: a.kind, url: `${base}${a.url}` }));
+  const rejected = [...receipt.rejected];
+  const judged = new Set([...accepted.map((a) => a.file), ...rejected.map((r) => r.file)]);
+  for (const file of allFiles) {
+    if (!judged.has(file)) {
+      rejected.push({ file, reason: receipt.error ?? 'not judged by the publisher' });
+      judged.add(file);
+    }
+  }
+  rejected.sort((a, b) => a.file.localeCompare(b.file));
+  return { accepted, rejected };
+}
+
+export function formatResult(result: PublishResult, receipt: Receipt): string {
+  const lines: string[] = [];
+  for (const a of result.accepted) lines.push(`accepted  ${a.file}  ${a.kind}  ${a.url}`);
+  for (const r of result.rejected) lines.push(`REJECTED  ${r.file}  ${r.reason}`);
+  lines.push(
+    `${result.accepted.length} accepted, ${result.rejected.length} rejected (bundle ${receipt.bundleId}, ${receipt.status})`,
+  );
+  if (receipt.error) lines.push(`error: ${receipt.error}`);
+  return `${lines.join('\n')}\n`;
+}
