@@ -74,8 +74,9 @@ describe('ca-repo local --health-interval', () => {
         '--sentinel',
         `${fixture.pki.leaf.certPath}:${fixture.pki.ca.cert.certPath}:good`,
       ],
-      // Stopped with SIGTERM after a few seconds, as Ctrl-C would.
-      { timeoutMs: 4_000 },
+      // Stopped with SIGTERM after a few seconds, as Ctrl-C would (long enough for a cold start of
+      // the CLI on a loaded machine to reach its first run).
+      { timeoutMs: 10_000 },
     );
     expect(result.stdout).toMatch(/health checker every 1 s, ledger .*health-ledger/);
     // An empty repository: index.json is missing and no OCSP response is published, and each

@@ -6,14 +6,89 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCommand } from '../../testkit/run-command.ts';
 
 const DEPCRUISE = join(PROJECT_ROOT, 'node_modules', '.bin', 'depcruise');
 const CONFIG = join(PROJECT_ROOT, '.dependency-cruiser.cjs');
 
-/** A scratch house: every room with one file, plus the import under test. */
-async function cruise(from: string, importLine: string): Promise<{ code: number; output: string }> {
+const REFUSED: [name: string, from: string, importLine: string, rule: string][] = [
+  [
+    'core imports an adapter',
+    'lambda/core/pki/probe-1.ts',
+    "import '../../adapters/system-clock.ts';",
+    'core-imports-only-core',
+  ],
+  ['core reads files', 'lambda/core/pki/probe-2.ts', "import 'node:fs';", 'core-is-pure'],
+  ['core uses the AWS SDK', 'lambda/core/pki/probe-3.ts', "import '@aws-sdk/client-s3';", 'core-is-pure'],
+  [
+    'an adapter imports a handler',
+    'lambda/adapters/probe.ts',
+    "import '../handlers/publish-lambda.ts';",
+    'adapters-never-import-handlers',
+  ],
+  [
+    'a service imports an adapter',
+    'lambda/services/probe-1.ts',
+    "import '../adapters/system-clock.ts';",
+    'services-talk-through-ports',
+  ],
+  [
+    'a service uses the AWS SDK',
+    'lambda/services/probe-2.ts',
+    "import '@aws-sdk/client-s3';",
+    'services-no-sdk',
+  ],
+  ['lib imports the CLI', 'lib/probe-1.ts', "import '../cli/publish-run.ts';", 'lib-is-infrastructure'],
+  [
+    'lib imports a handler',
+    'lib/probe-2.ts',
+    "import '../lambda/handlers/publish-lambda.ts';",
+    'lib-is-infrastructure',
+  ],
+  [
+    'on-prem code imports a service',
+    'onprem/probe-1.ts',
+    "import '../lambda/services/publish/publish-service.ts';",
+    'onprem-never-imports-cloud-side',
+  ],
+  [
+    'on-prem code imports the local repository',
+    'onprem/probe-2.ts',
+    "import '../lambda/local/local-repository.ts';",
+    'onprem-never-imports-cloud-side',
+  ],
+  [
+    'evidence wires a service',
+    'evidence/probe.ts',
+    "import '../lambda/services/publish/publish-service.ts';",
+    'evidence-reads-the-app',
+  ],
+  [
+    'production code uses test fixtures',
+    'lambda/handlers/probe-1.ts',
+    "import '../../testkit/openssl-ca.ts';",
+    'testkit-only-for-demo-tests-bench',
+  ],
+];
+
+const ALLOWED: [name: string, from: string, importLine: string][] = [
+  ['a handler wires an adapter', 'lambda/handlers/probe-2.ts', "import '../adapters/system-clock.ts';"],
+  [
+    'on-prem code uses core and storage',
+    'onprem/probe-3.ts',
+    "import '../lambda/core/pki/x509.ts';\nimport '../lambda/storage/object-store.ts';",
+  ],
+  ['lib uses a shared name from core', 'lib/probe-3.ts', "import '../lambda/core/pki/x509.ts';"],
+];
+
+interface Violation {
+  from: string;
+  rule: { name: string };
+}
+
+/** One scratch house with every room, every probe above, cruised once with the project's rules. */
+async function cruiseScratchHouse(): Promise<{ code: number; violations: Violation[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'walls-'));
   try {
     const files: Record<string, string> = {
@@ -38,7 +113,8 @@ async function cruise(from: string, importLine: string): Promise<{ code: number;
       'reporting/report.ts': 'export const t = 1;\n',
       'testkit/openssl-ca.ts': 'export const k = 1;\n',
     };
-    files[from] = `${importLine}\nexport const probe = 1;\n`;
+    for (const [, from, importLine] of [...REFUSED, ...ALLOWED])
+      files[from] = `${importLine}\nexport const probe = 1;\n`;
     for (const [path, text] of Object.entries(files)) {
       await mkdir(dirname(join(dir, path)), { recursive: true });
       await writeFile(join(dir, path), text);
@@ -46,10 +122,13 @@ async function cruise(from: string, importLine: string): Promise<{ code: number;
     // the project's own packages, so an npm import resolves exactly as in the tree
     await symlink(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const roots = ['lambda', 'onprem', 'cli', 'lib', 'evidence', 'reporting', 'testkit'];
-    const result = await runCommand(DEPCRUISE, ['--config', CONFIG, '--output-type', 'err', ...roots], {
-      cwd: dir,
-    });
-    return { code: result.code, output: result.stdout + result.stderr };
+    const cruise = (outputType: string) =>
+      runCommand(DEPCRUISE, ['--config', CONFIG, '--output-type', outputType, ...roots], { cwd: dir });
+    // `err` is what `npm run boundaries` prints and exits with; `json` says which rule each import broke
+    const [checked, report] = await Promise.all([cruise('err'), cruise('json')]);
+    const violations = (JSON.parse(report.stdout) as { summary: { violations: Violation[] } }).summary
+      .violations;
+    return { code: checked.code, violations };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -62,81 +141,20 @@ describe('import walls', () => {
     expect(result.code).toBe(0);
   });
 
-  it.each([
-    [
-      'core imports an adapter',
-      'lambda/core/pki/probe.ts',
-      "import '../../adapters/system-clock.ts';",
-      'core-imports-only-core',
-    ],
-    ['core reads files', 'lambda/core/pki/probe.ts', "import 'node:fs';", 'core-is-pure'],
-    ['core uses the AWS SDK', 'lambda/core/pki/probe.ts', "import '@aws-sdk/client-s3';", 'core-is-pure'],
-    [
-      'an adapter imports a handler',
-      'lambda/adapters/probe.ts',
-      "import '../handlers/publish-lambda.ts';",
-      'adapters-never-import-handlers',
-    ],
-    [
-      'a service imports an adapter',
-      'lambda/services/probe.ts',
-      "import '../adapters/system-clock.ts';",
-      'services-talk-through-ports',
-    ],
-    [
-      'a service uses the AWS SDK',
-      'lambda/services/probe.ts',
-      "import '@aws-sdk/client-s3';",
-      'services-no-sdk',
-    ],
-    ['lib imports the CLI', 'lib/probe.ts', "import '../cli/publish-run.ts';", 'lib-is-infrastructure'],
-    [
-      'lib imports a handler',
-      'lib/probe.ts',
-      "import '../lambda/handlers/publish-lambda.ts';",
-      'lib-is-infrastructure',
-    ],
-    [
-      'on-prem code imports a service',
-      'onprem/probe.ts',
-      "import '../lambda/services/publish/publish-service.ts';",
-      'onprem-never-imports-cloud-side',
-    ],
-    [
-      'on-prem code imports the local repository',
-      'onprem/probe.ts',
-      "import '../lambda/local/local-repository.ts';",
-      'onprem-never-imports-cloud-side',
-    ],
-    [
-      'evidence wires a service',
-      'evidence/probe.ts',
-      "import '../lambda/services/publish/publish-service.ts';",
-      'evidence-reads-the-app',
-    ],
-    [
-      'production code uses test fixtures',
-      'lambda/handlers/probe.ts',
-      "import '../../testkit/openssl-ca.ts';",
-      'testkit-only-for-demo-tests-bench',
-    ],
-  ])('refuses: %s', async (_name, from, importLine, rule) => {
-    const result = await cruise(from, importLine);
-    expect(result.output).toContain(rule);
-    expect(result.code).not.toBe(0);
+  let house: { code: number; violations: Violation[] };
+  beforeAll(async () => {
+    house = await cruiseScratchHouse();
   });
 
-  it.each([
-    ['a handler wires an adapter', 'lambda/handlers/probe.ts', "import '../adapters/system-clock.ts';"],
-    [
-      'on-prem code uses core and storage',
-      'onprem/probe.ts',
-      "import '../lambda/core/pki/x509.ts';\nimport '../lambda/storage/object-store.ts';",
-    ],
-    ['lib uses a shared name from core', 'lib/probe.ts', "import '../lambda/core/pki/x509.ts';"],
-  ])('allows: %s', async (_name, from, importLine) => {
-    const result = await cruise(from, importLine);
-    expect(result.output).toContain('no dependency violations found');
-    expect(result.code).toBe(0);
+  it('a house with wrong imports fails the check', () => {
+    expect(house.code).not.toBe(0);
+  });
+
+  it.each(REFUSED)('refuses: %s', (_name, from, _importLine, rule) => {
+    expect(house.violations.filter((v) => v.from === from).map((v) => v.rule.name)).toContain(rule);
+  });
+
+  it.each(ALLOWED)('allows: %s', (_name, from) => {
+    expect(house.violations.filter((v) => v.from === from)).toEqual([]);
   });
 });
