@@ -13,6 +13,7 @@ import {
   isCdkHelper,
   isRecord,
   referencedLogicalIds,
+  referencedResource,
   refTarget,
   roleOfFunction,
   roleStatements,
@@ -125,28 +126,57 @@ export function originBuckets(assembly: CloudAssembly): AssemblyResource[] {
   const found = new Map<string, AssemblyResource>();
   for (const distribution of assembly.ofType('AWS::CloudFront::Distribution')) {
     for (const origin of distributionOrigins(assembly, distribution)) {
-      if (origin.bucket)
-        found.set(`${origin.bucket.stack.artifactId}/${origin.bucket.logicalId}`, origin.bucket);
+      if (origin.bucket) found.set(origin.bucket.key, origin.bucket);
     }
   }
   return [...found.values()];
 }
 
+export interface ReplicationRule {
+  json: Record<string, unknown>;
+  destination: Record<string, unknown>;
+  /** The destination bucket, when it is a bucket of this app. */
+  target?: AssemblyResource;
+  /** S3 Replication Time Control (15-minute replication) is on. */
+  replicationTime: boolean;
+}
+
+/** The bucket's Cross-Region Replication rules, with their destination buckets. */
+export function replicationRules(assembly: CloudAssembly, bucket: AssemblyResource): ReplicationRule[] {
+  const replication = bucket.properties.ReplicationConfiguration;
+  const rules = isRecord(replication) ? asArray(replication.Rules as Record<string, unknown>[]) : [];
+  return rules.filter(isRecord).map((json) => {
+    const destination = isRecord(json.Destination) ? json.Destination : {};
+    const target = bucketReferenced(assembly, bucket.stack, destination.Bucket);
+    return {
+      json,
+      destination,
+      ...(target ? { target } : {}),
+      replicationTime:
+        isRecord(destination.ReplicationTime) && destination.ReplicationTime.Status === 'Enabled',
+    };
+  });
+}
+
+/** A bucket or distribution that writes logs into a log bucket. */
+export interface LogSender {
+  resource: AssemblyResource;
+  /** `S3 access logs of <LogicalId>` or `CloudFront standard logs of <LogicalId>`. */
+  description: string;
+}
+
 /** Buckets that receive S3 server access logs or CloudFront standard logs, with who sends them. */
-export function logBuckets(assembly: CloudAssembly): Map<AssemblyResource, string[]> {
-  const result = new Map<string, { bucket: AssemblyResource; senders: string[] }>();
-  const add = (bucket: AssemblyResource | undefined, sender: string) => {
-    if (!bucket) return;
-    const key = `${bucket.stack.artifactId}/${bucket.logicalId}`;
-    const entry = result.get(key) ?? { bucket, senders: [] };
-    entry.senders.push(sender);
-    result.set(key, entry);
+export function logBuckets(assembly: CloudAssembly): Map<AssemblyResource, LogSender[]> {
+  const result = new Map<AssemblyResource, LogSender[]>();
+  const add = (bucket: AssemblyResource | undefined, resource: AssemblyResource, description: string) => {
+    if (bucket) result.set(bucket, [...(result.get(bucket) ?? []), { resource, description }]);
   };
   for (const bucket of assembly.ofType('AWS::S3::Bucket')) {
     const logging = bucket.properties.LoggingConfiguration;
     if (isRecord(logging) && logging.DestinationBucketName !== undefined) {
       add(
         bucketReferenced(assembly, bucket.stack, logging.DestinationBucketName),
+        bucket,
         `S3 access logs of ${bucket.logicalId}`,
       );
     }
@@ -156,11 +186,12 @@ export function logBuckets(assembly: CloudAssembly): Map<AssemblyResource, strin
     if (isRecord(logging) && logging.Bucket !== undefined) {
       add(
         bucketReferenced(assembly, distribution.stack, logging.Bucket),
+        distribution,
         `CloudFront standard logs of ${distribution.logicalId}`,
       );
     }
   }
-  return new Map([...result.values()].map((e) => [e.bucket, e.senders]));
+  return result;
 }
 
 /** The distribution's Lambda@Edge and CloudFront Function associations, resolved to their functions. */
@@ -169,12 +200,12 @@ export function edgeAssociations(assembly: CloudAssembly, distribution: Assembly
   for (const behavior of cacheBehaviors(distribution)) {
     for (const association of asArray(behavior.json.FunctionAssociations as Record<string, unknown>[])) {
       if (!isRecord(association)) continue;
-      const target = refTarget(association.FunctionARN);
+      const target = referencedResource(assembly, distribution.stack, association.FunctionARN);
       result.push({
         behavior: behavior.pathPattern,
         eventType: String(association.EventType),
         kind: 'cloudfront-function',
-        ...(target ? { target: assembly.find(distribution.stack, target) } : {}),
+        ...(target ? { target } : {}),
       });
     }
     for (const association of asArray(
@@ -203,21 +234,18 @@ function lambdaEdgeTarget(
   distribution: AssemblyResource,
   arn: unknown,
 ): AssemblyResource | undefined {
-  const direct = refTarget(arn);
-  const local = direct ? assembly.find(distribution.stack, direct) : undefined;
+  const local = referencedResource(assembly, distribution.stack, arn);
   if (local?.type === 'AWS::Lambda::Function') return local;
   if (local?.type === 'AWS::Lambda::Version') return functionOfVersion(assembly, local);
   const parameterName = local?.properties.ParameterName;
   if (typeof parameterName !== 'string') return undefined;
   const parameter = assembly.ofType('AWS::SSM::Parameter').find((p) => p.properties.Name === parameterName);
-  const versionId = parameter && refTarget(parameter.properties.Value);
-  const version = versionId ? assembly.find(parameter.stack, versionId) : undefined;
+  const version = parameter && referencedResource(assembly, parameter.stack, parameter.properties.Value);
   return version ? functionOfVersion(assembly, version) : undefined;
 }
 
 function functionOfVersion(assembly: CloudAssembly, version: AssemblyResource): AssemblyResource | undefined {
-  const id = refTarget(version.properties.FunctionName);
-  return id ? assembly.find(version.stack, id) : undefined;
+  return referencedResource(assembly, version.stack, version.properties.FunctionName);
 }
 
 /** Lambda@Edge functions of every distribution. */
@@ -226,10 +254,7 @@ export function lambdaEdgeFunctions(assembly: CloudAssembly): AssemblyResource[]
   for (const distribution of assembly.ofType('AWS::CloudFront::Distribution')) {
     for (const association of edgeAssociations(assembly, distribution)) {
       if (association.kind === 'lambda-edge' && association.target) {
-        found.set(
-          `${association.target.stack.artifactId}/${association.target.logicalId}`,
-          association.target,
-        );
+        found.set(association.target.key, association.target);
       }
     }
   }
@@ -239,6 +264,19 @@ export function lambdaEdgeFunctions(assembly: CloudAssembly): AssemblyResource[]
 /** Lambda functions written for ca-repo (CDK's own custom-resource handlers left out). */
 export function applicationFunctions(assembly: CloudAssembly): AssemblyResource[] {
   return assembly.ofType('AWS::Lambda::Function').filter((fn) => !isCdkHelper(fn));
+}
+
+/** The dead-letter queue a queue (`RedrivePolicy`) or a function (`DeadLetterConfig`) sends failures to. */
+export function deadLetterTarget(
+  assembly: CloudAssembly,
+  resource: AssemblyResource,
+): AssemblyResource | undefined {
+  const p = resource.properties;
+  if (resource.type === 'AWS::SQS::Queue' && isRecord(p.RedrivePolicy))
+    return referencedResource(assembly, resource.stack, p.RedrivePolicy.deadLetterTargetArn);
+  if (resource.type === 'AWS::Lambda::Function' && isRecord(p.DeadLetterConfig))
+    return referencedResource(assembly, resource.stack, p.DeadLetterConfig.TargetArn);
+  return undefined;
 }
 
 /** Functions invoked by data arriving: an S3 event notification or a queue (event source mapping). */
@@ -275,13 +313,16 @@ export function publishGateFunctions(
   const layerKeys = new Set(trustLayers.map((l) => l.key));
   const triggered = dataTriggeredFunctions(assembly);
   return applicationFunctions(assembly).filter(
-    (fn) =>
-      triggered.has(fn.key) &&
-      asArray(fn.properties.Layers).some((layer) => {
-        const id = refTarget(layer);
-        return id !== undefined && layerKeys.has(`${fn.stack.artifactId}/${id}`);
-      }),
+    (fn) => triggered.has(fn.key) && layerKeysOf(fn).some((key) => layerKeys.has(key)),
   );
+}
+
+/** Keys (`stack/LogicalId`) of the layers of the function's own stack that it runs with. */
+export function layerKeysOf(fn: AssemblyResource): string[] {
+  return asArray(fn.properties.Layers)
+    .map(refTarget)
+    .filter((id) => id !== undefined)
+    .map((id) => `${fn.stack.artifactId}/${id}`);
 }
 
 /** The principal kinds a role's trust policy admits. */
@@ -345,16 +386,14 @@ export function scheduledFunctions(
   for (const rule of assembly.ofType('AWS::Events::Rule')) {
     if (typeof rule.properties.ScheduleExpression !== 'string') continue;
     for (const target of asArray(rule.properties.Targets as Record<string, unknown>[])) {
-      const id = isRecord(target) ? refTarget(target.Arn) : undefined;
-      const fn = id ? assembly.find(rule.stack, id) : undefined;
+      const fn = isRecord(target) ? referencedResource(assembly, rule.stack, target.Arn) : undefined;
       if (fn?.type === 'AWS::Lambda::Function')
         result.push({ fn, schedule: rule.properties.ScheduleExpression, trigger: rule });
     }
   }
   for (const schedule of assembly.ofType('AWS::Scheduler::Schedule')) {
     const target = schedule.properties.Target;
-    const id = isRecord(target) ? refTarget(target.Arn) : undefined;
-    const fn = id ? assembly.find(schedule.stack, id) : undefined;
+    const fn = isRecord(target) ? referencedResource(assembly, schedule.stack, target.Arn) : undefined;
     if (fn?.type === 'AWS::Lambda::Function') {
       result.push({ fn, schedule: String(schedule.properties.ScheduleExpression ?? '?'), trigger: schedule });
     }

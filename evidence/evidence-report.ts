@@ -5,8 +5,7 @@
  */
 import type { AvailabilitySummary } from './availability-summary.ts';
 import type { CloudAssembly } from './cloud-assembly.ts';
-import type { DiagramModel } from './diagram-model.ts';
-import { nodeIdOf } from './diagram-model.ts';
+import { alarmsBoxHolding, nodeIdOf, type DiagramModel } from './diagram/model.ts';
 import type { ShellVariable } from './investigator-shell.ts';
 import type { PinnedCertificate } from './pinned-certificates.ts';
 import type { RequirementResult, RequirementStatus } from './requirement.ts';
@@ -60,9 +59,7 @@ export function buildInventory(assembly: CloudAssembly, diagram: DiagramModel): 
   }
   return assembly.resources().map((resource) => {
     const own = drawn.get(`${nodeIdOf(resource)}|${resource.logicalId}`);
-    const grouped = diagram.nodes.find(
-      (n) => n.kind === 'alarms' && n.logicalIds.includes(resource.logicalId),
-    );
+    const grouped = alarmsBoxHolding(diagram.nodes, resource.logicalId);
     const diagramText = own
       ? `box "${own}"`
       : grouped

@@ -5,7 +5,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildDiagramModel, type DiagramModel } from './diagram-model.ts';
+import { servingStack } from './app-topology.ts';
+import { buildDiagramModel } from './diagram/build-diagram.ts';
+import type { DiagramModel } from './diagram/model.ts';
 import type { AvailabilitySummary } from './availability-summary.ts';
 import type { CloudAssembly } from './cloud-assembly.ts';
 import { evaluateRequirements } from './evaluate-requirements.ts';
@@ -47,7 +49,7 @@ export async function collectEvidence(
   const shell = new InvestigatorShell(assembly);
   const results = evaluateRequirements({ assembly, shell, pinned, availability: options.availability });
   const diagram = buildDiagramModel(assembly, { trustLayers: pinned.layers });
-  const serving = assembly.ofType('AWS::CloudFront::Distribution')[0]?.stack ?? assembly.stacks[0]!;
+  const serving = servingStack(assembly);
   const report: EvidenceReport = {
     title: `${serving.stackName}: evidence pack for investigators`,
     generatedAt: options.generatedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),

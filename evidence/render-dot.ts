@@ -13,7 +13,7 @@ import type {
   DiagramNode,
   EdgeKind,
   NodeKind,
-} from './diagram-model.ts';
+} from './diagram/model.ts';
 
 const FONT = 'Helvetica';
 const MONO = 'Courier';

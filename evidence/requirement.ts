@@ -63,6 +63,14 @@ export interface Requirement {
   evaluate(context: EvidenceContext): RequirementOutcome;
 }
 
+/** The distributions that serve the repository; an app without one fails every rule that needs one. */
+export function servingDistributions(assembly: CloudAssembly, findings: Findings): AssemblyResource[] {
+  const distributions = assembly.ofType('AWS::CloudFront::Distribution');
+  if (distributions.length === 0)
+    findings.fail('the app has no CloudFront distribution serving the repository');
+  return distributions;
+}
+
 export function evidenceOf(
   resource: AssemblyResource,
   property: string,

@@ -34,6 +34,16 @@ export function refTarget(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The resource of `stack` a `{Ref}` or `{Fn::GetAtt}` names (references never cross stacks), else undefined. */
+export function referencedResource(
+  assembly: CloudAssembly,
+  stack: StackArtifact,
+  value: unknown,
+): AssemblyResource | undefined {
+  const id = refTarget(value);
+  return id ? assembly.find(stack, id) : undefined;
+}
+
 /** Every logical ID referenced anywhere inside `value` (Ref, GetAtt, Fn::Sub `${X}` / `${X.Attr}`). */
 export function referencedLogicalIds(value: unknown, found = new Set<string>()): Set<string> {
   if (Array.isArray(value)) {
@@ -136,8 +146,7 @@ export function managedPolicyArns(role: AssemblyResource): string[] {
 
 /** The role (resource) a function runs as, when it is defined in the same stack. */
 export function roleOfFunction(assembly: CloudAssembly, fn: AssemblyResource): AssemblyResource | undefined {
-  const id = refTarget(fn.properties.Role);
-  return id ? assembly.find(fn.stack, id) : undefined;
+  return referencedResource(assembly, fn.stack, fn.properties.Role);
 }
 
 /** The bucket policy statements of a bucket (every AWS::S3::BucketPolicy whose Bucket names it). */
@@ -275,6 +284,12 @@ export function bucketEncryptionAlgorithms(bucket: AssemblyResource): string[] {
     .map((rule) => (isRecord(rule?.ServerSideEncryptionByDefault) ? rule.ServerSideEncryptionByDefault : {}))
     .map((byDefault) => String((byDefault as Record<string, unknown>).SSEAlgorithm ?? ''))
     .filter((a) => a.length > 0);
+}
+
+/** A bucket's `VersioningConfiguration.Status` (`Enabled`, `Suspended`), or `(absent)`. */
+export function versioningStatus(bucket: AssemblyResource): string {
+  const versioning = bucket.properties.VersioningConfiguration;
+  return isRecord(versioning) ? String(versioning.Status ?? '(absent)') : '(absent)';
 }
 
 /** "SSE-S3" for AES256, "SSE-KMS" for aws:kms. */

@@ -6,7 +6,7 @@
  * resist accidental deletion.
  */
 import { originBuckets, distributionConfig } from '../app-topology.ts';
-import { Findings, type Requirement } from '../requirement.ts';
+import { Findings, servingDistributions, type Requirement } from '../requirement.ts';
 
 /** Resource types that are servers (or single nodes) the operator must keep alive. */
 const SELF_MANAGED_TYPES = [
@@ -24,9 +24,7 @@ export const alwaysOnlineRequirement: Requirement = {
   group: 'baseline-requirements',
   evaluate({ assembly, shell, availability }) {
     const findings = new Findings();
-    const distributions = assembly.ofType('AWS::CloudFront::Distribution');
-    if (distributions.length === 0)
-      findings.fail('the app has no CloudFront distribution serving the repository');
+    const distributions = servingDistributions(assembly, findings);
     for (const distribution of distributions) {
       const enabled = distributionConfig(distribution).Enabled;
       findings.check(

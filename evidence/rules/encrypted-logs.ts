@@ -6,16 +6,14 @@
  */
 import { findHealthChecker, logBuckets } from '../app-topology.ts';
 import type { AssemblyResource } from '../cloud-assembly.ts';
+import { checkBlocksPublicAccess, checkNoPublicAllow } from '../bucket-privacy-checks.ts';
 import { Findings, type Requirement } from '../requirement.ts';
 import {
-  actionsOf,
-  blocksAllPublicAccess,
   bucketEncryptionAlgorithms,
   bucketPolicyStatements,
   deniesInsecureTransport,
   describeEncryption,
   describeValue,
-  isPublicAllow,
 } from '../template-query.ts';
 
 export const encryptedLogsRequirement: Requirement = {
@@ -25,7 +23,9 @@ export const encryptedLogsRequirement: Requirement = {
   group: 'use-case-a',
   evaluate({ assembly, shell }) {
     const findings = new Findings();
-    const buckets = new Map<AssemblyResource, string[]>(logBuckets(assembly));
+    const buckets = new Map<AssemblyResource, string[]>(
+      [...logBuckets(assembly)].map(([bucket, senders]) => [bucket, senders.map((s) => s.description)]),
+    );
     for (const ledger of findHealthChecker(assembly)?.ledgerBuckets ?? []) {
       buckets.set(ledger, [...(buckets.get(ledger) ?? []), 'health ledger records']);
     }
@@ -43,24 +43,18 @@ export const encryptedLogsRequirement: Requirement = {
         algorithms.length > 0,
         `log bucket ${bucket.logicalId} declares no default encryption (it receives ${senders.join('; ')})`,
       );
-      const blocked = blocksAllPublicAccess(bucket);
-      findings.check(
+      checkBlocksPublicAccess(
+        findings,
         bucket,
-        'PublicAccessBlockConfiguration',
-        blocked ? 'all four settings true' : describeValue(bucket.properties.PublicAccessBlockConfiguration),
-        blocked,
         `log bucket ${bucket.logicalId} does not block public access`,
       );
       const statements = bucketPolicyStatements(assembly, bucket);
-      for (const statement of statements.filter(isPublicAllow)) {
-        findings.check(
-          bucket,
-          `bucket policy ${statement.Sid ?? 'statement'} (Allow, Principal *)`,
-          describeValue(statement.Action),
-          false,
-          `the logs in ${bucket.logicalId} are readable by anyone (${actionsOf(statement).join(', ')})`,
-        );
-      }
+      checkNoPublicAllow(
+        findings,
+        bucket,
+        statements,
+        (actions) => `the logs in ${bucket.logicalId} are readable by anyone (${actions})`,
+      );
       const tlsOnly = deniesInsecureTransport(statements);
       findings.check(
         bucket,

@@ -7,7 +7,7 @@
 import { cacheBehaviors, originBuckets, publishGateFunctions } from '../app-topology.ts';
 import { formatFingerprint } from '../../lambda/core/publish/repository-index.ts';
 import { Findings, type Requirement } from '../requirement.ts';
-import { isRecord } from '../template-query.ts';
+import { versioningStatus } from '../template-query.ts';
 
 export const fingerprintsRequirement: Requirement = {
   id: 'uc-a-fingerprints',
@@ -36,9 +36,7 @@ export const fingerprintsRequirement: Requirement = {
     if (gates.length === 0)
       findings.fail('no publish gate writes index.json (no function carries the pinned certificates)');
     for (const bucket of originBuckets(assembly)) {
-      const versioning = isRecord(bucket.properties.VersioningConfiguration)
-        ? String(bucket.properties.VersioningConfiguration.Status)
-        : '(absent)';
+      const versioning = versioningStatus(bucket);
       findings.check(
         bucket,
         'VersioningConfiguration.Status',

@@ -17,8 +17,8 @@ import {
   statementName,
   type PolicyEvaluation,
 } from '../policy-evaluation.ts';
-import { Findings, type Requirement } from '../requirement.ts';
-import { bucketPolicyStatements, describeValue, isRecord, refTarget } from '../template-query.ts';
+import { Findings, servingDistributions, type Requirement } from '../requirement.ts';
+import { bucketPolicyStatements, describeValue, isRecord, referencedResource } from '../template-query.ts';
 
 /** A CloudFront Function that answers a 30x with an https:// location. */
 function redirectsToHttps(code: string): boolean {
@@ -72,9 +72,7 @@ export const httpNotRedirectedRequirement: Requirement = {
   group: 'baseline-requirements',
   evaluate({ assembly, shell }) {
     const findings = new Findings();
-    const distributions = assembly.ofType('AWS::CloudFront::Distribution');
-    if (distributions.length === 0)
-      findings.fail('the app has no CloudFront distribution serving the repository');
+    const distributions = servingDistributions(assembly, findings);
     for (const distribution of distributions) {
       const groups = originGroups(distribution);
       /** Origin ID → the HTTP-allowing behaviours that send cache misses to it. */
@@ -105,10 +103,11 @@ export const httpNotRedirectedRequirement: Requirement = {
           methods.includes('GET') && methods.includes('HEAD'),
           `behaviour ${behavior.pathPattern} does not allow GET and HEAD`,
         );
-        const headersPolicyId = refTarget(behavior.json.ResponseHeadersPolicyId);
-        const headersPolicy = headersPolicyId
-          ? assembly.find(distribution.stack, headersPolicyId)
-          : undefined;
+        const headersPolicy = referencedResource(
+          assembly,
+          distribution.stack,
+          behavior.json.ResponseHeadersPolicyId,
+        );
         if (headersPolicy) {
           const config = isRecord(headersPolicy.properties.ResponseHeadersPolicyConfig)
             ? headersPolicy.properties.ResponseHeadersPolicyConfig

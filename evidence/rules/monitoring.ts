@@ -3,25 +3,10 @@
  * something fails. Every alarm notifies an SNS topic that has a subscriber; every publish function
  * has an error alarm and every dead-letter queue an alarm, so no failure is silent.
  */
-import { applicationFunctions, lambdaEdgeFunctions } from '../app-topology.ts';
+import { applicationFunctions, deadLetterTarget, lambdaEdgeFunctions } from '../app-topology.ts';
 import type { AssemblyResource } from '../cloud-assembly.ts';
 import { Findings, type Requirement } from '../requirement.ts';
 import { asArray, describeValue, isRecord, referencedLogicalIds, refTarget } from '../template-query.ts';
-
-function deadLetterQueues(all: AssemblyResource[]): Set<string> {
-  const ids = new Set<string>();
-  for (const resource of all) {
-    if (resource.type === 'AWS::SQS::Queue' && isRecord(resource.properties.RedrivePolicy)) {
-      const id = refTarget(resource.properties.RedrivePolicy.deadLetterTargetArn);
-      if (id) ids.add(`${resource.stack.artifactId}/${id}`);
-    }
-    if (resource.type === 'AWS::Lambda::Function' && isRecord(resource.properties.DeadLetterConfig)) {
-      const id = refTarget(resource.properties.DeadLetterConfig.TargetArn);
-      if (id) ids.add(`${resource.stack.artifactId}/${id}`);
-    }
-  }
-  return ids;
-}
 
 export const monitoringRequirement: Requirement = {
   id: 'uc-a-monitoring',
@@ -40,8 +25,7 @@ export const monitoringRequirement: Requirement = {
       const topicIds = actions.map(refTarget).filter((id): id is string => id !== undefined);
       for (const id of topicIds) {
         const topic = assembly.find(alarm.stack, id);
-        if (topic?.type === 'AWS::SNS::Topic')
-          topics.set(`${topic.stack.artifactId}/${topic.logicalId}`, topic);
+        if (topic?.type === 'AWS::SNS::Topic') topics.set(topic.key, topic);
       }
       for (const id of referencedLogicalIds(alarm.properties.Dimensions))
         watched.add(`${alarm.stack.artifactId}/${id}`);
@@ -82,25 +66,26 @@ export const monitoringRequirement: Requirement = {
     }
     const edge = new Set(lambdaEdgeFunctions(assembly));
     for (const fn of applicationFunctions(assembly).filter((f) => !edge.has(f))) {
-      const key = `${fn.stack.artifactId}/${fn.logicalId}`;
       findings.check(
         fn,
         'watched by an alarm (Dimensions)',
-        watched.has(key) ? 'yes' : 'no',
-        watched.has(key),
+        watched.has(fn.key) ? 'yes' : 'no',
+        watched.has(fn.key),
         `no alarm watches function ${fn.logicalId}`,
       );
     }
-    for (const key of deadLetterQueues(all)) {
-      const [stackId, logicalId] = key.split('/') as [string, string];
-      const queue = assembly.find(assembly.stack(stackId), logicalId);
-      if (!queue) continue;
+    const deadLetterQueues = new Map<string, AssemblyResource>();
+    for (const resource of all) {
+      const queue = deadLetterTarget(assembly, resource);
+      if (queue) deadLetterQueues.set(queue.key, queue);
+    }
+    for (const queue of deadLetterQueues.values()) {
       findings.check(
         queue,
         'dead-letter queue watched by an alarm',
-        watched.has(key) ? 'yes' : 'no',
-        watched.has(key),
-        `no alarm watches dead-letter queue ${logicalId}: failed work would wait unseen`,
+        watched.has(queue.key) ? 'yes' : 'no',
+        watched.has(queue.key),
+        `no alarm watches dead-letter queue ${queue.logicalId}: failed work would wait unseen`,
       );
     }
     for (const region of new Set(alarms.map((a) => a.stack.region))) {

@@ -7,7 +7,7 @@
  */
 import { findHealthChecker, logBuckets } from '../app-topology.ts';
 import { Findings, type Requirement } from '../requirement.ts';
-import { asArray, isRecord } from '../template-query.ts';
+import { asArray, isRecord, versioningStatus } from '../template-query.ts';
 
 export const operationalRecordRequirement: Requirement = {
   id: 'uc-a-operational-record',
@@ -26,9 +26,7 @@ export const operationalRecordRequirement: Requirement = {
     }
     for (const ledger of checker?.ledgerBuckets ?? []) {
       const lock = ledger.properties.ObjectLockEnabled === true;
-      const versioning = isRecord(ledger.properties.VersioningConfiguration)
-        ? String(ledger.properties.VersioningConfiguration.Status)
-        : '(absent)';
+      const versioning = versioningStatus(ledger);
       findings.check(
         ledger,
         'ObjectLockEnabled / VersioningConfiguration.Status',

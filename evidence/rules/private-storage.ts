@@ -7,10 +7,10 @@
  * name CloudFront distributions only, and those may only read.
  */
 import { distributionOrigins, originBuckets } from '../app-topology.ts';
+import { checkBlocksPublicAccess, checkNoPublicAllow } from '../bucket-privacy-checks.ts';
 import { Findings, type Requirement } from '../requirement.ts';
 import {
   actionsOf,
-  blocksAllPublicAccess,
   bucketPolicyStatements,
   describeValue,
   isPublicAllow,
@@ -43,12 +43,9 @@ export const privateStorageRequirement: Requirement = {
     const origins = new Set(originBuckets(assembly).map((b) => b.key));
     let exempting = 0;
     for (const bucket of buckets) {
-      const blocked = blocksAllPublicAccess(bucket);
-      findings.check(
+      checkBlocksPublicAccess(
+        findings,
         bucket,
-        'PublicAccessBlockConfiguration',
-        blocked ? 'all four settings true' : describeValue(bucket.properties.PublicAccessBlockConfiguration),
-        blocked,
         `${bucket.logicalId} does not block public access (PublicAccessBlockConfiguration ${describeValue(bucket.properties.PublicAccessBlockConfiguration)})`,
       );
       const acl = bucket.properties.AccessControl;
@@ -62,15 +59,12 @@ export const privateStorageRequirement: Requirement = {
         );
       }
       const statements = bucketPolicyStatements(assembly, bucket);
-      for (const statement of statements.filter(isPublicAllow)) {
-        findings.check(
-          bucket,
-          `bucket policy ${statement.Sid ?? 'statement'} (Allow, Principal *)`,
-          describeValue(statement.Action),
-          false,
-          `the bucket policy of ${bucket.logicalId} allows ${actionsOf(statement).join(', ')} to anyone (Principal "*")`,
-        );
-      }
+      checkNoPublicAllow(
+        findings,
+        bucket,
+        statements,
+        (actions) => `the bucket policy of ${bucket.logicalId} allows ${actions} to anyone (Principal "*")`,
+      );
       const transport = transportRule(statements);
       if (transport.kind === 'tls-except-distribution-reads') {
         const cloudFrontGrants = statements.filter(grantsCloudFront);

@@ -6,7 +6,7 @@
  */
 import { distributionConfig, lambdaEdgeFunctions, cacheBehaviors } from '../app-topology.ts';
 import { BR_RESPONSE_TIME_MS } from '../availability-summary.ts';
-import { Findings, type Requirement } from '../requirement.ts';
+import { Findings, servingDistributions, type Requirement } from '../requirement.ts';
 import { isRecord, refTarget } from '../template-query.ts';
 
 /** Price classes with edge locations in Japan (PriceClass_100 is North America and Europe only). */
@@ -20,9 +20,7 @@ export const responseTimeRequirement: Requirement = {
   group: 'baseline-requirements',
   evaluate({ assembly, shell, availability }) {
     const findings = new Findings();
-    const distributions = assembly.ofType('AWS::CloudFront::Distribution');
-    if (distributions.length === 0)
-      findings.fail('the app has no CloudFront distribution serving the repository');
+    const distributions = servingDistributions(assembly, findings);
     for (const distribution of distributions) {
       const priceClass = String(distributionConfig(distribution).PriceClass ?? 'PriceClass_All');
       findings.check(

@@ -3,15 +3,16 @@
  * replicates every object to a versioned bucket in another Region and CloudFront's default
  * behaviour fails over to it; when it has none the row is not applicable, never silently "met".
  */
-import { cacheBehaviors, distributionOrigins, originBuckets, originGroups } from '../app-topology.ts';
+import {
+  cacheBehaviors,
+  distributionOrigins,
+  originBuckets,
+  originGroups,
+  replicationRules,
+} from '../app-topology.ts';
 import type { AssemblyResource } from '../cloud-assembly.ts';
 import { Findings, type Requirement } from '../requirement.ts';
-import { asArray, bucketReferenced, isRecord } from '../template-query.ts';
-
-function versioningOf(bucket: AssemblyResource): string {
-  const versioning = bucket.properties.VersioningConfiguration;
-  return isRecord(versioning) ? String(versioning.Status ?? '(absent)') : '(absent)';
-}
+import { isRecord, versioningStatus } from '../template-query.ts';
 
 export const secondRegionRequirement: Requirement = {
   id: 'uc-a-second-region',
@@ -40,17 +41,14 @@ export const secondRegionRequirement: Requirement = {
       findings.check(
         source,
         'VersioningConfiguration.Status',
-        versioningOf(source),
-        versioningOf(source) === 'Enabled',
+        versioningStatus(source),
+        versioningStatus(source) === 'Enabled',
       );
-      const replication = source.properties.ReplicationConfiguration as Record<string, unknown>;
-      for (const rule of asArray(replication.Rules as Record<string, unknown>[]).filter(isRecord)) {
-        const destination = isRecord(rule.Destination) ? rule.Destination : {};
-        const target = bucketReferenced(assembly, source.stack, destination.Bucket);
+      for (const { json: rule, destination, target, replicationTime: rtc } of replicationRules(
+        assembly,
+        source,
+      )) {
         const enabled = rule.Status === 'Enabled';
-        const rtc = isRecord(destination.ReplicationTime)
-          ? destination.ReplicationTime.Status === 'Enabled'
-          : false;
         findings.check(
           source,
           `ReplicationConfiguration rule ${String(rule.Id ?? '?')}`,
@@ -67,8 +65,8 @@ export const secondRegionRequirement: Requirement = {
           findings.check(
             target,
             'VersioningConfiguration.Status',
-            versioningOf(target),
-            versioningOf(target) === 'Enabled',
+            versioningStatus(target),
+            versioningStatus(target) === 'Enabled',
           );
         }
       }
