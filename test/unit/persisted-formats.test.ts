@@ -117,7 +117,7 @@ describe('object metadata', () => {
   });
 });
 
-describe('PART_RESULT_FORMAT', () => {
+describe('part result', () => {
   const previous = {
     accepted: [{ file: 'a.crl', kind: 'crl', url: '/a.crl', unchanged: false }],
     rejected: [{ file: 'k.key', reason: 'private key material' }],
