@@ -30,7 +30,8 @@ export function serialisePartResult(result: PartResult): string {
  */
 export function parsePartResult(text: string): PartResult {
   const value = JSON.parse(text) as Partial<Omit<PartResult, 'format'>> & { format?: unknown };
-  const format = value?.format ?? PART_RESULT_FORMAT;
+  if (!value || typeof value !== 'object') throw new Error('part result is not an object');
+  const format = value.format ?? PART_RESULT_FORMAT;
   if (format !== PART_RESULT_FORMAT) {
     throw new Error(`part result format ${String(format)} is not ${PART_RESULT_FORMAT}`);
   }
