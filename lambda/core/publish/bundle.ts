@@ -9,6 +9,7 @@
  */
 import { RejectedError, requireThat } from '../rejection.ts';
 
+/** Written by the uploader into every manifest; every manifest written so far carries it. */
 export const MANIFEST_FORMAT = 'ca-repo-bundle/1';
 const BUNDLE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

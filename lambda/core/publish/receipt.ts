@@ -2,8 +2,10 @@
  * The receipt the publish gate writes for every bundle (ingest store, `receipts/<bundle>.json`):
  * the uploader's only answer from the cloud, so its shape is a contract between both sides.
  */
+import { RejectedError, requireThat } from '../rejection.ts';
 import type { ArtifactKind } from './artifact-kind.ts';
 
+/** Written into every receipt; readers take an unlabelled receipt as this format (the same fields). */
 export const RECEIPT_FORMAT = 'ca-repo-receipt/1';
 
 export interface AcceptedFile {
@@ -34,4 +36,27 @@ export interface Receipt {
   invalidated: string[];
   /** Why the bundle as a whole failed (status 'failed'). */
   error?: string;
+}
+
+/** Reads a stored receipt; a receipt this code cannot read is a RejectedError naming why. */
+export function parseReceipt(text: string): Receipt {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new RejectedError('receipt is not JSON');
+  }
+  const r = value as Partial<Omit<Receipt, 'format'>> & { format?: unknown };
+  requireThat(r && typeof r === 'object', 'receipt is not an object');
+  const format = r.format ?? RECEIPT_FORMAT;
+  requireThat(format === RECEIPT_FORMAT, `receipt format ${String(format)} is not ${RECEIPT_FORMAT}`);
+  requireThat(
+    r.status === 'completed' || r.status === 'failed',
+    'receipt status is neither completed nor failed',
+  );
+  requireThat(
+    typeof r.bundleId === 'string' && Array.isArray(r.accepted) && Array.isArray(r.rejected),
+    'receipt needs a bundleId and accepted and rejected lists',
+  );
+  return { ...r, format: RECEIPT_FORMAT } as Receipt;
 }

@@ -40,8 +40,11 @@ export interface OcspIssuerEntry {
   latestProducedAt: string;
 }
 
+/** index.json's `version`: every index written so far carries it (an index without one is rebuilt). */
+export const INDEX_VERSION = 1;
+
 export interface RepositoryIndex {
-  version: 1;
+  version: typeof INDEX_VERSION;
   updatedAt: string;
   caCertificates: CaCertificateEntry[];
   crls: CrlEntry[];
@@ -51,7 +54,7 @@ export interface RepositoryIndex {
 
 export function emptyIndex(ocspUrl: string, now: Date): RepositoryIndex {
   return {
-    version: 1,
+    version: INDEX_VERSION,
     updatedAt: now.toISOString(),
     caCertificates: [],
     crls: [],
@@ -65,9 +68,9 @@ export function parseIndex(text: string | undefined, ocspUrl: string, now: Date)
   if (!text) return emptyIndex(ocspUrl, now);
   try {
     const parsed = JSON.parse(text) as Partial<RepositoryIndex>;
-    if (parsed.version !== 1) return emptyIndex(ocspUrl, now);
+    if (parsed.version !== INDEX_VERSION) return emptyIndex(ocspUrl, now);
     return {
-      version: 1,
+      version: INDEX_VERSION,
       updatedAt: parsed.updatedAt ?? now.toISOString(),
       caCertificates: parsed.caCertificates ?? [],
       crls: parsed.crls ?? [],
@@ -84,6 +87,28 @@ export interface IndexChanges {
   crls: CrlEntry[];
   documents: DocumentEntry[];
   ocspIssuers: OcspIssuerEntry[];
+}
+
+export function noIndexChanges(): IndexChanges {
+  return { caCertificates: [], crls: [], documents: [], ocspIssuers: [] };
+}
+
+/** Adds one file's changes to a publish's; an issuer keeps its latest producedAt. */
+export function addIndexChanges(into: IndexChanges, more: Partial<IndexChanges>): void {
+  into.caCertificates.push(...(more.caCertificates ?? []));
+  into.crls.push(...(more.crls ?? []));
+  into.documents.push(...(more.documents ?? []));
+  for (const issuer of more.ocspIssuers ?? []) {
+    const known = into.ocspIssuers.find((i) => i.issuer === issuer.issuer);
+    if (!known) into.ocspIssuers.push(issuer);
+    else if (issuer.latestProducedAt > known.latestProducedAt)
+      known.latestProducedAt = issuer.latestProducedAt;
+  }
+}
+
+export function hasIndexChanges(changes: IndexChanges): boolean {
+  const c = changes;
+  return c.caCertificates.length + c.crls.length + c.documents.length + c.ocspIssuers.length > 0;
 }
 
 function upsert<T>(list: readonly T[], additions: readonly T[], keyOf: (entry: T) => string): T[] {

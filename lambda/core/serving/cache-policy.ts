@@ -67,8 +67,15 @@ export function parseCacheCaps(
   return caps;
 }
 
+/**
+ * Version of the metadata layout below, written under META.version on every object. Objects
+ * written before the label existed carry none and are read as version 1: the same keys.
+ */
+export const OBJECT_METADATA_VERSION = '1';
+
 /** Metadata keys ca-repo writes on every object it publishes (S3 x-amz-meta-*). */
 export const META = {
+  version: 'ca-repo-metadata-version',
   kind: 'ca-repo-kind',
   sha256: 'ca-repo-sha256',
   thisUpdate: 'ca-repo-this-update',

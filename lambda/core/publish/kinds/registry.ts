@@ -1,0 +1,53 @@
+/**
+ * The kinds of artifact the publish gate publishes, asked in order which one claims a file.
+ *
+ * Adding a kind is one new file beside these and one line in KINDS. A partitioned CRL, say:
+ *
+ *   // kinds/partitioned-crl.ts: its own rules, the same interface
+ *   export const partitionedCrlKind: ArtifactKindModule = {
+ *     claims: (file) => file.content.type === 'crl' && hasIssuingDistributionPoint(file),
+ *     async assess(file, context) { ... return { accepted, writes, unchanged, changes }; },
+ *   };
+ *   // below: listed before crlKind, so it claims its CRLs first
+ *   partitionedCrlKind,
+ *
+ * (A kind serving a new media type also adds its name to ArtifactKind; the compiler then asks for
+ * its Content-Type in serving/cache-policy.ts, the contract the edge shares.)
+ */
+import { RejectedError } from '../../rejection.ts';
+import type { ArtifactKindModule, AssessContext, CandidateFile, Verdict } from './artifact-kind-module.ts';
+import { caCertificateKind } from './ca-certificate.ts';
+import { crlKind } from './crl.ts';
+import { documentKind } from './document.ts';
+import { ocspResponseKind } from './ocsp-response.ts';
+
+const KINDS: readonly ArtifactKindModule[] = [caCertificateKind, crlKind, ocspResponseKind, documentKind];
+
+/** The kind that publishes the file; content that is no artifact is refused with its reason. */
+function kindOf(file: CandidateFile): ArtifactKindModule {
+  const content = file.content;
+  if (content.type === 'private-key') {
+    throw new RejectedError(
+      `private key material (${content.form}): the whole file is refused, keys never leave the CA`,
+    );
+  }
+  if (content.type === 'unrecognised') throw new RejectedError(`unrecognised content: ${content.reason}`);
+  const kind = KINDS.find((candidate) => candidate.claims(file));
+  if (!kind) throw new RejectedError(`unrecognised content: no artifact kind publishes a ${content.type}`);
+  return kind;
+}
+
+/** A file's verdict: the kind's assessment, or the reason it is refused. */
+export async function judge(file: CandidateFile, context: AssessContext): Promise<Verdict> {
+  try {
+    return await kindOf(file).assess(file, context);
+  } catch (error) {
+    if (error instanceof RejectedError) return { rejected: error.message };
+    throw error;
+  }
+}
+
+/** Files judged together with `file` (and refused with it): a PDF's detached signature. */
+export function companionsOf(file: CandidateFile, part: ReadonlyMap<string, CandidateFile>): CandidateFile[] {
+  return KINDS.find((kind) => kind.claims(file))?.companions?.(file, part) ?? [];
+}
