@@ -30,22 +30,7 @@ declare module 's3rver' {
 
     /** What s3rver's `'event'` emitter sends (lib/models/event.js): an S3 notification, key not encoded. */
     interface Event {
-      Records: {
-        eventVersion: string;
-        eventSource: string;
-        awsRegion: string;
-        eventTime: string;
-        eventName: string;
-        userIdentity: { principalId: string };
-        requestParameters: { sourceIPAddress: string };
-        responseElements: Record<string, string>;
-        s3: {
-          s3SchemaVersion: string;
-          configurationId: string;
-          bucket: { name: string; ownerIdentity: { principalId: string }; arn: string };
-          object: { key: string; size?: number; eTag?: string; sequencer: string };
-        };
-      }[];
+      Records: import('../adapters/s3-event.ts').S3EventRecord[];
     }
 
     interface ListObjectsOptions {
