@@ -19,6 +19,7 @@ import { systemClock } from '../lambda/adapters/system-clock.ts';
 import { runHealthCheck } from '../lambda/services/health/health-check.ts';
 import { HealthLedger } from '../lambda/services/health/health-ledger.ts';
 import { createProbe, formatRun } from './health-command.ts';
+import { CLI } from './invocation.ts';
 import { writeHealthReport } from './report-command.ts';
 
 export interface DemoOptions {
@@ -202,7 +203,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     title: 'ca-repo Demo CA repository',
   });
   try {
-    console.log(`3. Publishing ${demo.bundleDir} (ca-repo publish ${demo.bundleDir} --repo ${baseUrl})`);
+    console.log(`3. Publishing ${demo.bundleDir} (${CLI} publish ${demo.bundleDir} --repo ${baseUrl})`);
     const ingest = new S3ObjectStore({ client: repository.s3.client, bucket: INGEST_BUCKET });
     const { receipt, ...result } = await publishBundle({
       bundleDir: demo.bundleDir,
@@ -232,7 +233,7 @@ CP/CPS:       ${baseUrl}/policy/cps.pdf (+ .p7s), ${baseUrl}/policy/cp.pdf (embe
 OCSP (AIA):   ${baseUrl}/ocsp   (POST, or GET ${baseUrl}/ocsp/<base64 request>)
 Demo CA:      ${demo.ca.cert.certPath}
 Certificates: ${demo.good.certPath} (good), ${demo.revoked.certPath} (revoked)
-Publish again: npx ca-repo publish ${demo.bundleDir} --repo ${baseUrl}`);
+Publish again: ${CLI} publish ${demo.bundleDir} --repo ${baseUrl}`);
     if (failures > 0) {
       console.log(`\n${failures} relying-party check(s) failed.`);
       return 1;
@@ -283,7 +284,7 @@ async function runHealthStep(baseUrl: string, demo: DemoCa, dataDir: string): Pr
   });
   console.log(`   availability ${report.slo.overallPercent} %, ledger chain ${report.chain.intact ? 'intact' : 'BROKEN'}
    Report:    ${files.html}
-   Again:     npx ca-repo health --repo ${baseUrl} --trust ${demo.ca.cert.certPath} --sentinel ${demo.good.certPath}:${demo.ca.cert.certPath}:good --ledger ${ledgerDir}
-              npx ca-repo report --ledger ${ledgerDir} --out ${join(dataDir, 'health-report')}`);
+   Again:     ${CLI} health --repo ${baseUrl} --trust ${demo.ca.cert.certPath} --sentinel ${demo.good.certPath}:${demo.ca.cert.certPath}:good --ledger ${ledgerDir}
+              ${CLI} report --ledger ${ledgerDir} --out ${join(dataDir, 'health-report')}`);
   return failed > 0 || !report.chain.intact ? 1 : 0;
 }

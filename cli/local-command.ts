@@ -1,7 +1,8 @@
 import { REPLICA_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
 import { validateOcspPathPrefix } from '../lambda/edge/build-viewer-request.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
-import { readTrustFiles } from './trust-files.ts';
+import { describePinnedCas, readTrustFiles } from './trust-files.ts';
+import { CLI } from './invocation.ts';
 import { formatRun, readSentinel } from './health-command.ts';
 import type { Sentinel } from '../lambda/services/health/health-probe.ts';
 
@@ -27,10 +28,12 @@ export async function runLocal(options: {
   if (sentinels.length > 0 && options.healthIntervalSeconds === undefined) {
     throw new CliError('--sentinel needs --health-interval SECONDS');
   }
+  const trust = await readTrustFiles(options.trust);
+  for (const ca of await describePinnedCas(trust)) console.log(`ca-repo local: pinned CA ${ca}`);
   const repository = await startLocalRepository({
     port: options.port,
     dataDir: options.dataDir,
-    trust: await readTrustFiles(options.trust),
+    trust,
     title: options.title,
     replica: options.replica,
     ocspPathPrefix: options.ocspPathPrefix,
@@ -65,7 +68,7 @@ export async function runLocal(options: {
   );
   if (repository.health) {
     console.log(
-      `ca-repo local: health checker every ${options.healthIntervalSeconds} s, ledger ${repository.health.ledgerDir} (ca-repo report --ledger ${repository.health.ledgerDir} --out DIR)`,
+      `ca-repo local: health checker every ${options.healthIntervalSeconds} s, ledger ${repository.health.ledgerDir} (${CLI} report --ledger ${repository.health.ledgerDir} --out DIR)`,
     );
   }
   await waitForSignal();

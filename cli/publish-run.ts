@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
-import { discoverLocalIngest, formatResult, publishBundle } from '../onprem/uploader.ts';
+import { discoverLocalIngest, formatResult, publishBundle, publishExitCode } from '../onprem/uploader.ts';
 import { discoverStackIngest } from '../onprem/stack-target.ts';
 
 export async function runPublish(options: {
@@ -10,7 +10,11 @@ export async function runPublish(options: {
   timeoutSeconds: number;
 }): Promise<number> {
   const info = await stat(options.bundleDir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new CliError(`${options.bundleDir} is not a directory`);
+  if (!info?.isDirectory()) {
+    throw new CliError(
+      `BUNDLE_DIR ${options.bundleDir} ${info ? 'is not a directory' : 'does not exist'}: give the directory of signed artifacts to publish`,
+    );
+  }
   if (!Number.isFinite(options.timeoutSeconds) || options.timeoutSeconds <= 0) {
     throw new CliError('--timeout must be a positive number of seconds');
   }
@@ -27,5 +31,5 @@ export async function runPublish(options: {
   });
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(formatResult(result, receipt));
-  return result.rejected.length === 0 && receipt.status === 'completed' ? 0 : 1;
+  return publishExitCode(result, receipt);
 }

@@ -3,6 +3,7 @@
  * availability report for a window as report.html (inline SVG charts, no script), report.json (the
  * model) and report.csv (the availability table).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { verifyLedger, type LedgerLink } from '../lambda/core/health/ledger.ts';
@@ -87,6 +88,11 @@ function parseAnchor(value: string | undefined): LedgerLink | undefined {
 }
 
 export async function runReport(options: ReportOptions): Promise<number> {
+  if (!options.ledger.startsWith('s3://') && !existsSync(options.ledger)) {
+    throw new CliError(
+      `--ledger ${options.ledger} does not exist: give the directory health --ledger wrote, or s3://BUCKET`,
+    );
+  }
   const from = parseTime('from', options.from);
   const to = parseTime('to', options.to);
   if (from && to && from >= to) throw new CliError('--from must be before --to');

@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
+import { EXIT } from '../lambda/core/contract/exit-codes.ts';
 
 /** Stack output keys the CDK stack publishes (lib/): a contract with the uploader. */
 export const STACK_OUTPUT = {
@@ -31,7 +32,9 @@ export function targetFromOutputs(
   const value = (key: string) => {
     const found = outputs.find((o) => o.OutputKey === key)?.OutputValue;
     if (!found)
-      throw new CliError(`stack ${stackName} has no output ${key}: is it a ca-repo repository stack?`);
+      throw new CliError(`stack ${stackName} has no output ${key}: is it a ca-repo repository stack?`, {
+        exitCode: EXIT.unreachable,
+      });
     return found;
   };
   return {
@@ -39,6 +42,26 @@ export function targetFromOutputs(
     ingestRegion: outputs.find((o) => o.OutputKey === STACK_OUTPUT.ingestRegion)?.OutputValue,
     repositoryUrl: value(STACK_OUTPUT.repositoryUrl),
   };
+}
+
+/** Why DescribeStacks failed, in one line with the fix: the usual ones are the operator's setup. */
+function stackReadError(stackName: string, error: unknown): CliError {
+  const { name, message } = error as Error;
+  if (name === 'CredentialsProviderError') {
+    return new CliError(
+      `no AWS credentials to read stack ${stackName}: set AWS_PROFILE (a profile whose role_arn is the stack's UploaderRoleArn), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run aws sso login`,
+      { exitCode: EXIT.unreachable, cause: error },
+    );
+  }
+  if (message === 'Region is missing') {
+    return new CliError(`no AWS Region for stack ${stackName}: give --region REGION or set AWS_REGION`, {
+      cause: error,
+    });
+  }
+  return new CliError(`cannot read stack ${stackName}: ${message}: check --stack and --region`, {
+    exitCode: EXIT.unreachable,
+    cause: error,
+  });
 }
 
 export async function discoverStackIngest(
@@ -51,7 +74,7 @@ export async function discoverStackIngest(
     const result = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
     outputs = result.Stacks?.[0]?.Outputs ?? [];
   } catch (error) {
-    throw new CliError(`cannot read stack ${stackName}: ${(error as Error).message}`);
+    throw stackReadError(stackName, error);
   }
   const target = targetFromOutputs(stackName, outputs);
   const bucketRegion = target.ingestRegion ?? region;

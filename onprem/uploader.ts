@@ -12,6 +12,7 @@ import type { ObjectStore } from '../lambda/storage/object-store.ts';
 import type { Receipt } from '../lambda/core/publish/receipt.ts';
 import { buildManifest, packPart, planBundle } from './bundle-packer.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
+import { EXIT, type ExitCode } from '../lambda/core/contract/exit-codes.ts';
 import { createProgress } from './progress.ts';
 
 export interface PublishResult {
@@ -40,18 +41,39 @@ export function newBundleId(now: Date): string {
 
 /** Asks a local repository where its ingest store is (`ca-repo local` answers; a CDN does not). */
 export async function discoverLocalIngest(repoUrl: string): Promise<ObjectStore> {
+  let discoveryUrl: URL;
+  try {
+    discoveryUrl = new URL(INGEST_DISCOVERY_PATH, repoUrl);
+  } catch (error) {
+    throw new CliError(
+      `--repo ${repoUrl} is not a URL: give the repository's base URL, e.g. http://127.0.0.1:8080`,
+      { cause: error },
+    );
+  }
   let response: Response;
   try {
-    response = await fetch(new URL(INGEST_DISCOVERY_PATH, repoUrl));
+    response = await fetch(discoveryUrl);
   } catch (error) {
-    throw new CliError(`cannot reach the repository at ${repoUrl}: ${(error as Error).message}`);
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is its cause.
+    const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+    throw new CliError(
+      `cannot reach the repository at ${repoUrl} (${cause?.code ?? cause?.message ?? (error as Error).message}): is ca-repo local running there? Start it or correct --repo`,
+      { exitCode: EXIT.unreachable, cause: error },
+    );
   }
   if (!response.ok) {
     throw new CliError(
-      `${repoUrl} is not a ca-repo local repository (${INGEST_DISCOVERY_PATH} answered ${response.status})`,
+      `${repoUrl} is not a ca-repo local repository (${INGEST_DISCOVERY_PATH} answered ${response.status}): give the URL ca-repo local printed, or --stack NAME for a deployed stack`,
+      { exitCode: EXIT.unreachable },
     );
   }
-  const discovery = (await response.json()) as IngestDiscovery;
+  const discovery = (await response.json().catch(() => undefined)) as IngestDiscovery | undefined;
+  if (!discovery?.endpoint || !discovery.bucket) {
+    throw new CliError(
+      `${repoUrl} is not a ca-repo local repository (${INGEST_DISCOVERY_PATH} is not its ingest discovery): give the URL ca-repo local printed`,
+      { exitCode: EXIT.unreachable },
+    );
+  }
   const client = embeddedS3Client(discovery);
   return new S3ObjectStore({ client, bucket: discovery.bucket });
 }
@@ -59,7 +81,9 @@ export async function discoverLocalIngest(repoUrl: string): Promise<ObjectStore>
 export async function publishBundle(options: PublishOptions): Promise<PublishResult & { receipt: Receipt }> {
   const plan = await planBundle(options.bundleDir, { maxPartFiles: options.maxPartFiles });
   if (plan.fileCount === 0 && plan.refused.length === 0) {
-    throw new CliError(`${options.bundleDir} holds no files`);
+    throw new CliError(
+      `BUNDLE_DIR ${options.bundleDir} holds no files: give the directory of signed artifacts`,
+    );
   }
   const bundleId = newBundleId(new Date());
   const progress = createProgress(options.progress, plan.fileCount);
@@ -98,7 +122,8 @@ async function waitForReceipt(
     if (object) return JSON.parse(Buffer.from(object.body).toString('utf8')) as Receipt;
     if (Date.now() > deadline) {
       throw new CliError(
-        `no receipt for bundle ${bundleId} after ${timeoutSeconds} s: is the publisher running?`,
+        `no receipt for bundle ${bundleId} after ${timeoutSeconds} s: check that the publisher is running, or wait longer with --timeout`,
+        { exitCode: EXIT.unreachable },
       );
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
@@ -120,6 +145,11 @@ export function toResult(receipt: Receipt, allFiles: string[], repoUrl: string):
   }
   rejected.sort((a, b) => a.file.localeCompare(b.file));
   return { accepted, rejected };
+}
+
+/** The exit code of a publish: 0 only when every file was accepted or unchanged. */
+export function publishExitCode(result: PublishResult, receipt: Receipt): ExitCode {
+  return result.rejected.length === 0 && receipt.status === 'completed' ? EXIT.ok : EXIT.rejected;
 }
 
 export function formatResult(result: PublishResult, receipt: Receipt): string {

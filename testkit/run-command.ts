@@ -15,13 +15,18 @@ export interface CommandResult {
 export function runCommand(
   file: string,
   args: string[],
-  options: { timeoutMs?: number; cwd?: string } = {},
+  options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(
       file,
       args,
-      { cwd: options.cwd ?? PROJECT_ROOT, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 << 20 },
+      {
+        cwd: options.cwd ?? PROJECT_ROOT,
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 60_000,
+        maxBuffer: 16 << 20,
+      },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },

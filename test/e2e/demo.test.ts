@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runCommand as run } from '../../testkit/run-command.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectPrivateKey } from '../../lambda/core/publish/detect-private-key.ts';
+import { CLI } from '../../cli/invocation.ts';
 
 let dataDir: string | undefined;
 afterAll(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined));
@@ -22,6 +23,9 @@ describe('npm run demo (the main job)', () => {
     expect(stdout.match(/^ {3}ok {3}/gm)).toHaveLength(7);
     expect(stdout).not.toMatch(/FAIL/);
     expect(code).toBe(0);
+    // Every command it prints runs this checkout's CLI from any directory, never a bare npx.
+    expect(stdout).toContain(`Publish again: ${CLI} publish `);
+    expect(stdout).not.toMatch(/npx ca-repo/);
     // The CA's keys stay on the "on-prem" disk: nothing in the pushed bundle holds key material.
     const bundleFiles = (
       await readdir(join(dataDir, 'bundle'), { recursive: true, withFileTypes: true })

@@ -16,6 +16,7 @@ import { formatFingerprint, type RepositoryIndex } from '../../lambda/core/publi
 import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
 import { startLocalRepository, type LocalRepository } from '../../lambda/local/local-repository.ts';
 import { DAY, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';
+import { EXIT } from '../../lambda/core/contract/exit-codes.ts';
 
 async function writeBundle(dir: string, files: Record<string, Uint8Array | string>): Promise<string> {
   for (const [path, content] of Object.entries(files)) {
@@ -281,7 +282,7 @@ describe('every kind of rejection leaves what is served unchanged', () => {
 
   it('says clearly when the repository cannot be reached', async () => {
     const result = await run('node', ['bin/ca-repo.mjs', 'publish', work, '--repo', 'http://127.0.0.1:9']);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(EXIT.unreachable);
     expect(result.stderr).toMatch(/^ca-repo: cannot reach the repository at http:\/\/127.0.0.1:9/);
   });
 });

@@ -16,6 +16,7 @@ import { isoTime } from '../policy.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
 import { formatName, type PinnedCa, type TrustStore } from '../pki/trust-store.ts';
 import { decodeDer, isIssuedBy, keyIdOf, nameDer, serialHexOf } from '../pki/x509.ts';
+import { caCertificateProblem, KEY_USAGE, keyUsageBits } from '../pki/ca-constraints.ts';
 
 /** Most certificates in a path, signer and pinned CA included (room for three intermediates). */
 export const MAX_CHAIN_LENGTH = 5;
@@ -302,34 +303,11 @@ function validityProblem(certificate: pkijs.Certificate, what: string, now: Date
   return undefined;
 }
 
-/** keyUsage bits (RFC 5280 §4.2.1.3), or undefined when the extension is absent. */
-function keyUsageBits(certificate: pkijs.Certificate): { has(bit: number): boolean } | undefined {
-  const extension = certificate.extensions?.find((e) => e.extnID === OID.keyUsage);
-  if (!extension) return undefined;
-  const asn1 = parseBer(new Uint8Array(extension.extnValue.valueBlock.valueHexView));
-  const bits =
-    asn1.ok && asn1.result instanceof asn1js.BitString
-      ? new Uint8Array(asn1.result.valueBlock.valueHexView)
-      : new Uint8Array();
-  return { has: (bit) => (((bits[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) === 1 };
-}
-
-const KEY_USAGE_DIGITAL_SIGNATURE = 0;
-const KEY_USAGE_NON_REPUDIATION = 1;
-const KEY_USAGE_KEY_CERT_SIGN = 5;
-
-function isCa(certificate: pkijs.Certificate): boolean {
-  const extension = certificate.extensions?.find((e) => e.extnID === OID.basicConstraints);
-  const parsed = extension?.parsedValue as pkijs.BasicConstraints | undefined;
-  return parsed instanceof pkijs.BasicConstraints && parsed.cA === true;
-}
-
 /** Why a carried certificate cannot be an intermediate CA (RFC 5280 §6.1.4 (k), (n)), or undefined. */
 function intermediateProblem(certificate: pkijs.Certificate, now: Date): string | undefined {
   const what = `intermediate CA certificate "${formatName(certificate.subject)}"`;
-  if (!isCa(certificate)) return `${what} is not a CA (basicConstraints cA is not set)`;
-  const usage = keyUsageBits(certificate);
-  if (usage && !usage.has(KEY_USAGE_KEY_CERT_SIGN)) return `${what} keyUsage lacks keyCertSign`;
+  const problem = caCertificateProblem(certificate, 'if-present');
+  if (problem) return `${what} ${problem}`;
   return validityProblem(certificate, what, now);
 }
 
@@ -347,7 +325,7 @@ async function chainToPinnedCa(
   if (signerProblem) throw new RejectedError(signerProblem);
   const usage = keyUsageBits(signer);
   requireThat(
-    !usage || usage.has(KEY_USAGE_DIGITAL_SIGNATURE) || usage.has(KEY_USAGE_NON_REPUDIATION),
+    !usage || usage.has(KEY_USAGE.digitalSignature) || usage.has(KEY_USAGE.nonRepudiation),
     'signer certificate keyUsage allows neither digitalSignature nor nonRepudiation',
   );
   const reasons: string[] = [];
