@@ -9,7 +9,7 @@ import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { embeddedS3Client } from '../lambda/storage/embedded-s3-client.ts';
 import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../lambda/core/contract/ingest-discovery.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
-import type { Receipt } from '../lambda/core/publish/receipt.ts';
+import { parseReceipt, type Receipt } from '../lambda/core/publish/receipt.ts';
 import { buildManifest, packPart, planBundle } from './bundle-packer.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { EXIT, type ExitCode } from '../lambda/core/contract/exit-codes.ts';
@@ -119,7 +119,7 @@ async function waitForReceipt(
   let delay = 100;
   for (;;) {
     const object = await ingest.get(receiptKey(bundleId));
-    if (object) return JSON.parse(Buffer.from(object.body).toString('utf8')) as Receipt;
+    if (object) return parseReceipt(Buffer.from(object.body).toString('utf8'));
     if (Date.now() > deadline) {
       throw new CliError(
         `no receipt for bundle ${bundleId} after ${timeoutSeconds} s: check that the publisher is running, or wait longer with --timeout`,
