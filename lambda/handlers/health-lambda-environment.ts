@@ -71,7 +71,7 @@ export function readHealthEnvironment(env: Record<string, string | undefined>): 
 }
 
 /** The sentinels in the file the HealthChecker construct ships in its layer. */
-export async function readSentinelsFile(path: string): Promise<Sentinel[]> {
+async function readSentinelsFile(path: string): Promise<Sentinel[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

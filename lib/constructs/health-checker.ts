@@ -315,7 +315,7 @@ export class HealthChecker extends Construct {
  * Writes the sentinels as `health/sentinels.json` (base64 DER) into a directory named after their
  * content hash, the layer's asset; identical inputs reuse the same directory.
  */
-export function stageSentinels(buildDirectory: string, sentinels: readonly Sentinel[]): string {
+function stageSentinels(buildDirectory: string, sentinels: readonly Sentinel[]): string {
   const json = formatSentinelsFile(sentinels);
   const root = join(
     buildDirectory,

@@ -173,7 +173,7 @@ function minimalSerialHex(hex: string): string {
 var BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Decodes standard or URL-safe base64, padding optional; null on any other character. */
-export function decodeBase64Lenient(text: string): Uint8Array | null {
+function decodeBase64Lenient(text: string): Uint8Array | null {
   var clean = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
   if (clean.length % 4 === 1) return null;
   var out = new Uint8Array(Math.floor((clean.length * 3) / 4));
@@ -199,7 +199,7 @@ export function decodeBase64Lenient(text: string): Uint8Array | null {
  * (including %2F), `+` arriving as a space, leading or doubled slashes added by clients joining
  * URLs, missing padding, base64url.
  */
-export function decodeOcspGetPath(path: string): Uint8Array | null {
+function decodeOcspGetPath(path: string): Uint8Array | null {
   var unescaped: string;
   try {
     unescaped = decodeURIComponent(path);
