@@ -17,7 +17,13 @@ export default tseslint.config(
   },
   {
     // Shared with the CloudFront Function, which esbuild emits as ES5: no let/const there.
-    files: ['lambda/core/ocsp/ocsp-request.ts', 'lambda/core/ocsp/ocsp-object-key.ts', 'lambda/edge/**/*.ts'],
+    files: [
+      'lambda/core/ocsp/ocsp-request.ts',
+      'lambda/core/ocsp/ocsp-object-key.ts',
+      'lambda/core/ocsp/cert-id.ts',
+      'lambda/core/pki/hash-algorithms.ts',
+      'lambda/edge/**/*.ts',
+    ],
     ignores: ['lambda/edge/build-viewer-request.ts'],
     rules: { 'no-var': 'off', 'prefer-const': 'off' },
   },

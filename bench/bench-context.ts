@@ -1,6 +1,6 @@
 /** What every benchmark phase receives, and the shape of what it gives back for the report. */
 import * as pkijs from 'pkijs';
-import { parseBasicOcspResponse } from '../lambda/core/ocsp/validate-ocsp-response.ts';
+import { parseBasicOcspResponse } from '../lambda/core/ocsp/ocsp-response-fields.ts';
 import { serialHexOf } from '../lambda/core/pki/x509.ts';
 import type { BenchCa } from './bench-pki.ts';
 import type { ToolStatus } from './bench-tools.ts';

@@ -5,7 +5,7 @@
  */
 import * as pkijs from 'pkijs';
 import { toHex } from '../lambda/core/encoding/bytes.ts';
-import { HASH_NAME_BY_OID } from '../lambda/core/pki/oids.ts';
+import { certIdHashOfOid } from '../lambda/core/ocsp/cert-id.ts';
 import { ocspObjectKey } from '../lambda/core/ocsp/ocsp-object-key.ts';
 import {
   CLOUDFRONT_FUNCTION_MAX_BYTES,
@@ -122,7 +122,7 @@ function parseWithPkijs(uri: string): string | undefined {
     );
     const certId = request.tbsRequest.requestList[0]!.reqCert;
     return ocspObjectKey({
-      hashAlgorithm: HASH_NAME_BY_OID[certId.hashAlgorithm.algorithmId] ?? 'unknown',
+      hashAlgorithm: certIdHashOfOid(certId.hashAlgorithm.algorithmId) ?? 'unknown',
       issuerNameHashHex: toHex(new Uint8Array(certId.issuerNameHash.valueBlock.valueHexView)),
       issuerKeyHashHex: toHex(new Uint8Array(certId.issuerKeyHash.valueBlock.valueHexView)),
       serialHex: serialHexOf(certId.serialNumber),

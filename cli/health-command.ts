@@ -10,12 +10,12 @@ import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { systemClock } from '../lambda/adapters/system-clock.ts';
 import type { ProbeRun } from '../lambda/core/health/health-record.ts';
 import type { HealthThresholds } from '../lambda/core/health/health-thresholds.ts';
-import type { HashAlgorithmName } from '../lambda/core/pki/oids.ts';
-import type { CertStatus } from '../lambda/core/ocsp/validate-ocsp-response.ts';
+import { CERT_ID_HASHES, CERT_STATUSES } from '../lambda/core/ocsp/cert-id.ts';
+import { checkSentinel, SentinelError, type Sentinel } from '../lambda/core/health/sentinel.ts';
 import { TrustStore } from '../lambda/core/pki/trust-store.ts';
 import { runHealthCheck } from '../lambda/services/health/health-check.ts';
 import { HealthLedger } from '../lambda/services/health/health-ledger.ts';
-import { HealthConfigError, HealthProbe, type Sentinel } from '../lambda/services/health/health-probe.ts';
+import { HealthConfigError, HealthProbe } from '../lambda/services/health/health-probe.ts';
 import type { ObjectStore } from '../lambda/services/ports.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { readCertificateFiles, readTrustFiles } from './trust-files.ts';
@@ -32,33 +32,33 @@ export interface HealthOptions {
   json?: boolean;
 }
 
-const STATUSES: readonly CertStatus[] = ['good', 'revoked', 'unknown'];
-const HASHES: readonly HashAlgorithmName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
-
-/** Parses `CERT:ISSUER:STATUS[:HASH]` (certificate and issuer files in PEM or DER). */
+/** Parses `CERT:ISSUER:STATUS[:HASH]` (certificate and issuer files in PEM or DER, one certificate each). */
 export async function readSentinel(spec: string): Promise<Sentinel> {
   const parts = spec.split(':');
-  const hashAlgorithm = HASHES.includes(parts.at(-1) as HashAlgorithmName)
-    ? (parts.pop() as HashAlgorithmName)
+  const hashAlgorithm = (CERT_ID_HASHES as readonly string[]).includes(parts.at(-1) ?? '')
+    ? parts.pop()
     : undefined;
-  const expectedStatus = parts.pop() as CertStatus;
-  if (!STATUSES.includes(expectedStatus) || parts.length !== 2) {
+  const expectedStatus = parts.pop() ?? '';
+  if (!(CERT_STATUSES as readonly string[]).includes(expectedStatus) || parts.length !== 2) {
     throw new CliError(
-      `--sentinel ${spec}: expected CERT:ISSUER:STATUS[:HASH] with STATUS one of ${STATUSES.join(', ')} and HASH one of ${HASHES.join(', ')} (paths without ':')`,
+      `--sentinel ${spec}: expected CERT:ISSUER:STATUS[:HASH] with STATUS one of ${CERT_STATUSES.join(', ')} and HASH one of ${CERT_ID_HASHES.join(', ')} (paths without ':')`,
     );
   }
-  const [certificate, issuer] = await Promise.all(parts.map((path) => readCertificateFile(path)));
-  return {
-    certificate: certificate!,
-    issuer: issuer!,
-    expectedStatus,
-    ...(hashAlgorithm ? { hashAlgorithm } : {}),
-  };
-}
-
-async function readCertificateFile(path: string): Promise<Uint8Array> {
-  const [der] = await readCertificateFiles([path], '--sentinel');
-  return der!;
+  const [certificateFile, issuerFile] = parts as [string, string];
+  try {
+    return await checkSentinel(
+      {
+        certificate: await readCertificateFiles([certificateFile], '--sentinel'),
+        issuer: await readCertificateFiles([issuerFile], '--sentinel'),
+        expectedStatus,
+        hashAlgorithm,
+      },
+      { certificateName: certificateFile, issuerName: issuerFile },
+    );
+  } catch (error) {
+    if (error instanceof SentinelError) throw new CliError(`--sentinel ${spec}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The ledger's store: `s3://bucket` or a local directory. */

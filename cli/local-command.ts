@@ -1,10 +1,10 @@
 import { REPLICA_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
-import { validateOcspPathPrefix } from '../lambda/edge/build-viewer-request.ts';
+import { DEFAULT_OCSP_PATH_PREFIX, parseOcspPathPrefix } from '../lambda/core/ocsp/ocsp-path.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { describePinnedCas, readTrustFiles } from './trust-files.ts';
 import { CLI } from './invocation.ts';
 import { formatRun, readSentinel } from './health-command.ts';
-import type { Sentinel } from '../lambda/services/health/health-probe.ts';
+import type { Sentinel } from '../lambda/core/health/sentinel.ts';
 
 export async function runLocal(options: {
   trust: string[];
@@ -18,8 +18,11 @@ export async function runLocal(options: {
   /** `CERT:ISSUER:STATUS[:HASH]` specs of OCSP sentinel certificates for the health checker. */
   sentinels?: string[];
 }): Promise<number> {
+  let ocspPathPrefix: string;
   try {
-    validateOcspPathPrefix(options.ocspPathPrefix ?? '/ocsp');
+    ocspPathPrefix = parseOcspPathPrefix(options.ocspPathPrefix ?? DEFAULT_OCSP_PATH_PREFIX, {
+      wholeHost: true,
+    });
   } catch (error) {
     throw new CliError(`--ocsp-path: ${(error as Error).message}`);
   }
@@ -36,7 +39,7 @@ export async function runLocal(options: {
     trust,
     title: options.title,
     replica: options.replica,
-    ocspPathPrefix: options.ocspPathPrefix,
+    ocspPathPrefix,
     onReceipt: (receipt) =>
       console.log(
         `bundle ${receipt.bundleId}: ${receipt.status}, ${receipt.accepted.length} accepted, ${receipt.rejected.length} rejected`,
@@ -60,9 +63,8 @@ export async function runLocal(options: {
   console.log(
     `ca-repo local: serving ${repository.url}/ (ingest S3 at ${repository.s3.endpoint}); Ctrl-C to stop`,
   );
-  const ocspPath = options.ocspPathPrefix ?? '/ocsp';
   console.log(
-    `ca-repo local: OCSP at ${repository.url}${ocspPath} (GET ${ocspPath === '/' ? '' : ocspPath}/<request>, POST)${
+    `ca-repo local: OCSP at ${repository.url}${ocspPathPrefix} (GET ${ocspPathPrefix === '/' ? '' : ocspPathPrefix}/<request>, POST)${
       options.replica ? `; replica bucket ${REPLICA_BUCKET} behind an origin group` : ''
     }`,
   );

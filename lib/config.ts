@@ -6,12 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../lambda/core/serving/cache-policy.ts';
-import { bytesEqual } from '../lambda/core/encoding/bytes.ts';
-import type { HashAlgorithmName } from '../lambda/core/pki/oids.ts';
-import type { CertStatus } from '../lambda/core/ocsp/validate-ocsp-response.ts';
-import { parseCertificate, pinCa } from '../lambda/core/pki/trust-store.ts';
-import { isIssuedBy } from '../lambda/core/pki/x509.ts';
+import { pinCa } from '../lambda/core/pki/trust-store.ts';
+import { checkSentinel, SentinelError, type Sentinel } from '../lambda/core/health/sentinel.ts';
 import { certificatesInFile } from '../lambda/core/pki/certificate-file.ts';
+import {
+  DEFAULT_OCSP_PATH_PREFIX,
+  OcspPathPrefixError,
+  parseOcspPathPrefix,
+} from '../lambda/core/ocsp/ocsp-path.ts';
 
 /** Values CloudWatch Logs accepts for a retention period (the same number bounds S3 log retention). */
 export const LOG_RETENTION_DAYS = [
@@ -25,19 +27,12 @@ export type PriceClassName = (typeof PRICE_CLASSES)[number];
 /** Where the on-prem uploader may call from: public egress ranges, or one S3 interface/gateway endpoint. */
 export type UploaderSources = { cidrs: string[] } | { vpcEndpointId: string };
 
-/** An OCSP sentinel of the health checker, read from its files (see `HealthSentinelCertificate`). */
-export interface HealthSentinelConfig {
+/** An OCSP sentinel of the health checker, read from its files. */
+export interface HealthSentinelConfig extends Sentinel {
   /** Absolute path of the sentinel certificate file. */
   certificateFile: string;
   /** Absolute path of the issuer file, when one was given (else the issuer was found in `trust`). */
   issuerFile?: string;
-  /** DER of the sentinel certificate. */
-  certificate: Uint8Array;
-  /** DER of the pinned CA certificate that issued it. */
-  issuer: Uint8Array;
-  expectedStatus: CertStatus;
-  /** CertID hash of the probe; absent: the checker's default (SHA-1, what OpenSSL and Java send). */
-  hashAlgorithm?: HashAlgorithmName;
 }
 
 export interface HealthConfig {
@@ -96,7 +91,6 @@ const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Z
 const VPC_ENDPOINT = /^vpce-[0-9a-f]{8,17}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const OCSP_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
 /** S3 classes that keep an object in a single Availability Zone. */
 const SINGLE_AZ_CLASSES = ['ONEZONE_IA', 'EXPRESS_ONEZONE', 'REDUCED_REDUNDANCY'];
 const KNOWN_FIELDS = new Set([
@@ -195,12 +189,7 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
     );
   }
 
-  const ocspPathPrefix = (optionalString(c, 'ocspPathPrefix') ?? '/ocsp').replace(/\/+$/, '');
-  check(
-    OCSP_PREFIX.test(ocspPathPrefix),
-    'ocspPathPrefix',
-    'must be a path such as /ocsp (segments of letters, digits and ._~-); "/" alone would take every path from the CRLs and certificates',
-  );
+  const ocspPathPrefix = readOcspPathPrefix(optionalString(c, 'ocspPathPrefix') ?? DEFAULT_OCSP_PATH_PREFIX);
 
   const cacheCaps = readCacheCaps(c.cacheCaps);
   const ocspUnauthorizedMaxAgeSeconds = integer(c, 'ocspUnauthorizedMaxAgeSeconds', 60, 0, 3600);
@@ -288,6 +277,16 @@ async function readTrust(paths: string[]): Promise<Uint8Array[]> {
   return ders;
 }
 
+/** The distribution serves the repository on the same host names, so `/` alone is refused. */
+function readOcspPathPrefix(text: string): string {
+  try {
+    return parseOcspPathPrefix(text, { wholeHost: false });
+  } catch (error) {
+    if (error instanceof OcspPathPrefixError) throw new ConfigError(`ocspPathPrefix: ${error.message}`);
+    throw error;
+  }
+}
+
 function readCacheCaps(raw: unknown): CacheCaps {
   if (raw === undefined) return { ...DEFAULT_CACHE_CAPS };
   const c = object(raw, 'cacheCaps');
@@ -305,8 +304,6 @@ function readCacheCaps(raw: unknown): CacheCaps {
 
 const HEALTH_FIELDS = ['enabled', 'scheduleMinutes', 'alarmEmail', 'sentinels', 'objectLockRetentionDays'];
 const SENTINEL_FIELDS = ['certificate', 'issuer', 'expectedStatus', 'hashAlgorithm'];
-const CERT_STATUSES: readonly CertStatus[] = ['good', 'revoked', 'unknown'];
-const CERT_ID_HASHES: readonly HashAlgorithmName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
 /** S3 accepts a default retention of up to 100 years. */
 const MAX_OBJECT_LOCK_DAYS = 36_500;
 
@@ -354,9 +351,8 @@ async function readHealth(
 
 /**
  * One sentinel: its certificate file (PEM or DER, exactly one certificate), the issuer (a file, or
- * found among the pinned CAs when omitted), the status the CA's OCSP responses must give it.
- * The issuer must be a pinned CA and must have issued the certificate: otherwise every probe of
- * the deployed checker would fail, and the publish gate would never accept responses for it.
+ * found among the pinned CAs when omitted), the status the CA's OCSP responses must give it. The
+ * rule is core/health/sentinel.ts's; here, the files are read and its errors named by field.
  */
 async function readSentinel(
   raw: unknown,
@@ -377,79 +373,28 @@ async function readSentinel(
     'is required (a certificate file, PEM or DER)',
   );
   const certificateFile = isAbsolute(certificatePath) ? certificatePath : resolve(baseDir, certificatePath);
-  const certificate = await readOneCertificate(certificateFile, `${field}.certificate`);
-
-  const expectedStatus = s.expectedStatus;
-  check(
-    typeof expectedStatus === 'string' && (CERT_STATUSES as readonly string[]).includes(expectedStatus),
-    `${field}.expectedStatus`,
-    `is required: one of ${CERT_STATUSES.join(', ')}`,
-  );
-  const hashAlgorithm = s.hashAlgorithm;
-  if (hashAlgorithm !== undefined) {
-    check(
-      typeof hashAlgorithm === 'string' && (CERT_ID_HASHES as readonly string[]).includes(hashAlgorithm),
-      `${field}.hashAlgorithm`,
-      `must be one of ${CERT_ID_HASHES.join(', ')}`,
-    );
-  }
-
-  const parsedCertificate = parseCertificate(certificate);
   const issuerPath = optionalString(s, 'issuer', `${field}.`);
-  let issuer: Uint8Array | undefined;
-  let issuerFile: string | undefined;
-  if (issuerPath !== undefined) {
-    issuerFile = isAbsolute(issuerPath) ? issuerPath : resolve(baseDir, issuerPath);
-    issuer = await readOneCertificate(issuerFile, `${field}.issuer`);
-    const pinned = issuer;
-    check(
-      trustCertificates.some((der) => bytesEqual(der, pinned)),
-      `${field}.issuer`,
-      `${issuerFile} is not one of the pinned CA certificates in trust (the checker trusts only those)`,
-    );
-    check(
-      await isIssuedBy(parsedCertificate, parseCertificate(issuer)),
-      `${field}.issuer`,
-      `${issuerFile} did not issue ${certificateFile} (issuer name or signature does not match)`,
-    );
-  } else {
-    for (const der of trustCertificates) {
-      if (await isIssuedBy(parsedCertificate, parseCertificate(der))) {
-        issuer = der;
-        break;
-      }
-    }
-    check(
-      issuer !== undefined,
-      `${field}.issuer`,
-      `no pinned CA certificate in trust issued ${certificateFile}; pin its CA or give the issuer file`,
-    );
-  }
-  return {
-    certificateFile,
-    ...(issuerFile ? { issuerFile } : {}),
-    certificate,
-    issuer,
-    expectedStatus: expectedStatus as CertStatus,
-    ...(hashAlgorithm ? { hashAlgorithm: hashAlgorithm as HashAlgorithmName } : {}),
-  };
-}
-
-/** Reads a file holding exactly one X.509 certificate (PEM or DER) into DER. */
-async function readOneCertificate(path: string, field: string): Promise<Uint8Array> {
-  const found = await readCertificateFile(path, field);
-  check(
-    found.length === 1,
-    field,
-    `${path} holds ${found.length} certificates; give a file with exactly one`,
-  );
-  const der = found[0]!;
+  const issuerFile =
+    issuerPath === undefined ? undefined : isAbsolute(issuerPath) ? issuerPath : resolve(baseDir, issuerPath);
   try {
-    parseCertificate(der);
+    const sentinel = await checkSentinel(
+      {
+        certificate: await readCertificateFile(certificateFile, `${field}.certificate`),
+        ...(issuerFile ? { issuer: await readCertificateFile(issuerFile, `${field}.issuer`) } : {}),
+        expectedStatus: s.expectedStatus,
+        hashAlgorithm: s.hashAlgorithm,
+      },
+      {
+        certificateName: certificateFile,
+        issuerName: issuerFile,
+        pinned: { certificates: trustCertificates, name: 'trust' },
+      },
+    );
+    return { certificateFile, ...(issuerFile ? { issuerFile } : {}), ...sentinel };
   } catch (error) {
-    throw new ConfigError(`${field}: ${path} is not an X.509 certificate: ${(error as Error).message}`);
+    if (error instanceof SentinelError) throw new ConfigError(`${field}.${error.part}: ${error.message}`);
+    throw error;
   }
-  return der;
 }
 
 function readUploaderSources(raw: unknown): UploaderSources | undefined {

@@ -7,6 +7,9 @@
  */
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import type { PinnedCa } from '../lambda/core/pki/trust-store.ts';
+import { HASH_ALGORITHM_OID } from '../lambda/core/pki/hash-algorithms.ts';
+import { OID } from '../lambda/core/pki/oids.ts';
+import type { CertStatus } from '../lambda/core/ocsp/cert-id.ts';
 
 /** One DER element: tag, definite minimal length, contents (X.690 §8.1, §10.1). */
 export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
@@ -59,11 +62,11 @@ export function generalizedTime(date: Date): Uint8Array {
   return tlv(0x18, Buffer.from(text, 'ascii'));
 }
 
-const OID_SHA1 = oid('1.3.14.3.2.26');
-const OID_OCSP_BASIC = oid('1.3.6.1.5.5.7.48.1.1');
-const OID_OCSP_NONCE = oid('1.3.6.1.5.5.7.48.1.2');
-const OID_ECDSA_SHA256 = oid('1.2.840.10045.4.3.2');
-const OID_RSA_SHA256 = oid('1.2.840.113549.1.1.11');
+const OID_SHA1 = oid(HASH_ALGORITHM_OID.sha1); // id-sha1
+const OID_OCSP_BASIC = oid(OID.ocspBasic); // id-pkix-ocsp-basic
+const OID_OCSP_NONCE = oid(OID.ocspNonce); // id-pkix-ocsp-nonce
+const OID_ECDSA_SHA256 = oid(OID.ecdsaWithSha256); // ecdsa-with-SHA256
+const OID_RSA_SHA256 = oid(OID.sha256WithRsaEncryption); // sha256WithRSAEncryption
 
 export interface SigningCa {
   pinned: PinnedCa;
@@ -87,7 +90,8 @@ export function certIdSha1(pinned: PinnedCa, serialHex: string): Uint8Array {
 
 export interface ResponseSpec {
   serialHex: string;
-  status: 'good' | 'revoked';
+  /** This writer has no `unknown` [2]. */
+  status: Exclude<CertStatus, 'unknown'>;
   thisUpdate: Date;
   nextUpdate: Date;
   producedAt?: Date;

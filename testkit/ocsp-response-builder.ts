@@ -7,15 +7,19 @@ import { createPrivateKey, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { concatBytes, digest, fromHex, toArrayBuffer } from '../lambda/core/encoding/bytes.ts';
-import { OID, WEBCRYPTO_HASH, type HashAlgorithmName } from '../lambda/core/pki/oids.ts';
-
-export type CertStatusName = 'good' | 'revoked' | 'unknown';
+import { OID } from '../lambda/core/pki/oids.ts';
+import {
+  HASH_ALGORITHM_OID,
+  WEBCRYPTO_HASH,
+  type HashAlgorithmName,
+} from '../lambda/core/pki/hash-algorithms.ts';
+import type { CertStatus } from '../lambda/core/ocsp/cert-id.ts';
 
 export interface SingleResponseSpec {
   issuerCertDer: Uint8Array;
   serialHex: string;
   hash: HashAlgorithmName;
-  status: CertStatusName;
+  status: CertStatus;
   revokedAt?: Date;
   /** CRLReason code (RFC 5280 §5.3.1), only with status 'revoked'. */
   revocationReason?: number;
@@ -87,7 +91,7 @@ async function buildCertId(spec: SingleResponseSpec): Promise<pkijs.CertID> {
   return new pkijs.CertID({
     // NULL parameters, as openssl and most responders write them for every hash.
     hashAlgorithm: new pkijs.AlgorithmIdentifier({
-      algorithmId: OID[spec.hash],
+      algorithmId: HASH_ALGORITHM_OID[spec.hash],
       algorithmParams: new asn1js.Null(),
     }),
     issuerNameHash: new asn1js.OctetString({

@@ -4,9 +4,3 @@ import type { Clock } from '../services/ports.ts';
 export const systemClock: Clock = {
   now: () => new Date(),
 };
-
-/** A clock stuck at `date`, for deterministic tests. Returns a fresh Date each call so callers can't move it. */
-export function fixedClock(date: Date): Clock {
-  const time = date.getTime();
-  return { now: () => new Date(time) };
-}

@@ -7,20 +7,23 @@ import { buildSync } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_OCSP_PATH_PREFIX, parseOcspPathPrefix } from '../core/ocsp/ocsp-path.ts';
 
 /** CloudFront Functions maximum code size (bytes). */
 export const CLOUDFRONT_FUNCTION_MAX_BYTES = 10 * 1024;
 
 const ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'ocsp-viewer-request.ts');
 
-export function validateOcspPathPrefix(prefix: string): string {
-  if (!/^\/[A-Za-z0-9._~/-]*$/.test(prefix) || prefix.includes('//')) {
-    throw new Error(`OCSP path prefix "${prefix}" must start with / and hold only URL-safe characters`);
+/** The prefix the function is built for; a dedicated OCSP hostname may use `/` (core/ocsp/ocsp-path.ts). */
+function builtPrefix(ocspPathPrefix: string): string {
+  try {
+    return parseOcspPathPrefix(ocspPathPrefix, { wholeHost: true });
+  } catch (error) {
+    throw new Error(`OCSP path prefix "${ocspPathPrefix}" ${(error as Error).message}`, { cause: error });
   }
-  return prefix;
 }
 
-export function buildViewerRequestSource(ocspPathPrefix = '/ocsp'): string {
+export function buildViewerRequestSource(ocspPathPrefix = DEFAULT_OCSP_PATH_PREFIX): string {
   const result = buildSync({
     entryPoints: [ENTRY],
     bundle: true,
@@ -31,7 +34,7 @@ export function buildViewerRequestSource(ocspPathPrefix = '/ocsp'): string {
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'none',
-    define: { OCSP_PATH_PREFIX: JSON.stringify(validateOcspPathPrefix(ocspPathPrefix)) },
+    define: { OCSP_PATH_PREFIX: JSON.stringify(builtPrefix(ocspPathPrefix)) },
   });
   const code = result.outputFiles[0]?.text ?? '';
   const withoutExport = code.replace(/export\s*\{\s*handler\s*\}\s*;?\s*$/, '');

@@ -6,6 +6,7 @@
  * custom headers on the S3 origin, which CloudFront puts into every origin event.
  */
 import { DEFAULT_CACHE_CAPS, parseCacheCaps } from '../core/serving/cache-policy.ts';
+import { nonNegativeIntegerOf } from '../core/encoding/number-text.ts';
 import {
   adaptOriginAnswer,
   isOcspStoreUri,
@@ -31,14 +32,9 @@ export interface EdgeHandlerProps {
   clock: Clock;
 }
 
-function positiveInteger(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
 /** The edge policy configured on the origin (custom headers); a bad header falls back to defaults
  *  rather than failing relying parties' requests. */
-export function policyOf(origin: CfS3Origin | undefined): EdgePolicy {
+function policyOf(origin: CfS3Origin | undefined): EdgePolicy {
   const headers = origin?.s3.customHeaders;
   let caps = DEFAULT_CACHE_CAPS;
   try {
@@ -48,10 +44,10 @@ export function policyOf(origin: CfS3Origin | undefined): EdgePolicy {
   }
   return {
     caps,
-    unauthorizedMaxAgeSeconds: positiveInteger(
-      headerValue(headers, ORIGIN_HEADER.unauthorizedMaxAge),
+    // max-age of the `unauthorized` answer: 0 is meant (caches keep no answer for an unknown CertID).
+    unauthorizedMaxAgeSeconds:
+      nonNegativeIntegerOf(headerValue(headers, ORIGIN_HEADER.unauthorizedMaxAge)) ??
       DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
-    ),
   };
 }
 

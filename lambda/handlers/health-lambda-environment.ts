@@ -1,19 +1,23 @@
 /**
  * Composition of the health checker inside Lambda: configuration from the function's environment
- * (set by the CDK HealthChecker construct), the pinned CA certificates and the sentinel
- * certificates from layers shipped with the function, the ledger on S3, HTTP through fetch.
+ * (set by the CDK HealthChecker construct, names in core/contract/lambda-environment.ts), the
+ * pinned CA certificates and the sentinel certificates from layers shipped with the function, the
+ * ledger on S3, HTTP through fetch.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { NodeHttpClient } from '../adapters/node-http-client.ts';
 import { S3ObjectStore } from '../storage/s3-object-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { HEALTH_ENVIRONMENT as ENV } from '../core/contract/lambda-environment.ts';
+import { parseSentinelsFile, SentinelsFileError } from '../core/contract/sentinels-file.ts';
+import { positiveNumberOf } from '../core/encoding/number-text.ts';
+import type { Sentinel } from '../core/health/sentinel.ts';
 import type { HealthThresholds } from '../core/health/health-thresholds.ts';
 import { TrustStore } from '../core/pki/trust-store.ts';
 import { HealthLedger } from '../services/health/health-ledger.ts';
-import { HealthProbe, type Sentinel } from '../services/health/health-probe.ts';
-import { readTrustDirectory } from './publish-lambda-environment.ts';
-import type { SentinelFileEntry } from '../core/contract/sentinels-file.ts';
+import { HealthProbe } from '../services/health/health-probe.ts';
+import { readTrustDirectory } from './trust-directory.ts';
 
 export class HealthEnvironmentError extends Error {
   override name = 'HealthEnvironmentError';
@@ -24,7 +28,7 @@ export interface HealthEnvironment {
   repositoryUrls: string[];
   ledgerBucket: string;
   trustDir: string;
-  /** JSON list of sentinels (see `SentinelFileEntry`); absent: OCSP is not probed. */
+  /** The sentinels file (core/contract/sentinels-file.ts); absent: OCSP is not probed. */
   sentinelsFile?: string;
   ocspUrl?: string;
   thresholds: Partial<HealthThresholds>;
@@ -34,9 +38,8 @@ export interface HealthEnvironment {
 function optionalNumber(env: Record<string, string | undefined>, name: string): number | undefined {
   const value = env[name];
   if (!value) return undefined;
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0)
-    throw new HealthEnvironmentError(`${name}=${value} is not a positive number`);
+  const number = positiveNumberOf(value);
+  if (number === undefined) throw new HealthEnvironmentError(`${name}=${value} is not a positive number`);
   return number;
 }
 
@@ -46,41 +49,42 @@ export function readHealthEnvironment(env: Record<string, string | undefined>): 
     if (!value) throw new HealthEnvironmentError(`environment variable ${name} is not set`);
     return value;
   };
-  const repositoryUrls = required('REPOSITORY_URLS')
+  const repositoryUrls = required(ENV.repositoryUrls)
     .split(',')
     .map((url) => url.trim())
     .filter(Boolean);
-  if (repositoryUrls.length === 0) throw new HealthEnvironmentError('REPOSITORY_URLS lists no URL');
+  if (repositoryUrls.length === 0) throw new HealthEnvironmentError(`${ENV.repositoryUrls} lists no URL`);
   return {
     repositoryUrls,
-    ledgerBucket: required('LEDGER_BUCKET'),
-    trustDir: env.TRUST_DIR || 'trust',
-    sentinelsFile: env.SENTINELS_FILE || undefined,
-    ocspUrl: env.OCSP_URL || undefined,
+    ledgerBucket: required(ENV.ledgerBucket),
+    trustDir: env[ENV.trustDir] || 'trust',
+    sentinelsFile: env[ENV.sentinelsFile] || undefined,
+    ocspUrl: env[ENV.ocspUrl] || undefined,
     thresholds: {
-      timeoutMs: optionalNumber(env, 'PROBE_TIMEOUT_MS'),
-      crlMinHoursToNextUpdate: optionalNumber(env, 'CRL_MARGIN_HOURS'),
-      crlMaxAgeHours: optionalNumber(env, 'CRL_MAX_AGE_HOURS'),
-      ocspMaxAgeHours: optionalNumber(env, 'OCSP_MAX_AGE_HOURS'),
+      timeoutMs: optionalNumber(env, ENV.probeTimeoutMs),
+      crlMinHoursToNextUpdate: optionalNumber(env, ENV.crlMarginHours),
+      crlMaxAgeHours: optionalNumber(env, ENV.crlMaxAgeHours),
+      ocspMaxAgeHours: optionalNumber(env, ENV.ocspMaxAgeHours),
     },
-    metricNamespace: env.METRIC_NAMESPACE || undefined,
+    metricNamespace: env[ENV.metricNamespace] || undefined,
   };
 }
 
-export async function readSentinelsFile(path: string): Promise<Sentinel[]> {
-  let entries: SentinelFileEntry[];
+/** The sentinels in the file the HealthChecker construct ships in its layer. */
+async function readSentinelsFile(path: string): Promise<Sentinel[]> {
+  let text: string;
   try {
-    entries = JSON.parse(await readFile(path, 'utf8')) as SentinelFileEntry[];
+    text = await readFile(path, 'utf8');
   } catch (error) {
     throw new HealthEnvironmentError(`cannot read the sentinels file ${path}: ${(error as Error).message}`);
   }
-  if (!Array.isArray(entries)) throw new HealthEnvironmentError(`${path} is not a JSON list`);
-  return entries.map((entry) => ({
-    certificate: new Uint8Array(Buffer.from(entry.certificate, 'base64')),
-    issuer: new Uint8Array(Buffer.from(entry.issuer, 'base64')),
-    expectedStatus: entry.expectedStatus,
-    ...(entry.hashAlgorithm ? { hashAlgorithm: entry.hashAlgorithm } : {}),
-  }));
+  try {
+    return parseSentinelsFile(text);
+  } catch (error) {
+    if (error instanceof SentinelsFileError)
+      throw new HealthEnvironmentError(`sentinels file ${path}: ${error.message}`);
+    throw error;
+  }
 }
 
 export async function createHealthChecker(

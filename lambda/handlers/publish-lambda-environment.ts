@@ -1,19 +1,20 @@
 /**
  * Composition of the publish service inside Lambda: configuration from the function's
- * environment (set by the CDK publisher construct), stores on S3, the pinned CA certificates from
- * the function's own code package, CloudFront invalidation of its own distribution.
+ * environment (set by the CDK publisher construct, names in core/contract/lambda-environment.ts),
+ * stores on S3, the pinned CA certificates from the function's trust layer, CloudFront
+ * invalidation of its own distribution.
  */
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CloudFrontInvalidator } from '../adapters/cloudfront-invalidator.ts';
 import { S3ObjectStore } from '../storage/s3-object-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
+import { PUBLISH_ENVIRONMENT as ENV } from '../core/contract/lambda-environment.ts';
+import { DEFAULT_OCSP_PATH_PREFIX } from '../core/ocsp/ocsp-path.ts';
 import { parseCacheCaps, type CacheCaps } from '../core/serving/cache-policy.ts';
-import { CERTIFICATE_FILE_NAME, certificatesInFile } from '../core/pki/certificate-file.ts';
 import { TrustStore } from '../core/pki/trust-store.ts';
 import { PublishService } from '../services/publish/publish-service.ts';
+import { readTrustDirectory } from './trust-directory.ts';
 
 export class PublishEnvironmentError extends Error {
   override name = 'PublishEnvironmentError';
@@ -33,7 +34,7 @@ function readCacheCaps(json: string | undefined): CacheCaps {
   try {
     return parseCacheCaps(json);
   } catch (error) {
-    throw new PublishEnvironmentError(`environment variable CACHE_CAPS: ${(error as Error).message}`);
+    throw new PublishEnvironmentError(`environment variable ${ENV.cacheCaps}: ${(error as Error).message}`);
   }
 }
 
@@ -44,25 +45,14 @@ export function readPublishEnvironment(env: Record<string, string | undefined>):
     return value;
   };
   return {
-    ingestBucket: required('INGEST_BUCKET'),
-    repositoryBucket: required('REPOSITORY_BUCKET'),
-    publishQueueUrl: env.PUBLISH_QUEUE_URL || undefined,
-    ocspUrl: env.OCSP_URL || '/ocsp',
-    distributionId: env.DISTRIBUTION_ID || undefined,
-    trustDir: env.TRUST_DIR || 'trust',
-    cacheCaps: readCacheCaps(env.CACHE_CAPS),
+    ingestBucket: required(ENV.ingestBucket),
+    repositoryBucket: required(ENV.repositoryBucket),
+    publishQueueUrl: env[ENV.publishQueueUrl] || undefined,
+    ocspUrl: env[ENV.ocspUrl] || DEFAULT_OCSP_PATH_PREFIX,
+    distributionId: env[ENV.distributionId] || undefined,
+    trustDir: env[ENV.trustDir] || 'trust',
+    cacheCaps: readCacheCaps(env[ENV.cacheCaps]),
   };
-}
-
-/** Every certificate file (PEM or DER) in the trust directory shipped with the function. */
-export async function readTrustDirectory(dir: string): Promise<Uint8Array[]> {
-  const ders: Uint8Array[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    if (!CERTIFICATE_FILE_NAME.test(name)) continue;
-    ders.push(...certificatesInFile(new Uint8Array(await readFile(join(dir, name)))));
-  }
-  if (ders.length === 0) throw new PublishEnvironmentError(`no pinned CA certificate in ${dir}`);
-  return ders;
 }
 
 export async function createPublishService(environment: PublishEnvironment): Promise<PublishService> {

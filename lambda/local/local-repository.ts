@@ -26,7 +26,8 @@ import {
   type HealthSchedule,
 } from '../services/health/health-check.ts';
 import { HealthLedger } from '../services/health/health-ledger.ts';
-import { HealthProbe, type Sentinel } from '../services/health/health-probe.ts';
+import { HealthProbe } from '../services/health/health-probe.ts';
+import type { Sentinel } from '../core/health/sentinel.ts';
 import type { Clock } from '../services/ports.ts';
 import { PublishService } from '../services/publish/publish-service.ts';
 import type { Receipt } from '../core/publish/receipt.ts';

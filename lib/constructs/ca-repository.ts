@@ -14,13 +14,11 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
+import { DEFAULT_OCSP_PATH_PREFIX } from '../../lambda/core/ocsp/ocsp-path.ts';
+import type { Sentinel } from '../../lambda/core/health/sentinel.ts';
 import type { PriceClassName, UploaderSources } from '../config.ts';
 import { AlarmTopic } from './alarm-topic.ts';
-import {
-  HealthChecker,
-  type HealthAlarmThresholds,
-  type HealthSentinelCertificate,
-} from './health-checker.ts';
+import { HealthChecker, type HealthAlarmThresholds } from './health-checker.ts';
 import { RepositoryDistribution } from './distribution.ts';
 import { IngestBucket } from './ingest-bucket.ts';
 import { LogBucket } from './log-bucket.ts';
@@ -73,7 +71,7 @@ export interface CaRepositoryHealth {
   /** Default 1. */
   scheduleMinutes?: number;
   /** OCSP sentinel certificates probed by GET and POST on every run. */
-  sentinels?: readonly HealthSentinelCertificate[];
+  sentinels?: readonly Sentinel[];
   /** S3 Object Lock (compliance mode) on ledger records for this many days; default none. */
   objectLockRetentionDays?: number;
   alarmThresholds?: HealthAlarmThresholds;
@@ -99,7 +97,7 @@ export class CaRepository extends Construct {
     const buildDirectory = props.buildDirectory ?? join(tmpdir(), 'ca-repo-build');
     const cacheCaps = props.cacheCaps ?? DEFAULT_CACHE_CAPS;
     const logRetentionDays = props.logRetentionDays ?? 400;
-    this.ocspPathPrefix = props.ocspPathPrefix ?? '/ocsp';
+    this.ocspPathPrefix = props.ocspPathPrefix ?? DEFAULT_OCSP_PATH_PREFIX;
 
     this.accessLogs = new LogBucket(this, 'AccessLogs', {
       retentionDays: logRetentionDays,

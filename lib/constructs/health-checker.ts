@@ -26,9 +26,9 @@ import {
 } from '../../lambda/core/health/health-metrics.ts';
 import { CHECK_NAMES } from '../../lambda/core/health/health-record.ts';
 import { LEDGER_PREFIX } from '../../lambda/core/health/ledger.ts';
-import type { HashAlgorithmName } from '../../lambda/core/pki/oids.ts';
-import type { CertStatus } from '../../lambda/core/ocsp/validate-ocsp-response.ts';
-import type { SentinelFileEntry } from '../../lambda/core/contract/sentinels-file.ts';
+import { HEALTH_ENVIRONMENT as ENV } from '../../lambda/core/contract/lambda-environment.ts';
+import { formatSentinelsFile } from '../../lambda/core/contract/sentinels-file.ts';
+import type { Sentinel } from '../../lambda/core/health/sentinel.ts';
 import { RegionalFunction } from './lambda-defaults.ts';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
 
@@ -36,15 +36,6 @@ import { acknowledge, wildcardResourceFinding } from './nag.ts';
 export const HEALTH_HANDLER_ENTRY = 'lambda/handlers/health-lambda.ts';
 /** Where the sentinel layer puts its list inside the function (layers mount at /opt). */
 export const SENTINELS_FILE = '/opt/health/sentinels.json';
-
-/** A certificate whose OCSP status the checker asks for on every run, by GET and by POST. */
-export interface HealthSentinelCertificate {
-  certificate: Uint8Array;
-  /** The issuing pinned CA's certificate (DER). */
-  issuer: Uint8Array;
-  expectedStatus: CertStatus;
-  hashAlgorithm?: HashAlgorithmName;
-}
 
 export interface HealthAlarmThresholds {
   /**
@@ -68,7 +59,8 @@ export interface HealthCheckerProps {
   /** Layer with the pinned CA certificates (the publisher's trust layer) and where it mounts. */
   trustLayer: lambda.ILayerVersion;
   trustDir: string;
-  sentinels?: readonly HealthSentinelCertificate[];
+  /** Certificates whose OCSP status the checker asks for on every run, by GET and by POST. */
+  sentinels?: readonly Sentinel[];
   /** Probe interval. Default 1 minute. */
   scheduleMinutes?: number;
   alarmTopic: sns.ITopic;
@@ -133,11 +125,11 @@ export class HealthChecker extends Construct {
 
     const layers: lambda.ILayerVersion[] = [props.trustLayer];
     const environment: Record<string, string> = {
-      REPOSITORY_URLS: props.repositoryUrls.join(','),
-      LEDGER_BUCKET: this.ledger.bucketName,
-      TRUST_DIR: props.trustDir,
-      METRIC_NAMESPACE: namespace,
-      ...(props.probeTimeoutMs !== undefined ? { PROBE_TIMEOUT_MS: String(props.probeTimeoutMs) } : {}),
+      [ENV.repositoryUrls]: props.repositoryUrls.join(','),
+      [ENV.ledgerBucket]: this.ledger.bucketName,
+      [ENV.trustDir]: props.trustDir,
+      [ENV.metricNamespace]: namespace,
+      ...(props.probeTimeoutMs !== undefined ? { [ENV.probeTimeoutMs]: String(props.probeTimeoutMs) } : {}),
     };
     if (props.sentinels && props.sentinels.length > 0) {
       this.sentinelLayer = new lambda.LayerVersion(this, 'SentinelLayer', {
@@ -145,7 +137,7 @@ export class HealthChecker extends Construct {
         description: `ca-repo health sentinels (${props.sentinels.length}) at ${SENTINELS_FILE}`,
       });
       layers.push(this.sentinelLayer);
-      environment.SENTINELS_FILE = SENTINELS_FILE;
+      environment[ENV.sentinelsFile] = SENTINELS_FILE;
     }
 
     this.checker = new RegionalFunction(this, 'Checker', {
@@ -323,17 +315,8 @@ export class HealthChecker extends Construct {
  * Writes the sentinels as `health/sentinels.json` (base64 DER) into a directory named after their
  * content hash, the layer's asset; identical inputs reuse the same directory.
  */
-export function stageSentinels(
-  buildDirectory: string,
-  sentinels: readonly HealthSentinelCertificate[],
-): string {
-  const entries: SentinelFileEntry[] = sentinels.map((sentinel) => ({
-    certificate: Buffer.from(sentinel.certificate).toString('base64'),
-    issuer: Buffer.from(sentinel.issuer).toString('base64'),
-    expectedStatus: sentinel.expectedStatus,
-    ...(sentinel.hashAlgorithm ? { hashAlgorithm: sentinel.hashAlgorithm } : {}),
-  }));
-  const json = `${JSON.stringify(entries, null, 2)}\n`;
+function stageSentinels(buildDirectory: string, sentinels: readonly Sentinel[]): string {
+  const json = formatSentinelsFile(sentinels);
   const root = join(
     buildDirectory,
     `sentinels-${createHash('sha256').update(json).digest('hex').slice(0, 16)}`,

@@ -15,12 +15,10 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { OCSP_STORE_PREFIX } from '../../lambda/core/ocsp/ocsp-object-key.ts';
 import { buildViewerRequestFunction } from '../../lambda/edge/build-viewer-request.ts';
 import { bundleEdgeHandler, EDGE_RUNTIME, HANDLER_ENTRIES } from './lambda-defaults.ts';
 import { acknowledge } from './nag.ts';
-
-/** Key prefix of stored OCSP responses (lambda/core/ocsp/ocsp-object-key.ts). */
-export const OCSP_KEY_PREFIX = '_ocsp/';
 
 export interface OcspEdgeProps {
   ocspPathPrefix: string;
@@ -89,7 +87,7 @@ export class OcspEdge extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadStoredOcspResponses',
         actions: ['s3:GetObject'],
-        resources: buckets.map((b) => `arn:aws:s3:::${b}/${OCSP_KEY_PREFIX}*`),
+        resources: buckets.map((b) => `arn:aws:s3:::${b}/${OCSP_STORE_PREFIX}*`),
       }),
     );
     const inner = fn.lambda;
@@ -106,7 +104,7 @@ export class OcspEdge extends Construct {
     for (const bucket of buckets) {
       acknowledge(
         inner,
-        `AwsSolutions-IAM5[Resource::arn:aws:s3:::${bucket}/${OCSP_KEY_PREFIX}*]`,
+        `AwsSolutions-IAM5[Resource::arn:aws:s3:::${bucket}/${OCSP_STORE_PREFIX}*]`,
         'Stored OCSP responses are keyed by CertID (hash algorithm, issuer hashes, serial), unknown in advance: read-only access to the _ocsp/ prefix of the repository bucket(s) is the narrowest grant.',
       );
     }

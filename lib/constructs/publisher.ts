@@ -19,6 +19,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PUBLISH_ENVIRONMENT as ENV } from '../../lambda/core/contract/lambda-environment.ts';
 import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
 import type { IngestBucket } from './ingest-bucket.ts';
 import { HANDLER_ENTRIES, RegionalFunction } from './lambda-defaults.ts';
@@ -74,13 +75,13 @@ export class Publisher extends Construct {
     });
 
     const environment = {
-      INGEST_BUCKET: props.ingest.bucket.bucketName,
-      REPOSITORY_BUCKET: props.repository.bucketName,
-      PUBLISH_QUEUE_URL: this.workQueue.queueUrl,
-      OCSP_URL: props.ocspPathPrefix,
-      DISTRIBUTION_ID: props.distributionId,
-      TRUST_DIR,
-      CACHE_CAPS: JSON.stringify(props.cacheCaps),
+      [ENV.ingestBucket]: props.ingest.bucket.bucketName,
+      [ENV.repositoryBucket]: props.repository.bucketName,
+      [ENV.publishQueueUrl]: this.workQueue.queueUrl,
+      [ENV.ocspUrl]: props.ocspPathPrefix,
+      [ENV.distributionId]: props.distributionId,
+      [ENV.trustDir]: TRUST_DIR,
+      [ENV.cacheCaps]: JSON.stringify(props.cacheCaps),
     };
     this.dispatcher = new RegionalFunction(this, 'Dispatcher', {
       entry: HANDLER_ENTRIES.publishDispatcher,

@@ -19,7 +19,7 @@ import {
   startLocalRepository,
   type LocalRepository,
 } from '../../lambda/local/local-repository.ts';
-import type { Sentinel } from '../../lambda/services/health/health-probe.ts';
+import type { Sentinel } from '../../lambda/core/health/sentinel.ts';
 import type { Clock, ObjectStore, PutObjectOptions, StoredObject } from '../../lambda/services/ports.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 

@@ -4,7 +4,6 @@
  * Object Lock; alarms on the EMF metrics the handler writes, all notifying the alarm topic; a
  * dashboard; and nothing cdk-nag objects to. Also its wiring into CaRepository.
  */
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_METRICS } from '../../lambda/core/health/health-metrics.ts';
 import { AlarmTopic } from '../../lib/constructs/alarm-topic.ts';
 import { CaRepository } from '../../lib/constructs/ca-repository.ts';
-import { HealthChecker, SENTINELS_FILE, stageSentinels } from '../../lib/constructs/health-checker.ts';
+import { HealthChecker, SENTINELS_FILE } from '../../lib/constructs/health-checker.ts';
 import { LogBucket } from '../../lib/constructs/log-bucket.ts';
 import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
@@ -22,6 +21,7 @@ import {
   asArray,
   exampleConfig,
   identityStatements,
+  layerAssetFile,
   logicalId,
   nagFindings,
   newApp,
@@ -240,9 +240,7 @@ describe('HealthChecker options', () => {
       Environment: { Variables: Match.objectLike({ SENTINELS_FILE }) },
       Layers: Match.arrayWith([{ Ref: logicalId(checker.sentinelLayer!) }]),
     });
-    const staged = JSON.parse(
-      readFileSync(join(stageSentinels(BUILD, sentinels), 'health', 'sentinels.json'), 'utf8'),
-    );
+    const staged = JSON.parse(layerAssetFile(app, template, checker.sentinelLayer!, 'health/sentinels.json'));
     expect(staged).toEqual([
       {
         certificate: Buffer.from(config.trustCertificates[0]!).toString('base64'),
@@ -350,22 +348,7 @@ describe('CaRepoStack wires the checker from the configuration', () => {
     });
     // What the layer holds: the sentinels as read from their files, issuer found among the pinned CAs.
     const staged = JSON.parse(
-      readFileSync(
-        join(
-          stageSentinels(
-            join(tmpdir(), 'ca-repo-build'),
-            synth.config.health.sentinels.map(({ certificate, issuer, expectedStatus, hashAlgorithm }) => ({
-              certificate,
-              issuer,
-              expectedStatus,
-              ...(hashAlgorithm ? { hashAlgorithm } : {}),
-            })),
-          ),
-          'health',
-          'sentinels.json',
-        ),
-        'utf8',
-      ),
+      layerAssetFile(synth.app, synth.primary, health.sentinelLayer!, 'health/sentinels.json'),
     );
     const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
     expect(staged).toEqual([

@@ -170,6 +170,15 @@ export function nagFindings(root: IConstruct): NagFinding[] {
   );
 }
 
+/**
+ * A file of the asset a Lambda layer deploys, as the synthesized app staged it: what the function
+ * finds under /opt.
+ */
+export function layerAssetFile(app: App, template: Template, layer: IConstruct, path: string): string {
+  const content = template.toJSON().Resources[logicalId(layer)].Properties.Content as { S3Key: string };
+  return readFileSync(join(app.outdir, `asset.${content.S3Key.replace(/\.zip$/, '')}`, path), 'utf8');
+}
+
 /** Violations in the validation report CDK wrote into the cloud assembly (every plugin). */
 export function validationReportViolations(app: App): unknown[] {
   const file = join(app.outdir, 'validation-report.json');

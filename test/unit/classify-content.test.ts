@@ -10,7 +10,8 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContentClass, classifyContent } from '../../lambda/core/publish/classify-content.ts';
 import { bytesEqual, concatBytes, fromHex } from '../../lambda/core/encoding/bytes.ts';
-import { parsePemBlocks, toPem } from '../../lambda/core/encoding/pem.ts';
+import { parsePemBlocks } from '../../lambda/core/encoding/pem.ts';
+import { toPem } from '../../testkit/pem.ts';
 
 let dir: string;
 const fixtures = new Map<string, Uint8Array>();

@@ -11,7 +11,7 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concatBytes, fromHex } from '../../lambda/core/encoding/bytes.ts';
 import { detectPrivateKey } from '../../lambda/core/publish/detect-private-key.ts';
-import { toPem } from '../../lambda/core/encoding/pem.ts';
+import { toPem } from '../../testkit/pem.ts';
 
 const hasTool = (tool: string): boolean => {
   try {

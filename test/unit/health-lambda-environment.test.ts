@@ -2,15 +2,21 @@
  * The health Lambda's configuration: what the CDK construct sets, read strictly, and the sentinels
  * file shipped in its layer.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  createHealthChecker,
   HealthEnvironmentError,
   readHealthEnvironment,
-  readSentinelsFile,
 } from '../../lambda/handlers/health-lambda-environment.ts';
+import { formatSentinelsFile, parseSentinelsFile } from '../../lambda/core/contract/sentinels-file.ts';
+import { certificatesInFile } from '../../lambda/core/pki/certificate-file.ts';
+import { HealthProbe } from '../../lambda/services/health/health-probe.ts';
+
+const FIXTURES = fileURLToPath(new URL('../infra/fixtures', import.meta.url));
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -46,18 +52,15 @@ describe('readHealthEnvironment', () => {
   });
 });
 
-describe('readSentinelsFile', () => {
-  it('decodes base64 DER certificates', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ca-repo-sentinels-'));
-    dirs.push(dir);
-    const path = join(dir, 'sentinels.json');
-    await writeFile(
-      path,
-      JSON.stringify([
-        { certificate: 'AQID', issuer: 'BAUG', expectedStatus: 'revoked', hashAlgorithm: 'sha256' },
-      ]),
-    );
-    expect(await readSentinelsFile(path)).toEqual([
+describe('the sentinels file shipped in the layer', () => {
+  it('decodes base64 DER certificates', () => {
+    expect(
+      parseSentinelsFile(
+        JSON.stringify([
+          { certificate: 'AQID', issuer: 'BAUG', expectedStatus: 'revoked', hashAlgorithm: 'sha256' },
+        ]),
+      ),
+    ).toEqual([
       {
         certificate: new Uint8Array([1, 2, 3]),
         issuer: new Uint8Array([4, 5, 6]),
@@ -65,8 +68,25 @@ describe('readSentinelsFile', () => {
         hashAlgorithm: 'sha256',
       },
     ]);
-    await expect(readSentinelsFile(join(dir, 'missing.json'))).rejects.toThrow(
-      /cannot read the sentinels file/,
-    );
+  });
+
+  it('is read when the checker is created, and a missing one is named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ca-repo-sentinels-'));
+    dirs.push(dir);
+    // The example CA is self-signed: a sentinel of its own.
+    const ca = certificatesInFile(new Uint8Array(await readFile(join(FIXTURES, 'example-ca.pem'))))[0]!;
+    const path = join(dir, 'sentinels.json');
+    await writeFile(path, formatSentinelsFile([{ certificate: ca, issuer: ca, expectedStatus: 'good' }]));
+    const environment = {
+      repositoryUrls: ['http://repo.example.jp'],
+      ledgerBucket: 'ledger-bucket',
+      trustDir: FIXTURES,
+      thresholds: {},
+    };
+    const { probe } = await createHealthChecker({ ...environment, sentinelsFile: path });
+    expect(probe).toBeInstanceOf(HealthProbe);
+    await expect(
+      createHealthChecker({ ...environment, sentinelsFile: join(dir, 'missing.json') }),
+    ).rejects.toThrow(/cannot read the sentinels file/);
   });
 });

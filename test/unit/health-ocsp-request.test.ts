@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOcspRequest, ocspGetUrl } from '../../lambda/core/health/health-ocsp-request.ts';
 import { ocspRefreshDeadline, resolveThresholds } from '../../lambda/core/health/health-thresholds.ts';
-import { decodeOcspGetPath, parseOcspRequest } from '../../lambda/core/ocsp/ocsp-request.ts';
+import { ocspObjectKeyForGetPath, parseOcspRequest } from '../../lambda/core/ocsp/ocsp-request.ts';
+import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
 import { RejectedError } from '../../lambda/core/rejection.ts';
 import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
 import { createTestPki, DAY, HOUR, shift, type TestPki } from '../../testkit/test-pki.ts';
@@ -33,8 +34,8 @@ describe('buildOcspRequest', () => {
       expect(parseOcspRequest(request.der)).toEqual(request.certId);
       const url = ocspGetUrl('http://repo.example/ocsp', request.der);
       expect(url).toMatch(/^http:\/\/repo\.example\/ocsp\/[A-Za-z0-9%]+$/);
-      expect(parseOcspRequest(decodeOcspGetPath(url.slice('http://repo.example/ocsp/'.length))!)).toEqual(
-        request.certId,
+      expect(ocspObjectKeyForGetPath(url.slice('http://repo.example/ocsp/'.length))).toBe(
+        ocspObjectKey(request.certId),
       );
     },
   );

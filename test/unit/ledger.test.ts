@@ -11,9 +11,6 @@ import { DirectoryObjectStore } from '../../lambda/storage/directory-object-stor
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import type { ProbeRun } from '../../lambda/core/health/health-record.ts';
 import {
-  GENESIS_HASH,
-  canonicalJson,
-  computeRecordHash,
   createLedgerRecord,
   decodeLedgerRecord,
   encodeLedgerRecord,
@@ -51,6 +48,17 @@ async function buildChain(count: number): Promise<LedgerEntry[]> {
   return entries;
 }
 
+/** A JSON value with every object's keys in sorted order. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  );
+}
+
 function edit(entry: LedgerEntry, change: (record: LedgerRecord) => void): LedgerEntry {
   const record = decodeLedgerRecord(entry.body);
   change(record);
@@ -61,17 +69,19 @@ describe('ledger records', () => {
   it('chain from the genesis hash, one sequence number apart, under time-sortable keys', async () => {
     const [first, second] = (await buildChain(2)).map((entry) => decodeLedgerRecord(entry.body));
     expect(first!.sequence).toBe(1);
-    expect(first!.previousHash).toBe(GENESIS_HASH);
+    expect(first!.previousHash).toBe('0'.repeat(64)); // the genesis hash
     expect(second!.previousHash).toBe(first!.hash);
     expect(ledgerKeyOf(second!)).toBe('ledger/2026/11/22/20261122T080000Z-0000000002.json');
-    expect(await computeRecordHash(second!)).toBe(second!.hash);
+    // The hash is the record's own content hashed: the same run after the same link hashes the same.
+    expect((await createLedgerRecord(first!, second!.run)).hash).toBe(second!.hash);
   });
 
   it('hash canonical JSON, so reformatting a record does not break it but changing a value does', async () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x'], c: { z: 1, y: undefined } })).toBe(
-      '{"a":[true,null,"x"],"b":1,"c":{"z":1}}',
-    );
     const [entry] = await buildChain(1);
+    // Stored as canonical JSON: keys sorted at every depth, no whitespace, undefined fields left out.
+    const stored = new TextDecoder().decode(entry!.body);
+    expect(stored).toBe(`${JSON.stringify(sortKeys(JSON.parse(stored)))}\n`);
+    expect(stored.startsWith('{"format":')).toBe(true);
     const pretty = new TextEncoder().encode(JSON.stringify(decodeLedgerRecord(entry!.body), null, 4));
     expect((await verifyLedger([{ key: entry!.key, body: pretty }])).intact).toBe(true);
   });
@@ -104,9 +114,12 @@ describe('verifyLedger', () => {
     entries[2] = edit(entries[2]!, (record) => {
       record.run.results[0]!.latencyMs = 1;
     });
-    const record = decodeLedgerRecord(entries[2]!.body);
-    record.hash = await computeRecordHash(record);
-    entries[2] = { key: entries[2]!.key, body: encodeLedgerRecord(record) };
+    const edited = decodeLedgerRecord(entries[2]!.body);
+    const rehashed = await createLedgerRecord(
+      { sequence: edited.sequence - 1, hash: edited.previousHash },
+      edited.run,
+    );
+    entries[2] = { key: entries[2]!.key, body: encodeLedgerRecord(rehashed) };
     const verification = await verifyLedger(entries);
     expect(verification.problems.map((p) => [p.kind, p.sequence])).toEqual([['broken-link', 4]]);
     expect(verification.summary).toMatch(/^broken: record #4 .* does not chain to record #3/);

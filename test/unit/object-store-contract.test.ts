@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import { ObjectStoreError, S3ObjectStore } from '../../lambda/storage/s3-object-store.ts';
-import { fixedClock } from '../../lambda/adapters/system-clock.ts';
+import { fixedClock } from '../../testkit/fixed-clock.ts';
 import { decodeS3EventKey, encodeS3EventKey, type S3Event } from '../../lambda/adapters/s3-event.ts';
 import { startEmbeddedS3, type EmbeddedS3, type ObjectCreatedEvent } from '../../lambda/local/embedded-s3.ts';
 import { forEachWithConcurrency } from '../../lambda/services/concurrency.ts';

@@ -12,11 +12,8 @@ import { parseBer } from '../../lambda/core/encoding/asn1.ts';
 import { toHex } from '../../lambda/core/encoding/bytes.ts';
 import { readOcspResponseDer } from '../../lambda/core/ocsp/ocsp-response-der.ts';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
-import {
-  readOcspResponseWith,
-  validateOcspResponse,
-  type BasicOcspFields,
-} from '../../lambda/core/ocsp/validate-ocsp-response.ts';
+import { validateOcspResponse } from '../../lambda/core/ocsp/validate-ocsp-response.ts';
+import { readOcspResponseWith, type BasicOcspFields } from '../../lambda/core/ocsp/ocsp-response-fields.ts';
 import { TrustStore, parseCertificate } from '../../lambda/core/pki/trust-store.ts';
 import { nameDer } from '../../lambda/core/pki/x509.ts';
 import { DAY, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';

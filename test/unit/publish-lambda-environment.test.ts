@@ -2,10 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  readPublishEnvironment,
-  readTrustDirectory,
-} from '../../lambda/handlers/publish-lambda-environment.ts';
+import { readPublishEnvironment } from '../../lambda/handlers/publish-lambda-environment.ts';
+import { readTrustDirectory } from '../../lambda/handlers/trust-directory.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;

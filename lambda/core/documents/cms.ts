@@ -11,7 +11,8 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { parseBer } from '../encoding/asn1.ts';
 import { bytesEqual, digest, toArrayBuffer } from '../encoding/bytes.ts';
-import { HASH_NAME_BY_OID, OID, WEBCRYPTO_HASH, type HashAlgorithmName } from '../pki/oids.ts';
+import { OID } from '../pki/oids.ts';
+import { hashAlgorithmOfOid, WEBCRYPTO_HASH, type HashAlgorithmName } from '../pki/hash-algorithms.ts';
 import { isoTime } from '../policy.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
 import { formatName, type PinnedCa, type TrustStore } from '../pki/trust-store.ts';
@@ -166,7 +167,7 @@ function declaredKeyIdentifier(certificate: pkijs.Certificate): Uint8Array | und
 }
 
 function acceptedHash(oid: string, what: string): HashAlgorithmName {
-  const name = HASH_NAME_BY_OID[oid];
+  const name = hashAlgorithmOfOid(oid);
   requireThat(name, `${what} ${oid} is not SHA-256, SHA-384 or SHA-512`);
   requireThat(
     ACCEPTED_HASHES.includes(name),

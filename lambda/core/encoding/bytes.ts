@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WEBCRYPTO_HASH, type HashAlgorithmName } from '../pki/oids.ts';
+import { WEBCRYPTO_HASH, type HashAlgorithmName } from '../pki/hash-algorithms.ts';
 
 /** Lowercase hex of a byte array. */
 export function toHex(bytes: Uint8Array): string {

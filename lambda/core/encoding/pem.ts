@@ -51,9 +51,3 @@ export function parsePemBlocks(text: string, max = 64): PemBlock[] {
   }
   return blocks;
 }
-
-export function toPem(label: string, der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64');
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
-}

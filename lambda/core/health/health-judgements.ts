@@ -23,8 +23,10 @@ import type {
 import { formatFingerprint } from '../publish/repository-index.ts';
 import { parseCrl, validateCrl } from '../crl/validate-crl.ts';
 import { validateDocument } from '../documents/validate-document.ts';
-import { validateOcspResponse, type CertStatus } from '../ocsp/validate-ocsp-response.ts';
-import type { TrustStore } from '../pki/trust-store.ts';
+import { validateOcspResponse } from '../ocsp/validate-ocsp-response.ts';
+import type { CertStatus } from '../ocsp/cert-id.ts';
+import { FINGERPRINT_HASHES, fingerprintsOf, type TrustStore } from '../pki/trust-store.ts';
+import { WEBCRYPTO_HASH } from '../pki/hash-algorithms.ts';
 
 const HOUR_MS = 3600_000;
 
@@ -176,20 +178,12 @@ export async function judgeCaCertificateAnswer(input: {
   return judge(async () => {
     requireOk(answer);
     requireContentType(answer, CONTENT_TYPES['ca-certificate']);
-    const served = {
-      sha256: toHex(await digest('sha256', answer.body)),
-      sha384: toHex(await digest('sha384', answer.body)),
-      sha512: toHex(await digest('sha512', answer.body)),
-    };
+    const served = await fingerprintsOf(answer.body);
     if (entry) {
-      for (const [algorithm, name] of [
-        ['sha256', 'SHA-256'],
-        ['sha384', 'SHA-384'],
-        ['sha512', 'SHA-512'],
-      ] as const) {
+      for (const algorithm of FINGERPRINT_HASHES) {
         requireThat(
           served[algorithm] === entry[algorithm].toLowerCase(),
-          `fingerprint mismatch: ${name} of the served bytes is ${formatFingerprint(served[algorithm])}, index.json publishes ${formatFingerprint(entry[algorithm])}`,
+          `fingerprint mismatch: ${WEBCRYPTO_HASH[algorithm]} of the served bytes is ${formatFingerprint(served[algorithm])}, index.json publishes ${formatFingerprint(entry[algorithm])}`,
         );
       }
     }

@@ -8,7 +8,7 @@
  */
 import * as asn1js from 'asn1js';
 import { fromHex } from '../encoding/bytes.ts';
-import { type HashAlgorithmName, OID } from '../pki/oids.ts';
+import { HASH_ALGORITHM_OID, type HashAlgorithmName } from '../pki/hash-algorithms.ts';
 import type { CertIdKey } from '../ocsp/ocsp-object-key.ts';
 import { RejectedError } from '../rejection.ts';
 import { formatName, parseCertificate, pinCa } from '../pki/trust-store.ts';
@@ -40,7 +40,7 @@ export async function buildOcspRequest(
   const certId = new asn1js.Sequence({
     value: [
       new asn1js.Sequence({
-        value: [new asn1js.ObjectIdentifier({ value: OID[hashAlgorithm] }), new asn1js.Null()],
+        value: [new asn1js.ObjectIdentifier({ value: HASH_ALGORITHM_OID[hashAlgorithm] }), new asn1js.Null()],
       }),
       new asn1js.OctetString({ valueHex: fromHex(nameHash) }),
       new asn1js.OctetString({ valueHex: fromHex(keyHash) }),

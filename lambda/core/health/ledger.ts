@@ -14,7 +14,7 @@ import type { ProbeRun } from './health-record.ts';
 export const LEDGER_FORMAT = 'ca-repo-health-ledger/1';
 export const LEDGER_PREFIX = 'ledger/';
 /** previousHash of record #1. */
-export const GENESIS_HASH = '0'.repeat(64);
+const GENESIS_HASH = '0'.repeat(64);
 
 export interface LedgerRecord {
   format: typeof LEDGER_FORMAT;
@@ -47,7 +47,7 @@ export class LedgerFormatError extends Error {
  * JSON with object keys sorted and no whitespace, so the same record always hashes the same
  * whatever wrote or re-serialised it (the idea of RFC 8785, for the plain values a record holds).
  */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new LedgerFormatError(`cannot hash the number ${value}`);
@@ -65,7 +65,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** SHA-256 of the record without its own `hash` field. */
-export async function computeRecordHash(record: Omit<LedgerRecord, 'hash'> | LedgerRecord): Promise<string> {
+async function computeRecordHash(record: Omit<LedgerRecord, 'hash'> | LedgerRecord): Promise<string> {
   const { hash: _ignored, ...content } = record as LedgerRecord;
   return toHex(await digest('sha256', new TextEncoder().encode(canonicalJson(content))));
 }

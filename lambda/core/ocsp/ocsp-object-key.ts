@@ -3,7 +3,7 @@
  * every field a strict client compares (hash algorithm, issuerNameHash, issuerKeyHash, serial),
  * because OpenSSL and Java refuse a response whose CertID hash algorithm differs from the request's.
  *
- *   _ocsp/<shard>/<sha1|sha256|sha384|sha512>/<issuerNameHash>/<issuerKeyHash>/<serial>
+ *   _ocsp/<shard>/<CertID hash: sha1|sha256|sha384|sha512>/<issuerNameHash>/<issuerKeyHash>/<serial>
  *
  * `shard` (two hex digits of an FNV-1a hash of the serial) spreads a full refresh of millions of
  * responses over 256 prefixes: S3 sustains about 3,500 PUT/s per prefix, and sequential serials
@@ -15,7 +15,7 @@
 export var OCSP_STORE_PREFIX = '_ocsp/';
 
 export interface CertIdKey {
-  /** 'sha1' | 'sha256' | 'sha384' | 'sha512' */
+  /** A CERT_ID_HASHES name (cert-id.ts), or `oid-<hex>` for a hash no response can use. */
   hashAlgorithm: string;
   issuerNameHashHex: string;
   issuerKeyHashHex: string;
@@ -24,7 +24,7 @@ export interface CertIdKey {
 }
 
 /** FNV-1a (32-bit) of a string, low byte as two hex digits; shifts instead of Math.imul (ES5). */
-export function shardOf(text: string): string {
+function shardOf(text: string): string {
   var hash = 0x811c9dc5;
   for (var i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

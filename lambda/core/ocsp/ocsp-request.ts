@@ -15,6 +15,7 @@
  *                              issuerKeyHash OCTET STRING, serialNumber CertificateSerialNumber }
  * Nonces and other extensions are skipped: a pre-produced response cannot echo them (RFC 9919 §4).
  */
+import { certIdHashOfOid } from './cert-id.ts';
 import { ocspObjectKey, type CertIdKey } from './ocsp-object-key.ts';
 
 /** Largest request accepted (GET URLs are < 1 KB; POST bodies with a signature a few KB). */
@@ -25,14 +26,6 @@ var MAX_FIELD_BYTES = 64;
 /** Fixed OCSPResponse bodies (RFC 6960 §4.2.1): responseStatus only. */
 export var MALFORMED_REQUEST_DER = [0x30, 0x03, 0x0a, 0x01, 0x01];
 export var UNAUTHORIZED_DER = [0x30, 0x03, 0x0a, 0x01, 0x06];
-
-/** AlgorithmIdentifier OIDs by the hex of their DER content octets. */
-var HASH_BY_OID_HEX: Record<string, string> = {
-  '2b0e03021a': 'sha1', // 1.3.14.3.2.26 id-sha1
-  '608648016503040201': 'sha256', // 2.16.840.1.101.3.4.2.1 id-sha256
-  '608648016503040202': 'sha384', // 2.16.840.1.101.3.4.2.2 id-sha384
-  '608648016503040203': 'sha512', // 2.16.840.1.101.3.4.2.3 id-sha512
-};
 
 var HEX = '0123456789abcdef';
 function hexOf(bytes: Uint8Array, start: number, end: number): string {
@@ -138,14 +131,37 @@ export function parseOcspRequest(bytes: Uint8Array): CertIdKey | null {
   ) {
     return null;
   }
-  var oidHex = hexOf(bytes, oid.start, oid.end);
+  var dotted = dottedOid(bytes, oid.start, oid.end);
   return {
     // An unsupported hash algorithm still parses: it is answered `unauthorized`, not malformed.
-    hashAlgorithm: HASH_BY_OID_HEX[oidHex] || 'oid-' + oidHex,
+    hashAlgorithm: (dotted && certIdHashOfOid(dotted)) || 'oid-' + hexOf(bytes, oid.start, oid.end),
     issuerNameHashHex: hexOf(bytes, nameHash.start, nameHash.end),
     issuerKeyHashHex: hexOf(bytes, keyHash.start, keyHash.end),
     serialHex: minimalSerialHex(hexOf(bytes, serial.start, serial.end)),
   };
+}
+
+/**
+ * The dotted form of an OBJECT IDENTIFIER's content octets (X.690 §8.19), or null when they are
+ * not DER: a sub-identifier padded with a leading 0x80 octet, or the last one cut short. Only
+ * compared with the CertID hash OIDs: an arc too large for a double cannot round to their arcs.
+ */
+function dottedOid(bytes: Uint8Array, start: number, end: number): string | null {
+  var arcs: number[] = [];
+  var value = 0;
+  for (var i = start; i < end; i++) {
+    var b = bytes[i] as number;
+    if (value === 0 && b === 0x80) return null;
+    value = value * 128 + (b & 0x7f);
+    if (!(b & 0x80)) {
+      arcs.push(value);
+      value = 0;
+    }
+  }
+  if ((bytes[end - 1] as number) & 0x80) return null;
+  var first = arcs[0] as number;
+  var top = first < 80 ? Math.floor(first / 40) : 2; // the first octets hold 40 * arc1 + arc2
+  return top + '.' + (first - 40 * top) + (arcs.length > 1 ? '.' + arcs.slice(1).join('.') : '');
 }
 
 /** Drops redundant leading zero octets (BER allows them, DER does not), as the publish side does. */
@@ -157,7 +173,7 @@ function minimalSerialHex(hex: string): string {
 var BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Decodes standard or URL-safe base64, padding optional; null on any other character. */
-export function decodeBase64Lenient(text: string): Uint8Array | null {
+function decodeBase64Lenient(text: string): Uint8Array | null {
   var clean = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
   if (clean.length % 4 === 1) return null;
   var out = new Uint8Array(Math.floor((clean.length * 3) / 4));
@@ -183,7 +199,7 @@ export function decodeBase64Lenient(text: string): Uint8Array | null {
  * (including %2F), `+` arriving as a space, leading or doubled slashes added by clients joining
  * URLs, missing padding, base64url.
  */
-export function decodeOcspGetPath(path: string): Uint8Array | null {
+function decodeOcspGetPath(path: string): Uint8Array | null {
   var unescaped: string;
   try {
     unescaped = decodeURIComponent(path);

@@ -1,56 +1,52 @@
 /**
- * Every OID literal the project uses, with its name. Nothing else in the code base spells an OID.
+ * Every OID literal the project uses, with its name. Nothing else in the code base spells an OID,
+ * but for the hash algorithms: hash-algorithms.ts holds those, dependency-free for the CloudFront
+ * Function.
  */
 export const OID = {
-  // Hash algorithms (RFC 3370 §2, RFC 5754 §2)
-  sha1: '1.3.14.3.2.26',
-  sha256: '2.16.840.1.101.3.4.2.1',
-  sha384: '2.16.840.1.101.3.4.2.2',
-  sha512: '2.16.840.1.101.3.4.2.3',
-
   // CMS content types (RFC 5652 §4, §5)
-  cmsData: '1.2.840.113549.1.7.1',
-  cmsSignedData: '1.2.840.113549.1.7.2',
+  cmsData: '1.2.840.113549.1.7.1', // id-data
+  cmsSignedData: '1.2.840.113549.1.7.2', // id-signedData
   // CMS signed attributes (RFC 5652 §11)
-  cmsContentType: '1.2.840.113549.1.9.3',
-  cmsMessageDigest: '1.2.840.113549.1.9.4',
+  cmsContentType: '1.2.840.113549.1.9.3', // id-contentType
+  cmsMessageDigest: '1.2.840.113549.1.9.4', // id-messageDigest
 
   // Certificate and CRL extensions (RFC 5280 §4.2, §5.2)
-  extKeyUsage: '2.5.29.37',
-  basicConstraints: '2.5.29.19',
-  crlNumber: '2.5.29.20',
-  deltaCrlIndicator: '2.5.29.27',
+  extKeyUsage: '2.5.29.37', // id-ce-extKeyUsage
+  basicConstraints: '2.5.29.19', // id-ce-basicConstraints
+  crlNumber: '2.5.29.20', // id-ce-cRLNumber
+  deltaCrlIndicator: '2.5.29.27', // id-ce-deltaCRLIndicator
 
   // Extended key usage purposes (RFC 5280 §4.2.1.12)
-  kpOcspSigning: '1.3.6.1.5.5.7.3.9',
+  kpOcspSigning: '1.3.6.1.5.5.7.3.9', // id-kp-OCSPSigning
 
   // OCSP (RFC 6960 §4.2.1)
-  ocspBasic: '1.3.6.1.5.5.7.48.1.1',
-  ocspNonce: '1.3.6.1.5.5.7.48.1.2',
+  ocspBasic: '1.3.6.1.5.5.7.48.1.1', // id-pkix-ocsp-basic
+  ocspNonce: '1.3.6.1.5.5.7.48.1.2', // id-pkix-ocsp-nonce
 
   // Private key containers (RFC 5208 / RFC 5958, RFC 7292, RFC 8018)
-  pkcs5Pbes2: '1.2.840.113549.1.5.13',
-  pkcs12PbeShaAnd3KeyTripleDesCbc: '1.2.840.113549.1.12.1.3',
-  pkcs12PbeShaAnd40BitRc2Cbc: '1.2.840.113549.1.12.1.6',
+  pkcs5Pbes2: '1.2.840.113549.1.5.13', // id-PBES2
+  pkcs12PbeShaAnd3KeyTripleDesCbc: '1.2.840.113549.1.12.1.3', // pbeWithSHAAnd3-KeyTripleDES-CBC
+  pkcs12PbeShaAnd40BitRc2Cbc: '1.2.840.113549.1.12.1.6', // pbeWithSHAAnd40BitRC2-CBC
 
   // Signature algorithms verified with node:crypto (lambda/core/pki/signature.ts): ECDSA (RFC 5758 §3.2,
   // RFC 3279 §2.2.3) and RSASSA-PKCS1-v1_5 (RFC 4055 §5, RFC 3279 §2.2.1)
-  ecdsaWithSha1: '1.2.840.10045.4.1',
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  ecdsaWithSha384: '1.2.840.10045.4.3.3',
-  ecdsaWithSha512: '1.2.840.10045.4.3.4',
-  sha1WithRsaEncryption: '1.2.840.113549.1.1.5',
-  sha256WithRsaEncryption: '1.2.840.113549.1.1.11',
-  sha384WithRsaEncryption: '1.2.840.113549.1.1.12',
-  sha512WithRsaEncryption: '1.2.840.113549.1.1.13',
+  ecdsaWithSha1: '1.2.840.10045.4.1', // ecdsa-with-SHA1
+  ecdsaWithSha256: '1.2.840.10045.4.3.2', // ecdsa-with-SHA256
+  ecdsaWithSha384: '1.2.840.10045.4.3.3', // ecdsa-with-SHA384
+  ecdsaWithSha512: '1.2.840.10045.4.3.4', // ecdsa-with-SHA512
+  sha1WithRsaEncryption: '1.2.840.113549.1.1.5', // sha1WithRSAEncryption
+  sha256WithRsaEncryption: '1.2.840.113549.1.1.11', // sha256WithRSAEncryption
+  sha384WithRsaEncryption: '1.2.840.113549.1.1.12', // sha384WithRSAEncryption
+  sha512WithRsaEncryption: '1.2.840.113549.1.1.13', // sha512WithRSAEncryption
 
   // Public key and signature algorithms whose hash comes from elsewhere (RFC 3370 §3.2, RFC 4055 §3, RFC 5480 §2.1.1)
-  rsaEncryption: '1.2.840.113549.1.1.1',
-  rsassaPss: '1.2.840.113549.1.1.10',
-  ecPublicKey: '1.2.840.10045.2.1',
+  rsaEncryption: '1.2.840.113549.1.1.1', // rsaEncryption
+  rsassaPss: '1.2.840.113549.1.1.10', // id-RSASSA-PSS
+  ecPublicKey: '1.2.840.10045.2.1', // id-ecPublicKey
   // Certificate extensions used to find and qualify a CMS signer (RFC 5280 §4.2.1.2, §4.2.1.3)
-  subjectKeyIdentifier: '2.5.29.14',
-  keyUsage: '2.5.29.15',
+  subjectKeyIdentifier: '2.5.29.14', // id-ce-subjectKeyIdentifier
+  keyUsage: '2.5.29.15', // id-ce-keyUsage
   // Password-based encryption schemes of an EncryptedPrivateKeyInfo (RFC 5958 §3): PBES1 (RFC 8018 §6.1, A.3)
   pkcs5PbeWithMd2AndDesCbc: '1.2.840.113549.1.5.1', // pbeWithMD2AndDES-CBC
   pkcs5PbeWithMd5AndDesCbc: '1.2.840.113549.1.5.3', // pbeWithMD5AndDES-CBC
@@ -66,20 +62,3 @@ export const OID = {
   // CMS content type carrying private keys (RFC 5958 §4, §6)
   ctAsymmetricKeyPackage: '2.16.840.1.101.2.1.2.78.5', // id-ct-KP-aKeyPackage
 } as const;
-
-export type HashAlgorithmName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
-
-/** The CertID hash algorithms we accept (RFC 6960 §4.1.1, RFC 9919 §2.2), by OID. */
-export const HASH_NAME_BY_OID: Readonly<Record<string, HashAlgorithmName>> = {
-  [OID.sha1]: 'sha1',
-  [OID.sha256]: 'sha256',
-  [OID.sha384]: 'sha384',
-  [OID.sha512]: 'sha512',
-};
-
-export const WEBCRYPTO_HASH: Readonly<Record<HashAlgorithmName, string>> = {
-  sha1: 'SHA-1',
-  sha256: 'SHA-256',
-  sha384: 'SHA-384',
-  sha512: 'SHA-512',
-};

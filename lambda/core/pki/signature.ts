@@ -19,7 +19,8 @@
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import { OID, type HashAlgorithmName } from './oids.ts';
+import { OID } from './oids.ts';
+import type { HashAlgorithmName } from './hash-algorithms.ts';
 
 interface SignatureScheme {
   keyType: 'ec' | 'rsa';

@@ -1,10 +1,25 @@
 import * as pkijs from 'pkijs';
 import { parseBer } from '../encoding/asn1.ts';
 import { digest, toHex, bytesEqual } from '../encoding/bytes.ts';
-import type { HashAlgorithmName } from './oids.ts';
+import { HASH_ALGORITHMS, type HashAlgorithmName } from './hash-algorithms.ts';
 import { publicKeyOf, type PublicKey } from './x509.ts';
 
-export const CERT_ID_HASHES: readonly HashAlgorithmName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
+/** The fingerprints published for a CA certificate (Digital Agency survey item 3513), hex. */
+export type Fingerprints = { [name in (typeof FINGERPRINT_HASHES)[number]]: string };
+export const FINGERPRINT_HASHES = [
+  'sha256',
+  'sha384',
+  'sha512',
+] as const satisfies readonly HashAlgorithmName[];
+
+/** SHA-256, SHA-384 and SHA-512 of a certificate's DER, as `openssl x509 -fingerprint` hashes it. */
+export async function fingerprintsOf(der: Uint8Array): Promise<Fingerprints> {
+  return {
+    sha256: toHex(await digest('sha256', der)),
+    sha384: toHex(await digest('sha384', der)),
+    sha512: toHex(await digest('sha512', der)),
+  };
+}
 
 /** One CA certificate pinned by the operator's configuration: the only roots of trust. */
 export interface PinnedCa {
@@ -14,8 +29,8 @@ export interface PinnedCa {
   subjectDer: Uint8Array;
   subject: string;
   /** Fingerprints published in index.json (survey item 3513). */
-  fingerprints: { sha256: string; sha384: string; sha512: string };
-  /** issuerNameHash / issuerKeyHash of this CA per CertID hash algorithm (RFC 6960 §4.1.1). */
+  fingerprints: Fingerprints;
+  /** issuerNameHash / issuerKeyHash of this CA per hash algorithm, any a CertID may use (RFC 6960 §4.1.1). */
   certIdHashes: Record<HashAlgorithmName, { nameHash: string; keyHash: string }>;
   /**
    * SHA-1 of the subjectPublicKey bits: a ResponderID byKey naming this CA (RFC 6960 §4.2.2.3).
@@ -68,7 +83,7 @@ export async function pinCa(der: Uint8Array): Promise<PinnedCa> {
   // and unused-bits octet (RFC 6960 §4.1.1).
   const keyBits = new Uint8Array(certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
   const certIdHashes = {} as PinnedCa['certIdHashes'];
-  for (const alg of CERT_ID_HASHES) {
+  for (const alg of HASH_ALGORITHMS) {
     certIdHashes[alg] = {
       nameHash: toHex(await digest(alg, subjectDer)),
       keyHash: toHex(await digest(alg, keyBits)),
@@ -81,11 +96,7 @@ export async function pinCa(der: Uint8Array): Promise<PinnedCa> {
     subject: formatName(certificate.subject),
     keyId: await digest('sha1', keyBits),
     publicKey: publicKeyOf(certificate),
-    fingerprints: {
-      sha256: toHex(await digest('sha256', der)),
-      sha384: toHex(await digest('sha384', der)),
-      sha512: toHex(await digest('sha512', der)),
-    },
+    fingerprints: await fingerprintsOf(der),
     certIdHashes,
   };
 }

@@ -12,7 +12,6 @@
  * count against each endpoint's availability.
  */
 import { performance } from 'node:perf_hooks';
-import type { HashAlgorithmName } from '../../core/pki/oids.ts';
 import {
   CHECK_NAMES,
   type CheckName,
@@ -34,22 +33,13 @@ import {
   type OcspProbeRequest,
 } from '../../core/health/health-ocsp-request.ts';
 import { resolveThresholds, type HealthThresholds } from '../../core/health/health-thresholds.ts';
-import type { CertStatus } from '../../core/ocsp/validate-ocsp-response.ts';
+import { DEFAULT_OCSP_PATH_PREFIX } from '../../core/ocsp/ocsp-path.ts';
+import type { Sentinel } from '../../core/health/sentinel.ts';
 import type { RepositoryIndex } from '../../core/publish/repository-index.ts';
 import type { TrustStore } from '../../core/pki/trust-store.ts';
 import { forEachWithConcurrency } from '../concurrency.ts';
 import type { HttpClient, HttpRequestSpec } from './health-http.ts';
 import type { Clock } from '../ports.ts';
-
-/** A certificate whose OCSP status is known, probed by GET and POST on every run. */
-export interface Sentinel {
-  certificate: Uint8Array;
-  /** The issuing CA's certificate (DER). */
-  issuer: Uint8Array;
-  expectedStatus: CertStatus;
-  /** CertID hash; default SHA-1, what OpenSSL, Java and Firefox send. */
-  hashAlgorithm?: HashAlgorithmName;
-}
 
 export interface HealthProbeOptions {
   http: HttpClient;
@@ -226,7 +216,7 @@ export class HealthProbe {
       }
     }
 
-    const responder = this.options.ocspUrl ?? resolve(index?.ocsp?.url ?? '/ocsp');
+    const responder = this.options.ocspUrl ?? resolve(index?.ocsp?.url ?? DEFAULT_OCSP_PATH_PREFIX);
     for (const { sentinel, request } of this.sentinels) {
       const target = `${responder} serial ${request.certId.serialHex} ${request.certId.hashAlgorithm}`;
       const judgeAnswer = (answer: HttpAnswer, now: Date) =>

@@ -1,0 +1,51 @@
+/**
+ * The path prefix of the OCSP responder URL (`http://host/ocsp`): one rule for the deployment
+ * configuration, `ca-repo local --ocsp-path`, the local CDN and the CloudFront Function build.
+ * GET requests append `/<url-encoded base64 request>` to it (RFC 6960 Appendix A.1).
+ */
+
+/** The prefix when none is configured. */
+export const DEFAULT_OCSP_PATH_PREFIX = '/ocsp';
+
+/** One path segment: RFC 3986 unreserved characters only, so the prefix needs no percent-encoding. */
+const SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+export class OcspPathPrefixError extends Error {
+  override name = 'OcspPathPrefixError';
+}
+
+export interface OcspPathPrefixOptions {
+  /**
+   * May the responder take the whole host (`/`)? Yes for a dedicated OCSP hostname (`ca-repo local
+   * --ocsp-path /`, the CloudFront Function); no where the same host names also serve CRLs,
+   * certificates and documents (a deployment: its OCSP behaviour `<prefix>*` would take them all).
+   */
+  wholeHost: boolean;
+}
+
+/**
+ * The prefix normalised (trailing slashes dropped: `/ocsp/` is `/ocsp`; `/` stays `/`), or an
+ * OcspPathPrefixError whose message names no flag or field (the caller adds its own). Refused: no
+ * leading `/`, an empty segment (`//`), a dot segment (`.` or `..`, which clients resolve away,
+ * RFC 3986 §5.2.4), any character outside letters, digits and `._~-`, and `/` unless `wholeHost`.
+ */
+export function parseOcspPathPrefix(text: string, options: OcspPathPrefixOptions): string {
+  if (text === '/') {
+    if (options.wholeHost) return text;
+    throw new OcspPathPrefixError(
+      'must be a path such as /ocsp: "/" alone would take every path from the CRLs and certificates served by the same host',
+    );
+  }
+  const prefix = text.replace(/\/+$/, '');
+  const segments = prefix.split('/');
+  if (
+    segments.length < 2 ||
+    segments[0] !== '' ||
+    !segments.slice(1).every((segment) => SEGMENT.test(segment) && segment !== '.' && segment !== '..')
+  ) {
+    throw new OcspPathPrefixError(
+      'must start with / and be a path such as /ocsp (segments of letters, digits and ._~-, no . or ..)',
+    );
+  }
+  return prefix;
+}
