@@ -14,7 +14,7 @@ import { startLocalRepositoryProcess } from '../../bench/bench-pki.ts';
 import { buildProgram } from '../../cli/program.ts';
 import { CLI, CLI_ENTRY } from '../../cli/invocation.ts';
 import { EXIT, EXIT_CODE_TABLE } from '../../lambda/core/contract/exit-codes.ts';
-import { toPem } from '../../lambda/core/encoding/pem.ts';
+import { toPem } from '../../testkit/pem.ts';
 import { generateKey, openssl } from '../../testkit/openssl-ca.ts';
 import { PROJECT_ROOT, runCommand, type CommandResult } from '../../testkit/run-command.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
