@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DirectoryObjectStore } from '../storage/directory-object-store.ts';
 import { NodeHttpClient } from '../adapters/node-http-client.ts';
-import { encodeS3EventKey } from '../adapters/s3-event.ts';
+import { decodeS3EventKey, encodeS3EventKey } from '../adapters/s3-event.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { HealthThresholds } from '../core/health/health-thresholds.ts';
 import type { CacheCaps } from '../core/serving/cache-policy.ts';
@@ -57,14 +57,15 @@ export type PublishPath = 'fan-out' | 'single-process';
 /**
  * The local work queue keeps the deployed queue's receive count and batch size. Its visibility
  * timeout only spaces the retries of a failed part (the queue never hands out a message whose
- * worker still runs), so one second replaces SQS's 30 minutes. Two workers at a time: the machine
- * running `ca-repo local` also serves, and a worker is mostly CPU (signature checks).
+ * worker still runs), so one second replaces SQS's 30 minutes. One worker at a time: parts of a
+ * bundle are published one after another, as the single-process path does, on the event loop that
+ * also serves relying parties (two workers publish about a third faster on two cores).
  */
 export const LOCAL_WORK_QUEUE: InProcessQueueSettings = {
   visibilityTimeoutMs: 1000,
   maxReceiveCount: PUBLISH_WORK_QUEUE.maxReceiveCount,
   batchSize: PUBLISH_WORK_QUEUE.batchSize,
-  concurrency: 2,
+  concurrency: 1,
 };
 
 export interface LocalRepositoryOptions {
@@ -175,7 +176,7 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
       if (bucket === INGEST_BUCKET) {
         enqueue(() => dispatch({ Records: [record] }), 'publish');
       } else if (bucket === REPOSITORY_BUCKET && options.replica) {
-        const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+        const key = decodeS3EventKey(record.s3.object.key);
         enqueue(() => replicate(s3, key), `replication of ${key}`);
       }
     }

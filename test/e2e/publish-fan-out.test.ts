@@ -145,7 +145,8 @@ describe('publishing through dispatcher → queue → workers (the default)', ()
       port: 0,
       dataDir: join(work, 'fan-out'),
       trust: [pki.ca.cert.certDer],
-      workQueue: { visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS },
+      // Two workers, as AWS runs many: parts are published side by side.
+      workQueue: { visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS, concurrency: 2 },
     });
     ingest = new S3ObjectStore({ client: repo.s3.client, bucket: INGEST_BUCKET });
     const fault = failGets(repo.s3.client, /\/part-0002\.tar$/, 1);
