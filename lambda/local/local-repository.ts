@@ -1,9 +1,11 @@
 /**
  * `ca-repo local`: the repository on one machine. An embedded S3-protocol server (s3rver) holds
- * the ingest, repository and (optionally) replica buckets; its ObjectCreated events drive the same
- * publish handler the Lambda runs and, for the replica, stand in for cross-Region replication; a
- * local CloudFront (LocalCdn) runs the built edge code in front of them. At startup, a bundle whose
- * publish was interrupted (manifest without a receipt) is published again, as AWS would redeliver.
+ * the ingest, repository and (optionally) replica buckets. Its ObjectCreated events on the ingest
+ * bucket go to the dispatcher handler the dispatcher Lambda runs, which queues one message per part
+ * on an in-process queue with SQS's delivery rules; the queue feeds the worker handler the worker
+ * Lambda runs. On the repository bucket the events stand in for cross-Region replication. A local
+ * CloudFront (LocalCdn) runs the built edge code in front of the buckets. At startup, a bundle whose
+ * publish was interrupted (manifest without a receipt) is dispatched again, as AWS would redeliver.
  */
 import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../core/contract/ingest-discovery.ts';
 import { mkdir } from 'node:fs/promises';
@@ -11,14 +13,20 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { DirectoryObjectStore } from '../storage/directory-object-store.ts';
 import { NodeHttpClient } from '../adapters/node-http-client.ts';
-import { encodeS3EventKey } from '../adapters/s3-event.ts';
+import { decodeS3EventKey, encodeS3EventKey } from '../adapters/s3-event.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { HealthThresholds } from '../core/health/health-thresholds.ts';
 import type { CacheCaps } from '../core/serving/cache-policy.ts';
 import type { ValidationPolicy } from '../core/policy.ts';
 import { TrustStore } from '../core/pki/trust-store.ts';
 import { bundleIdOfManifestKey, manifestKey, receiptKey } from '../core/publish/bundle.ts';
-import { createPublishHandler } from '../handlers/publish-handler.ts';
+import { createPublishDispatchHandler } from '../handlers/publish-dispatch-handler.ts';
+import { createPublishWorkerHandler } from '../handlers/publish-worker-handler.ts';
+import {
+  PUBLISH_WORK_QUEUE,
+  serialisePartMessage,
+  type PartQueue,
+} from '../core/contract/publish-work-queue.ts';
 import {
   runHealthCheck,
   startHealthSchedule,
@@ -32,6 +40,7 @@ import type { Clock } from '../services/ports.ts';
 import { PublishService } from '../services/publish/publish-service.ts';
 import type { Receipt } from '../core/publish/receipt.ts';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.ts';
+import { InProcessQueue, type InProcessQueueSettings } from './in-process-queue.ts';
 import { closeServer, listen, portOf } from './http-server.ts';
 import { LocalCdn } from './local-cdn.ts';
 import { OutageSwitch } from './outage-switch.ts';
@@ -39,7 +48,26 @@ import { OutageSwitch } from './outage-switch.ts';
 export const INGEST_BUCKET = 'ca-repo-ingest';
 export const REPOSITORY_BUCKET = 'ca-repo-repository';
 export const REPLICA_BUCKET = 'ca-repo-replica';
-/** Where the uploader CLI learns the local ingest store; the CDN never serves this path. */
+
+/**
+ * `fan-out`: the dispatcher queues one message per part and workers publish the parts, as in AWS.
+ * `single-process`: the dispatcher publishes the whole bundle itself (no queue), for comparison.
+ */
+export type PublishPath = 'fan-out' | 'single-process';
+
+/**
+ * The local work queue keeps the deployed queue's receive count and batch size. Its visibility
+ * timeout only spaces the retries of a failed part (the queue never hands out a message whose
+ * worker still runs), so one second replaces SQS's 30 minutes. One worker at a time: parts of a
+ * bundle are published one after another, as the single-process path does, on the event loop that
+ * also serves relying parties (two workers publish about a third faster on two cores).
+ */
+export const LOCAL_WORK_QUEUE: InProcessQueueSettings = {
+  visibilityTimeoutMs: 1000,
+  maxReceiveCount: PUBLISH_WORK_QUEUE.maxReceiveCount,
+  batchSize: PUBLISH_WORK_QUEUE.batchSize,
+  concurrency: 1,
+};
 
 export interface LocalRepositoryOptions {
   /** HTTP port for relying parties; 0 picks a free one. */
@@ -57,8 +85,15 @@ export interface LocalRepositoryOptions {
   policy?: ValidationPolicy;
   cacheCaps?: CacheCaps;
   title?: string;
-  /** Called with each receipt (the CLI prints them; tests await them). */
+  /**
+   * Called with each receipt (the CLI prints them; tests await them). In a fan-out, two workers
+   * that finish a bundle together both report it.
+   */
   onReceipt?: (receipt: Receipt) => void;
+  /** Default `fan-out`. */
+  publishPath?: PublishPath;
+  /** The fan-out's work queue; unset fields take LOCAL_WORK_QUEUE's. */
+  workQueue?: Partial<InProcessQueueSettings>;
   /** Probe this repository as a relying party on an interval, recording to `<dataDir>/health-ledger`. */
   healthCheck?: LocalHealthCheckOptions;
 }
@@ -75,6 +110,8 @@ export interface LocalRepository {
   url: string;
   s3: EmbeddedS3;
   cdn: LocalCdn;
+  /** The queue between the dispatcher and the workers (fan-out only): counts and dead letters. */
+  workQueue?: InProcessQueue;
   /** Switches that take the primary or replica bucket down, as a Regional outage would. */
   outage: { primary: OutageSwitch; replica?: OutageSwitch };
   /** The interval health checker, when `healthCheck` was given. */
@@ -106,13 +143,30 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
     title: options.title,
     cdn: { invalidate: async (paths) => void cdn.invalidate(paths) },
   });
-  const handler = createPublishHandler(service);
+  const onReceipt = (receipt: Receipt) => options.onReceipt?.(receipt);
+  const workQueue =
+    (options.publishPath ?? 'fan-out') === 'fan-out'
+      ? new InProcessQueue(createPublishWorkerHandler({ service, onReceipt }), {
+          ...LOCAL_WORK_QUEUE,
+          ...options.workQueue,
+          name: 'ca-repo-local-publish-work',
+          onDeadLetter: (letter) =>
+            console.error(
+              `ca-repo local: part message ${letter.body} dead-lettered after ${letter.receiveCount} receives; send the bundle again (a restart resumes it too)`,
+            ),
+        })
+      : undefined;
+  const parts: PartQueue | undefined = workQueue && {
+    sendParts: async (bundleId, indexes) =>
+      void workQueue.send(indexes.map((part) => serialisePartMessage({ bundleId, part }))),
+  };
+  const dispatch = createPublishDispatchHandler({ service, queue: parts, onReceipt });
 
-  // Publishes run one after another, as a Lambda with reserved concurrency 1 would take them;
+  // Dispatches run one after another, as a Lambda with reserved concurrency 1 would take them;
   // replication copies each new repository object to the replica afterwards, as S3 CRR does.
-  let queue: Promise<void> = Promise.resolve();
+  let serial: Promise<void> = Promise.resolve();
   const enqueue = (work: () => Promise<void>, what: string) => {
-    queue = queue
+    serial = serial
       .then(work)
       .catch((error: unknown) => console.error(`ca-repo local: ${what} failed:`, error));
   };
@@ -121,11 +175,9 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
       if (!record.eventName.startsWith('ObjectCreated:')) continue;
       const bucket = record.s3.bucket.name;
       if (bucket === INGEST_BUCKET) {
-        enqueue(async () => {
-          for (const receipt of await handler({ Records: [record] })) options.onReceipt?.(receipt);
-        }, 'publish');
+        enqueue(() => dispatch({ Records: [record] }), 'publish');
       } else if (bucket === REPOSITORY_BUCKET && options.replica) {
-        const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+        const key = decodeS3EventKey(record.s3.object.key);
         enqueue(() => replicate(s3, key), `replication of ${key}`);
       }
     }
@@ -167,8 +219,9 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
   }
 
   // A publish interrupted by a crash or kill left its manifest without a receipt. In AWS the S3
-  // event (Lambda retries) or the SQS message is delivered again; here nothing would, so at
-  // startup every such bundle goes through the same handler, as if its manifest had just landed.
+  // event (Lambda retries) or the SQS message is delivered again; here the queue died with the
+  // process, so at startup every such bundle goes to the dispatcher, as if its manifest had just
+  // landed. A bundle whose part was dead-lettered has no receipt either: it is retried here too.
   enqueue(async () => {
     const ingest = s3.store(INGEST_BUCKET);
     for await (const key of ingest.list('bundles/')) {
@@ -176,30 +229,34 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
       if (!bundleId || (await ingest.head(receiptKey(bundleId)))) continue;
       console.log(`ca-repo local: resuming bundle ${bundleId}: its publish was interrupted (no receipt)`);
       const record = { s3: { object: { key: encodeS3EventKey(manifestKey(bundleId)) } } };
-      enqueue(async () => {
-        for (const receipt of await handler({ Records: [record] })) options.onReceipt?.(receipt);
-      }, `publish of the interrupted bundle ${bundleId}`);
+      enqueue(() => dispatch({ Records: [record] }), `publish of the interrupted bundle ${bundleId}`);
     }
   }, 'the search for interrupted publishes');
+
+  // Work begets work (a dispatch queues parts, a worker's writes replicate): wait until none grows.
+  const idle = async () => {
+    for (;;) {
+      const current = serial;
+      await current;
+      await workQueue?.idle();
+      if (current === serial && !workQueue?.depth) return;
+    }
+  };
 
   return {
     url,
     s3,
     cdn,
+    ...(workQueue ? { workQueue } : {}),
     outage: { primary, replica },
     ...(health ? { health } : {}),
-    idle: async () => {
-      // Replications enqueued by a publish land behind it: wait until the queue stops growing.
-      let current: Promise<void>;
-      do {
-        current = queue;
-        await current;
-      } while (current !== queue);
-    },
+    idle,
     close: async () => {
       await health?.schedule.stop();
       await closeServer(server);
-      await queue;
+      // Publishes under way finish first; a part that keeps failing ends in the dead letters.
+      await idle();
+      await workQueue?.stop();
       await s3.close();
     },
   };

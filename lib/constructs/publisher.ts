@@ -21,6 +21,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PUBLISH_ENVIRONMENT as ENV } from '../../lambda/core/contract/lambda-environment.ts';
 import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
+import { PUBLISH_WORK_QUEUE } from '../../lambda/core/contract/publish-work-queue.ts';
 import type { IngestBucket } from './ingest-bucket.ts';
 import { HANDLER_ENTRIES, RegionalFunction } from './lambda-defaults.ts';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
@@ -30,8 +31,7 @@ export const TRUST_DIR = '/opt/trust';
 
 const DISPATCHER_TIMEOUT = Duration.minutes(5);
 const WORKER_TIMEOUT = Duration.minutes(5);
-/** AWS guidance for SQS event sources: visibility timeout at least six times the function timeout. */
-const WORK_VISIBILITY_TIMEOUT = Duration.minutes(30);
+const WORK_VISIBILITY_TIMEOUT = Duration.seconds(PUBLISH_WORK_QUEUE.visibilityTimeoutSeconds);
 /** BR: an issued certificate must have an OCSP response within 15 minutes; alarm before that. */
 const WORK_BACKLOG_ALARM_SECONDS = 600;
 
@@ -71,7 +71,7 @@ export class Publisher extends Construct {
     this.workQueue = newQueue(this, 'WorkQueue', {
       visibilityTimeout: WORK_VISIBILITY_TIMEOUT,
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.workDeadLetters, maxReceiveCount: 3 },
+      deadLetterQueue: { queue: this.workDeadLetters, maxReceiveCount: PUBLISH_WORK_QUEUE.maxReceiveCount },
     });
 
     const environment = {
@@ -106,10 +106,9 @@ export class Publisher extends Construct {
     });
     this.worker.function.addEventSource(
       new sources.SqsEventSource(this.workQueue, {
-        // One message is one planned batch; a failed batch is retried alone.
-        batchSize: 1,
+        batchSize: PUBLISH_WORK_QUEUE.batchSize,
         reportBatchItemFailures: true,
-        maxConcurrency: props.maxWorkerConcurrency ?? 50,
+        maxConcurrency: props.maxWorkerConcurrency ?? PUBLISH_WORK_QUEUE.maxConcurrency,
       }),
     );
     props.ingest.notifyOnManifest(this.dispatcher.function);
@@ -221,7 +220,7 @@ export class Publisher extends Construct {
         evaluationPeriods: 1,
       }),
       new cloudwatch.Alarm(this, 'WorkDeadLettersAlarm', {
-        alarmDescription: 'ca-repo: a publish batch was dead-lettered after 3 attempts; re-send the bundle',
+        alarmDescription: `ca-repo: a publish batch was dead-lettered after ${PUBLISH_WORK_QUEUE.maxReceiveCount} attempts; re-send the bundle`,
         metric: this.workDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Max' }),
         threshold: 1,
         evaluationPeriods: 1,

@@ -48,6 +48,8 @@ import type { Receipt } from '../../lambda/core/publish/receipt.ts';
 import { putBundle } from '../../testkit/bundles.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 import { seededRandom } from '../../testkit/seeded-random.ts';
+import { UNAUTHORIZED_DER } from '../../lambda/core/ocsp/ocsp-request.ts';
+import { goodResponse, postOcsp } from './ocsp-serials.ts';
 
 let pki: TestPki;
 let signer: SigningCa;
@@ -73,25 +75,14 @@ function response(i: number): Uint8Array {
 }
 
 function sign(i: number): Uint8Array {
-  return buildSignedResponse(signer, {
-    serialHex: benchSerial(i),
-    status: 'good',
-    thisUpdate: now,
-    nextUpdate: new Date(now.getTime() + 3 * 24 * 3600_000),
-  });
+  return goodResponse(signer, i, now);
 }
 
-async function post(repoUrl: string, i: number): Promise<Buffer> {
-  const answer = await fetch(`${repoUrl}/ocsp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/ocsp-request' },
-    body: Buffer.from(buildOcspRequest(pki.trust.cas[0]!, benchSerial(i))),
-  });
-  expect(answer.status).toBe(200);
-  return Buffer.from(await answer.arrayBuffer());
+function post(repoUrl: string, i: number): Promise<Buffer> {
+  return postOcsp(repoUrl, pki.trust.cas[0]!, i);
 }
 
-const UNAUTHORIZED = Buffer.from([0x30, 0x03, 0x0a, 0x01, 0x06]);
+const UNAUTHORIZED = Buffer.from(UNAUTHORIZED_DER);
 
 /** Each response is either not served yet (unauthorized) or served whole; returns how many are served. */
 async function expectWholeOrAbsent(repoUrl: string, from: number, to: number): Promise<number> {

@@ -1,7 +1,7 @@
 /**
  * End to end on the local repository: the real CLI uploads a bundle to the embedded S3 server,
- * the publish handler runs on its event, and what is served is checked with curl and openssl,
- * the clients relying parties use.
+ * the dispatcher and worker handlers publish it, and what is served is checked with curl and
+ * openssl, the clients relying parties use.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
