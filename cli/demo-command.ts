@@ -4,7 +4,7 @@
  * publishes exactly as it would to the cloud. The demo then checks what is served with the same
  * openssl commands it prints for a relying party.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -77,8 +77,10 @@ async function openOrCreateCa(
       reused: true,
     };
   }
-  // A CA from a run on another port is kept; its leaves name the old URLs, so new ones are issued.
-  const reused = state !== undefined;
+  // A CA from a run on another port (or from an older demo without a state file) is kept; leaves
+  // naming other URLs are not, so new ones are issued.
+  const reused =
+    state !== undefined || (await stat(join(caDir, 'ca.crt')).catch(() => undefined)) !== undefined;
   const ca = reused
     ? await OpensslCa.open(caDir)
     : await OpensslCa.create({
