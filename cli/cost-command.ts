@@ -60,6 +60,9 @@ export function usd(value: number): string {
   return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
+/** Quantities longer than this (requested - free tier = billable) get a line of their own. */
+const INLINE_QUANTITY = 32;
+
 /** A plain-text table per option, then the totals side by side. */
 export function formatCostText(estimate: CostEstimate): string {
   const { inputs } = estimate;
@@ -70,11 +73,18 @@ export function formatCostText(estimate: CostEstimate): string {
   for (const option of estimate.options) {
     out.push(option.name);
     const itemWidth = Math.max(...option.lines.map((l) => l.item.length));
-    const quantityWidth = Math.max(...option.lines.map((l) => l.quantity.length));
+    const inline = (quantity: string) => quantity.length <= INLINE_QUANTITY;
+    const quantityWidth = Math.max(
+      0,
+      ...option.lines.filter((l) => inline(l.quantity)).map((l) => l.quantity.length),
+    );
     for (const line of option.lines) {
+      // A quantity with its free-tier deduction is too long for the column: it goes below the item.
+      const shown = inline(line.quantity) ? line.quantity : '';
       out.push(
-        `  ${line.item.padEnd(itemWidth)}  ${line.quantity.padStart(quantityWidth)}  ${usd(line.usd).padStart(12)}`,
+        `  ${line.item.padEnd(itemWidth)}  ${shown.padStart(quantityWidth)}  ${usd(line.usd).padStart(12)}`,
       );
+      if (!shown) out.push(`      ${line.quantity}`);
     }
     out.push(
       `  ${'total'.padEnd(itemWidth)}  ${''.padStart(quantityWidth)}  ${usd(option.totalUsd).padStart(12)}`,

@@ -4,11 +4,11 @@
  * publishes exactly as it would to the cloud. The demo then checks what is served with the same
  * openssl commands it prints for a relying party.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { OpensslCa, type IssuedCert } from '../testkit/openssl-ca.ts';
+import { OpensslCa, loadIssuedCert, type IssuedCert } from '../testkit/openssl-ca.ts';
 import { makePdf, signPdfEmbedded } from '../testkit/pdf.ts';
 import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { INGEST_BUCKET, startLocalRepository } from '../lambda/local/local-repository.ts';
@@ -34,17 +34,60 @@ export interface DemoCa {
   good: IssuedCert;
   revoked: IssuedCert;
   bundleDir: string;
+  /** The CA (and its certificates) came from an earlier run on the same data directory. */
+  reused: boolean;
 }
 
-/** Builds the demo CA and the bundle it pushes: certificate, CRL, OCSP (SHA-1 + SHA-256), CP/CPS. */
-export async function createDemoCa(dataDir: string, baseUrl: string): Promise<DemoCa> {
-  const caDir = join(dataDir, 'onprem-ca');
-  const bundleDir = join(dataDir, 'bundle');
-  const ca = await OpensslCa.create({
-    dir: caDir,
-    commonName: 'ca-repo Demo Root CA',
-    organization: 'ca-repo demo',
-  });
+/** What a run leaves in the CA directory so that the next run on the same data reuses it. */
+interface DemoState {
+  baseUrl: string;
+  certificates: Record<'good' | 'revoked' | 'signer', { certPath: string; keyPath: string }>;
+}
+
+const STATE_FILE = 'demo-state.json';
+
+async function readDemoState(caDir: string): Promise<DemoState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(caDir, STATE_FILE), 'utf8')) as DemoState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The demo CA with a good and a revoked certificate and a document signer: the ones an earlier
+ * run left in `caDir` when their URLs name the same repository, otherwise new ones. A new CA is
+ * made only when the directory holds none, so a re-run keeps the CA that relying parties and the
+ * health ledger already know.
+ */
+async function openOrCreateCa(
+  caDir: string,
+  baseUrl: string,
+): Promise<{ ca: OpensslCa; good: IssuedCert; revoked: IssuedCert; signer: IssuedCert; reused: boolean }> {
+  const state = await readDemoState(caDir);
+  if (state?.baseUrl === baseUrl) {
+    const load = (name: keyof DemoState['certificates']) =>
+      loadIssuedCert(state.certificates[name].certPath, state.certificates[name].keyPath);
+    return {
+      ca: await OpensslCa.open(caDir),
+      good: await load('good'),
+      revoked: await load('revoked'),
+      signer: await load('signer'),
+      reused: true,
+    };
+  }
+  // A CA from a run on another port (or from an older demo without a state file) is kept; leaves
+  // naming other URLs are not, so new ones are issued.
+  const reused =
+    state !== undefined || (await stat(join(caDir, 'ca.crt')).catch(() => undefined)) !== undefined;
+  const ca = reused
+    ? await OpensslCa.open(caDir)
+    : await OpensslCa.create({
+        dir: caDir,
+        commonName: 'ca-repo Demo Root CA',
+        organization: 'ca-repo demo',
+      });
   const urls = {
     caIssuersUrl: `${baseUrl}/ca/demo-root.crt`,
     crlUrl: `${baseUrl}/crl/demo-root.crl`,
@@ -54,6 +97,24 @@ export async function createDemoCa(dataDir: string, baseUrl: string): Promise<De
   const revoked = await ca.issue({ commonName: 'revoked.demo.example', profile: 'tls-server', ...urls });
   await ca.revoke(revoked, { reason: 'keyCompromise' });
   const signer = await ca.issue({ commonName: 'ca-repo Demo Document Signer', profile: 'document-signing' });
+  const paths = (cert: IssuedCert) => ({ certPath: cert.certPath, keyPath: cert.keyPath });
+  const newState: DemoState = {
+    baseUrl,
+    certificates: { good: paths(good), revoked: paths(revoked), signer: paths(signer) },
+  };
+  await writeFile(join(caDir, STATE_FILE), `${JSON.stringify(newState, null, 2)}\n`);
+  return { ca, good, revoked, signer, reused };
+}
+
+/**
+ * The demo CA (reused from an earlier run on `dataDir` when there is one) and the bundle it pushes:
+ * certificate, a fresh CRL, fresh OCSP responses (SHA-1 + SHA-256), CP/CPS.
+ */
+export async function createDemoCa(dataDir: string, baseUrl: string): Promise<DemoCa> {
+  const caDir = join(dataDir, 'onprem-ca');
+  const bundleDir = join(dataDir, 'bundle');
+  const { ca, good, revoked, signer, reused } = await openOrCreateCa(caDir, baseUrl);
+  await rm(bundleDir, { recursive: true, force: true }); // only this run's files are pushed
 
   const files: Record<string, Uint8Array> = {
     'ca/demo-root.crt': ca.cert.certDer,
@@ -86,7 +147,7 @@ export async function createDemoCa(dataDir: string, baseUrl: string): Promise<De
     await mkdir(join(bundleDir, path, '..'), { recursive: true });
     await writeFile(join(bundleDir, path), bytes);
   }
-  return { ca, good, revoked, bundleDir };
+  return { ca, good, revoked, bundleDir, reused };
 }
 
 /** A free loopback port, so `--port 0` still gives certificates a URL that works. */
@@ -183,15 +244,18 @@ async function runCheck(check: Check): Promise<{ ok: boolean; output: string }> 
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const dataDir = resolve(options.dataDir);
-  await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const port = options.port === 0 ? await findFreePort() : options.port;
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  console.log(
-    `1. Creating the demo CA in ${join(dataDir, 'onprem-ca')} (stands in for the on-prem CA; keys stay there)`,
-  );
+  const caDir = join(dataDir, 'onprem-ca');
+  console.log(`1. The demo CA in ${caDir} (stands in for the on-prem CA; keys stay there)`);
   const demo = await createDemoCa(dataDir, baseUrl);
+  console.log(
+    demo.reused
+      ? `   Reusing the CA an earlier run left in ${dataDir} (${demo.ca.cert.certPath}); its health ledger continues. Delete ${dataDir} to start afresh.`
+      : `   Created a new CA: ${demo.ca.cert.certPath}`,
+  );
 
   console.log(
     `2. Starting the local repository at ${baseUrl}/ (embedded S3 server, same publish code as the Lambda)`,
@@ -224,7 +288,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       console.log(`   ${ok ? 'ok  ' : 'FAIL'} ${check.what}\n     $ ${shown}`);
       if (!ok) console.log(output.replace(/^/gm, '       '));
     }
-    failures += await runHealthStep(baseUrl, demo, dataDir);
+    failures += await runHealthStep(baseUrl, demo, dataDir, options.once === true);
+    if (options.once) {
+      // The repository stops with this process: print no URL or command that needs it running.
+      console.log(`
+The local repository has stopped (--once). Its data stays in ${join(dataDir, 'repository')}; serve it again with
+  ${CLI} local --trust ${demo.ca.cert.certPath} --port ${port} --data ${join(dataDir, 'repository')}
+(the checks above then answer again), or run the demo again without --once (it reuses this CA).`);
+      return failures > 0 ? 1 : 0;
+    }
     console.log(`
 Repository:   ${baseUrl}/            (index.html; machine-readable ${baseUrl}/index.json)
 CA cert:      ${baseUrl}/ca/demo-root.crt
@@ -238,7 +310,6 @@ Publish again: ${CLI} publish ${demo.bundleDir} --repo ${baseUrl}`);
       console.log(`\n${failures} relying-party check(s) failed.`);
       return 1;
     }
-    if (options.once) return 0;
     console.log('\nServing until Ctrl-C.');
     await waitForSignal();
     return 0;
@@ -248,7 +319,7 @@ Publish again: ${CLI} publish ${demo.bundleDir} --repo ${baseUrl}`);
 }
 
 /** Health probe runs the scheduled Lambda would make, recorded in a ledger, and the report on them. */
-async function runHealthStep(baseUrl: string, demo: DemoCa, dataDir: string): Promise<number> {
+async function runHealthStep(baseUrl: string, demo: DemoCa, dataDir: string, once: boolean): Promise<number> {
   const runs = 3;
   const ledgerDir = join(dataDir, 'health-ledger');
   console.log(
@@ -282,9 +353,11 @@ async function runHealthStep(baseUrl: string, demo: DemoCa, dataDir: string): Pr
     sloPercent: 99.9,
     now: systemClock.now(),
   });
+  const reportAgain = `${CLI} report --ledger ${ledgerDir} --out ${join(dataDir, 'health-report')}`;
+  // With --once nothing listens at the repository afterwards: a health command would only fail.
+  const probeAgain = `${CLI} health --repo ${baseUrl} --trust ${demo.ca.cert.certPath} --sentinel ${demo.good.certPath}:${demo.ca.cert.certPath}:good --ledger ${ledgerDir}`;
   console.log(`   availability ${report.slo.overallPercent} %, ledger chain ${report.chain.intact ? 'intact' : 'BROKEN'}
    Report:    ${files.html}
-   Again:     ${CLI} health --repo ${baseUrl} --trust ${demo.ca.cert.certPath} --sentinel ${demo.good.certPath}:${demo.ca.cert.certPath}:good --ledger ${ledgerDir}
-              ${CLI} report --ledger ${ledgerDir} --out ${join(dataDir, 'health-report')}`);
+   Again:     ${once ? reportAgain : `${probeAgain}\n              ${reportAgain}`}`);
   return failed > 0 || !report.chain.intact ? 1 : 0;
 }

@@ -169,7 +169,7 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
     synopsis: '[--port N] [--data DIR] [--once]',
     summary: 'demo CA on local disk, published to a local repository and checked with openssl',
     description:
-      'Create a demo CA on local disk, publish its artifacts to a local repository, check them with openssl and curl as a relying party, and keep serving until Ctrl-C. The data directory is replaced.',
+      'Create a demo CA on local disk, publish its artifacts to a local repository, check them with openssl and curl as a relying party, and keep serving until Ctrl-C. A demo CA found in the data directory is reused (its health ledger continues); a new one is made otherwise.',
     examples: ['demo', 'demo --once --port 0 --data /tmp/ca-repo-demo'],
   })
     .addOption(
@@ -177,7 +177,7 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
         .argParser(parsePort)
         .default(8080),
     )
-    .option('--data <DIR>', 'data directory (replaced)', 'demo-data')
+    .option('--data <DIR>', 'data directory; a demo CA found there is reused', 'demo-data')
     .option('--once', 'exit after the checks instead of serving')
     .action(async (options) => {
       const { runDemo } = await import('./demo-command.ts');

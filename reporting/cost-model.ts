@@ -243,17 +243,46 @@ function requireNonNegative(name: string, value: number): void {
   if (!Number.isFinite(value) || value < 0) throw new CostModelError(`${name} must be a non-negative number`);
 }
 
-function billable(quantity: number, free: number, freeTier: boolean): number {
-  return Math.max(0, quantity - (freeTier ? free : 0));
-}
+const whole = (n: number) => Math.round(n).toLocaleString('en-US');
+const hundredths = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 function count(n: number, unit: string): string {
-  return `${Math.round(n).toLocaleString('en-US')} ${unit}`;
+  return `${whole(n)} ${unit}`;
 }
 
 function gb(n: number): string {
-  return `${n.toLocaleString('en-US', { maximumFractionDigits: 2 })} GB`;
+  return `${hundredths(n)} GB`;
 }
+
+/** A metered quantity after a free allowance, and the words that show all three figures. */
+interface Metered {
+  billable: number;
+  /** "50,000,000 requests - 10,000,000 free tier = 40,000,000 billable", or just the quantity. */
+  text: string;
+}
+
+/**
+ * What is billed of `quantity` once `free` of it is deducted. The text always shows the requested
+ * quantity first and names the deduction, so no figure is reduced silently.
+ */
+function metered(quantity: number, free: number, unit: string, format = whole): Metered {
+  const deducted = Math.min(quantity, free);
+  const requested = `${format(quantity)} ${unit}`;
+  if (deducted <= 0) return { billable: quantity, text: requested };
+  const billable = quantity - deducted;
+  const allowance = free > deducted ? ` (of ${format(free)})` : '';
+  return {
+    billable,
+    text: `${requested} - ${format(deducted)} free tier${allowance} = ${format(billable)} billable`,
+  };
+}
+
+/** The always-free tiers apply only when the assumptions say so (--price-file can turn them off). */
+const freeIf = (freeTier: boolean, free: number) => (freeTier ? free : 0);
+
+/** Said wherever an always-free tier was deducted: the account may already be using it. */
+const FREE_TIER_NOTE =
+  'free tier: deducted once per AWS account and month, shared with everything else the account runs; price without it with --price-file {"assumptions": {"freeTier": false}}';
 
 function option(name: string, lines: CostLine[], notes: string[]): CostOption {
   return { name, lines, totalUsd: lines.reduce((sum, l) => sum + l.usd, 0), notes };
@@ -302,24 +331,24 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
   const free = a.freeTier;
   const lines: CostLine[] = [];
 
-  const requests = billable(m, p.cloudfrontFreeRequests, free);
+  const requests = metered(m, freeIf(free, p.cloudfrontFreeRequests), 'requests');
   lines.push({
     item: 'CloudFront requests (HTTP, Japan)',
-    quantity: count(requests, 'requests'),
-    usd: (requests / 10_000) * p.cloudfrontHttpRequestsPer10k,
+    quantity: requests.text,
+    usd: (requests.billable / 10_000) * p.cloudfrontHttpRequestsPer10k,
   });
   const sentGb = (m * (a.responseBytes + a.headerBytes)) / GB;
-  const transferGb = billable(sentGb, p.cloudfrontFreeTransferGb, free);
+  const transfer = metered(sentGb, freeIf(free, p.cloudfrontFreeTransferGb), 'GB', hundredths);
   lines.push({
     item: 'CloudFront data transfer out (Japan)',
-    quantity: `${gb(sentGb)}${free ? `, ${gb(p.cloudfrontFreeTransferGb)} free` : ''}`,
-    usd: transferGb * p.cloudfrontTransferPerGb,
+    quantity: transfer.text,
+    usd: transfer.billable * p.cloudfrontTransferPerGb,
   });
-  const invocations = billable(m, p.cloudfrontFunctionFreeInvocations, free);
+  const invocations = metered(m, freeIf(free, p.cloudfrontFunctionFreeInvocations), 'invocations');
   lines.push({
     item: 'CloudFront Function (viewer-request, every OCSP request)',
-    quantity: count(invocations, 'invocations'),
-    usd: (invocations / 1e6) * p.cloudfrontFunctionPerMillion,
+    quantity: invocations.text,
+    usd: (invocations.billable / 1e6) * p.cloudfrontFunctionPerMillion,
   });
 
   const edgeInvocations = posts + 2 * misses;
@@ -374,27 +403,30 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
     });
   }
   const publishGbSeconds = ((filesPublished * a.publishMsPerResponse) / 1000) * (a.publishMemoryMb / 1024);
-  const lambdaRequests = billable(parts + bundles, p.lambdaFreeRequests, free);
-  const lambdaGbSeconds = billable(publishGbSeconds, p.lambdaFreeGbSeconds, free);
-  const sqsRequests = billable(parts * 3, p.sqsFreeRequests, free); // send, receive, delete
+  const lambdaRequests = metered(parts + bundles, freeIf(free, p.lambdaFreeRequests), 'Lambda requests');
+  const lambdaGbSeconds = metered(publishGbSeconds, freeIf(free, p.lambdaFreeGbSeconds), 'GB-s');
+  // Each part is sent, received and deleted.
+  const sqsRequests = metered(parts * 3, freeIf(free, p.sqsFreeRequests), 'SQS requests');
   lines.push({
     item: 'Publish Lambda + SQS fan-out',
-    quantity: `${count(publishGbSeconds, 'GB-s')}, ${count(parts, 'parts')}`,
+    quantity: `${count(parts, 'parts')}; ${lambdaRequests.text}; ${lambdaGbSeconds.text}; ${sqsRequests.text}`,
     usd:
-      (lambdaRequests / 1e6) * p.lambdaRequestsPerMillion +
-      lambdaGbSeconds * p.lambdaPerGbSecond +
-      (sqsRequests / 1e6) * p.sqsPerMillion,
+      (lambdaRequests.billable / 1e6) * p.lambdaRequestsPerMillion +
+      lambdaGbSeconds.billable * p.lambdaPerGbSecond +
+      (sqsRequests.billable / 1e6) * p.sqsPerMillion,
   });
   const paths =
     inputs.certificates * a.revokedSharePerMonth * a.keysPerCertificate + a.crlCount * a.crlPublishesPerMonth;
-  const billedPaths = Math.max(0, paths - p.invalidationFreePaths);
+  // The first 1,000 paths a month are free whatever the account's age: not an always-free tier.
+  const billedPaths = metered(paths, p.invalidationFreePaths, 'paths');
   lines.push({
     item: 'CloudFront invalidations (revocations, CRL updates)',
-    quantity: count(paths, 'paths'),
-    usd: billedPaths * p.invalidationPerPath,
+    quantity: billedPaths.text,
+    usd: billedPaths.billable * p.invalidationPerPath,
   });
 
   return option('ca-repo (CloudFront + S3)', lines, [
+    ...(free ? [FREE_TIER_NOTE] : []),
     `${count(misses, 'GET cache misses')} expected (${(gets > 0 ? (100 * misses) / gets : 0).toFixed(1)} % of GETs) with ${a.edgeCachesFetchingFromOrigin} regional edge caches and max-age ${a.ocspMaxAgeSeconds} s`,
   ]);
 }
@@ -433,7 +465,7 @@ function ec2Cost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): CostOpt
   const transferGb = (inputs.requestsPerMonth * (a.responseBytes + a.headerBytes)) / GB;
   // An OCSP client opens a new connection per request; 1 GB processed an hour is the other dimension.
   const lcus = Math.max(averageRps / 25, transferGb / HOURS_PER_MONTH / 1);
-  const billedTransfer = billable(transferGb, p.ec2FreeTransferGb, a.freeTier);
+  const transfer = metered(transferGb, freeIf(a.freeTier, p.ec2FreeTransferGb), 'GB', hundredths);
   return option(
     'EC2 responders (2 AZs) + ALB',
     [
@@ -459,13 +491,14 @@ function ec2Cost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): CostOpt
       },
       {
         item: 'Data transfer out (Tokyo)',
-        quantity: `${gb(transferGb)}${a.freeTier ? `, ${gb(p.ec2FreeTransferGb)} free` : ''}`,
-        usd: billedTransfer * p.ec2TransferPerGb,
+        quantity: transfer.text,
+        usd: transfer.billable * p.ec2TransferPerGb,
       },
     ],
     [
       `${instances} instances for ${averageRps.toFixed(1)} req/s average (${a.peakToAverage}× peak, ${a.ec2RequestsPerSecondPerInstance} req/s each)`,
       'operating the instances (patching, responder software, key or response sync) is not priced',
+      ...(a.freeTier ? [FREE_TIER_NOTE] : []),
     ],
   );
 }

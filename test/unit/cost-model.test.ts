@@ -45,6 +45,45 @@ describe('cost model', () => {
     expect(line(withFree, 'CloudFront data transfer')).toBe(0);
   });
 
+  it('shows the requested quantity and names every free-tier deduction', () => {
+    const quantity = (option: CostOption | undefined, start: string) =>
+      option?.lines.find((l) => l.item.startsWith(start))?.quantity;
+    const asked = { certificates: 100_000, requestsPerMonth: 50_000_000, postShare: 0.5 };
+    const [withFree, , ec2WithFree] = estimateCosts(asked).options;
+    expect(quantity(withFree, 'CloudFront requests')).toBe(
+      '50,000,000 requests - 10,000,000 free tier = 40,000,000 billable',
+    );
+    expect(quantity(withFree, 'CloudFront Function')).toBe(
+      '50,000,000 invocations - 2,000,000 free tier = 48,000,000 billable',
+    );
+    // A deduction larger than the quantity names the whole allowance too: 30.27 GB of 1,024 free.
+    expect(quantity(withFree, 'CloudFront data transfer')).toBe(
+      '30.27 GB - 30.27 free tier (of 1,024) = 0 billable',
+    );
+    expect(quantity(withFree, 'Publish Lambda')).toMatch(
+      /Lambda requests - 240 free tier \(of 1,000,000\) = 0 billable; .* GB-s - .* free tier \(of 400,000\) = 0 billable; 604 SQS requests - 604 free tier \(of 1,000,000\) = 0 billable/,
+    );
+    expect(quantity(withFree, 'CloudFront invalidations')).toBe(
+      '230 paths - 230 free tier (of 1,000) = 0 billable',
+    );
+    expect(quantity(ec2WithFree, 'Data transfer out')).toBe(
+      '30.27 GB - 30.27 free tier (of 100) = 0 billable',
+    );
+    expect(withFree?.notes[0]).toMatch(/^free tier: deducted once per AWS account and month/);
+    const text = formatCostText(estimateCosts(asked));
+    expect(text).toContain('50,000,000 OCSP requests/month');
+    expect(text).toContain('      50,000,000 requests - 10,000,000 free tier = 40,000,000 billable');
+    expect(text).not.toMatch(/^\s*CloudFront requests.*\b40,000,000 requests\b/m);
+
+    // Without the free tier nothing is deducted and nothing says so.
+    const [noFree] = estimateCosts(asked, DEFAULT_UNIT_PRICES, noFreeTier).options;
+    expect(quantity(noFree, 'CloudFront requests')).toBe('50,000,000 requests');
+    expect(noFree?.lines.filter((l) => l.quantity.includes('free tier')).map((l) => l.item)).toEqual([
+      'CloudFront invalidations (revocations, CRL updates)', // the first 1,000 paths are always free
+    ]);
+    expect(noFree?.notes.join('\n')).not.toContain('free tier');
+  });
+
   it('Lambda@Edge: every POST, and two invocations per GET miss', () => {
     // slots = 100,000 certs × 4 caches × (2,592,000 s / 3,600 s) = 288,000,000
     // GET misses = 288e6 × (1 − e^(−50e6 / 288e6)) = 45,900,362 (to the unit)
