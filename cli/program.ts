@@ -4,88 +4,37 @@
  * completion script are all generated from these definitions. Each command's module is imported
  * only when it runs, so `publish` never loads the CDK and `--help` answers at once.
  */
-import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../lambda/core/health/health-thresholds.ts';
-import { EXIT_CODE_TABLE } from '../lambda/core/contract/exit-codes.ts';
 import { CLI } from './invocation.ts';
+import {
+  addHelpCommand,
+  createRootProgram,
+  defineCommand,
+  parsePort,
+  parsePositive,
+  repeatable,
+  type ProgramRun,
+} from './command-kit.ts';
+import { addPublishCommand } from './publish-command.ts';
 import type { CostOptions } from './cost-command.ts';
 import type { EvidenceOptions } from './evidence-command.ts';
 import type { ReportOptions } from './report-command.ts';
 
-/** Where the README documents the exit codes; the help points there. */
-const EXIT_CODES_DOC = 'README.md, section "Exit codes"';
-
-/** What a command's action leaves behind: its exit code. */
-export interface ProgramRun {
-  exitCode: number;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError('Not a port number (0 to 65535; 0 picks a free one).');
-  return port;
-}
-
-function parsePositive(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('Not a positive number.');
-  return number;
-}
-
-/** A repeatable option: every occurrence is kept, in order. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-function repeatable(flags: string, description: string): Option {
-  return new Option(flags, `${description} (repeatable)`).argParser(collect);
-}
+export type { ProgramRun } from './command-kit.ts';
 
 const TRUST_HELP =
   'pinned CA certificate, PEM or DER; must be a CA certificate (basicConstraints cA, keyUsage keyCertSign)';
 const SENTINEL_HELP =
   'OCSP sentinel CERT:ISSUER:STATUS[:HASH]: certificate file, issuer file, expected status good|revoked|unknown, optional CertID hash sha1|sha256|sha384|sha512';
 
-/** A subcommand with a synopsis, a long description, examples, and usage shown after any error. */
-function defineCommand(
-  program: Command,
-  spec: { name: string; synopsis: string; summary: string; description: string; examples: string[] },
-): Command {
-  const command = program.command(spec.name).usage(spec.synopsis).summary(spec.summary);
-  command.description(spec.description);
-  command.addHelpText(
-    'after',
-    `\nExample${spec.examples.length > 1 ? 's' : ''}:\n${spec.examples.map((e) => `  ${CLI} ${e}`).join('\n')}\n`,
-  );
-  command.showHelpAfterError(
-    `usage: ${CLI} ${spec.name} ${spec.synopsis}\n(${CLI} ${spec.name} --help lists every option with an example)`,
-  );
-  return command;
-}
-
 export function buildProgram(version: string): { program: Command; run: ProgramRun } {
   const run: ProgramRun = { exitCode: 0 };
-  const program = new Command(CLI)
-    .description(
+  const program = createRootProgram({
+    cli: CLI,
+    version,
+    description:
       "Serve a CA's public repository (CA certificates, CRLs, CP/CPS, pre-generated OCSP responses) from AWS S3 + CloudFront, or locally; publish to it from the CA's machine; probe and report its availability.",
-    )
-    .usage('[--debug] COMMAND [options]')
-    .version(version, '-V, --version', 'print the version of ca-repo')
-    .option('--debug', 'on a failure, print the stack trace too')
-    .helpCommand(false) // a plain command below, so that `help NAME` with an unknown NAME says so
-    .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError(`(${CLI} help lists the commands)`)
-    .exitOverride()
-    // Set before the commands are added, so that they inherit it: every error line starts alike.
-    .configureOutput({
-      outputError: (message, write) => write(`ca-repo: ${message.replace(/^error: /, '')}`),
-    });
-  program.addHelpText('after', ({ command }) => {
-    // Wrapped as commander wraps its own lists (80 columns unless the terminal says otherwise).
-    const helper = command.createHelp();
-    const rows = EXIT_CODE_TABLE.map((row) => helper.formatItem(String(row.code), 2, row.meaning, helper));
-    return `\nExit codes (every command; ${EXIT_CODES_DOC}):\n${rows.join('\n')}\n\nRun it from any directory as ${CLI} COMMAND.\n`;
   });
 
   defineCommand(program, {
@@ -130,39 +79,7 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
       });
     });
 
-  defineCommand(program, {
-    name: 'publish',
-    synopsis: 'BUNDLE_DIR (--repo URL | --stack NAME [--region REGION]) [--json] [--timeout SECONDS]',
-    summary: 'upload a bundle of signed artifacts and print a verdict per file',
-    description:
-      "Upload a bundle of signed artifacts (the directory's layout is the repository's URL layout) to a local repository (--repo) or a deployed stack (--stack, standard AWS credential chain), wait for the receipt and print a verdict per file. Exit 0 only if every file was accepted or unchanged.",
-    examples: [
-      'publish ./bundle --repo http://127.0.0.1:8080',
-      'publish ./bundle --stack ca-repo --region ap-northeast-1 --json',
-    ],
-  })
-    .argument('<BUNDLE_DIR>', 'directory of signed artifacts, laid out as their URLs')
-    .addOption(new Option('--repo <URL>', 'a local repository (ca-repo local)').conflicts('stack'))
-    .option('--stack <NAME>', 'a deployed stack: ingest bucket and URL from its outputs')
-    .option('--region <REGION>', "the stack's AWS Region (default: the AWS configuration's)")
-    .option('--json', 'print the verdicts as JSON')
-    .addOption(
-      new Option('--timeout <SECONDS>', 'how long to wait for the receipt')
-        .argParser(parsePositive)
-        .default(600),
-    )
-    .action(async (bundleDir: string, options, command: Command) => {
-      if (!options.repo && !options.stack) {
-        command.error('publish needs --repo URL (a local repository) or --stack NAME (a deployed stack)');
-      }
-      const { runPublish } = await import('./publish-run.ts');
-      run.exitCode = await runPublish({
-        bundleDir,
-        target: options.stack ? { stack: options.stack, region: options.region } : { repoUrl: options.repo },
-        json: options.json === true,
-        timeoutSeconds: options.timeout,
-      });
-    });
+  addPublishCommand(program, run);
 
   defineCommand(program, {
     name: 'demo',
@@ -327,18 +244,7 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
       process.stdout.write(bashCompletion(program));
     });
 
-  program
-    .command('help')
-    .argument('[COMMAND]', 'a command')
-    .summary('show help for a command (or this overview)')
-    .description('Show the help of COMMAND, or the overview of every command and the exit codes.')
-    .showHelpAfterError(`(${CLI} help lists the commands)`)
-    .action((name: string | undefined, _options, command: Command) => {
-      if (name === undefined) return program.outputHelp();
-      const target = program.commands.find((c) => c.name() === name);
-      if (!target) command.error(`unknown command '${name}'`);
-      target.outputHelp();
-    });
+  addHelpCommand(program);
 
   return { program, run };
 }

@@ -10,6 +10,7 @@ import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { EXIT } from '../lambda/core/contract/exit-codes.ts';
+import { proxyAwareRequestHandler } from './network.ts';
 
 /** Stack output keys the CDK stack publishes (lib/): a contract with the uploader. */
 export const STACK_OUTPUT = {
@@ -68,7 +69,9 @@ export async function discoverStackIngest(
   stackName: string,
   region?: string,
 ): Promise<{ ingest: ObjectStore; repoUrl: string }> {
-  const cloudFormation = new CloudFormationClient(region ? { region } : {});
+  // Both clients, and the STS client behind an assume-role profile, go through the proxy if one is set.
+  const requestHandler = proxyAwareRequestHandler();
+  const cloudFormation = new CloudFormationClient({ region, requestHandler });
   let outputs;
   try {
     const result = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -78,7 +81,7 @@ export async function discoverStackIngest(
   }
   const target = targetFromOutputs(stackName, outputs);
   const bucketRegion = target.ingestRegion ?? region;
-  const client = new S3Client(bucketRegion ? { region: bucketRegion } : {});
+  const client = new S3Client({ region: bucketRegion, requestHandler });
   return {
     ingest: new S3ObjectStore({ client, bucket: target.ingestBucket }),
     repoUrl: target.repositoryUrl,

@@ -14,6 +14,7 @@ import { buildManifest, packPart, planBundle } from './bundle-packer.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { EXIT, type ExitCode } from '../lambda/core/contract/exit-codes.ts';
 import { createProgress } from './progress.ts';
+import { proxyAwareRequestHandler } from './network.ts';
 
 export interface PublishResult {
   accepted: { file: string; kind: string; url: string }[];
@@ -74,7 +75,7 @@ export async function discoverLocalIngest(repoUrl: string): Promise<ObjectStore>
       { exitCode: EXIT.unreachable },
     );
   }
-  const client = embeddedS3Client(discovery);
+  const client = embeddedS3Client(discovery, proxyAwareRequestHandler());
   return new S3ObjectStore({ client, bucket: discovery.bucket });
 }
 

@@ -1,0 +1,43 @@
+/**
+ * `publish BUNDLE_DIR`: its arguments and options, defined once for the full CLI (cli/program.ts)
+ * and the single-file on-prem uploader (bin/ca-repo-onprem.ts). This module imports nothing of the
+ * other commands, so the single file holds publish and nothing else.
+ */
+import { Option, type Command } from 'commander';
+import { defineCommand, parsePositive, type ProgramRun } from './command-kit.ts';
+
+export function addPublishCommand(program: Command, run: ProgramRun): Command {
+  return defineCommand(program, {
+    name: 'publish',
+    synopsis: 'BUNDLE_DIR (--repo URL | --stack NAME [--region REGION]) [--json] [--timeout SECONDS]',
+    summary: 'upload a bundle of signed artifacts and print a verdict per file',
+    description:
+      "Upload a bundle of signed artifacts (the directory's layout is the repository's URL layout) to a local repository (--repo) or a deployed stack (--stack, standard AWS credential chain), wait for the receipt and print a verdict per file. Exit 0 only if every file was accepted or unchanged.",
+    examples: [
+      'publish ./bundle --repo http://127.0.0.1:8080',
+      'publish ./bundle --stack ca-repo --region ap-northeast-1 --json',
+    ],
+  })
+    .argument('<BUNDLE_DIR>', 'directory of signed artifacts, laid out as their URLs')
+    .addOption(new Option('--repo <URL>', 'a local repository (ca-repo local)').conflicts('stack'))
+    .option('--stack <NAME>', 'a deployed stack: ingest bucket and URL from its outputs')
+    .option('--region <REGION>', "the stack's AWS Region (default: the AWS configuration's)")
+    .option('--json', 'print the verdicts as JSON')
+    .addOption(
+      new Option('--timeout <SECONDS>', 'how long to wait for the receipt')
+        .argParser(parsePositive)
+        .default(600),
+    )
+    .action(async (bundleDir: string, options, command: Command) => {
+      if (!options.repo && !options.stack) {
+        command.error('publish needs --repo URL (a local repository) or --stack NAME (a deployed stack)');
+      }
+      const { runPublish } = await import('./publish-run.ts');
+      run.exitCode = await runPublish({
+        bundleDir,
+        target: options.stack ? { stack: options.stack, region: options.region } : { repoUrl: options.repo },
+        json: options.json === true,
+        timeoutSeconds: options.timeout,
+      });
+    });
+}
