@@ -351,9 +351,11 @@ async function runHealthStep(baseUrl: string, demo: DemoCa, dataDir: string, onc
     ledgerLocation: ledgerDir,
     outDir: join(dataDir, 'health-report'),
     sloPercent: 99.9,
+    // a demo re-run on another port continues the ledger against another URL: report this one
+    repository: baseUrl,
     now: systemClock.now(),
   });
-  const reportAgain = `${CLI} report --ledger ${ledgerDir} --out ${join(dataDir, 'health-report')}`;
+  const reportAgain = `${CLI} report --ledger ${ledgerDir} --out ${join(dataDir, 'health-report')} --repository ${baseUrl}`;
   // With --once nothing listens at the repository afterwards: a health command would only fail.
   const probeAgain = `${CLI} health --repo ${baseUrl} --trust ${demo.ca.cert.certPath} --sentinel ${demo.good.certPath}:${demo.ca.cert.certPath}:good --ledger ${ledgerDir}`;
   console.log(`   availability ${report.slo.overallPercent} %, ledger chain ${report.chain.intact ? 'intact' : 'BROKEN'}

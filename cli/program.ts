@@ -182,6 +182,10 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
     .option('--slo <PERCENT>', 'availability objective', '99.9')
     .option('--anchor <SEQUENCE:SHA256>', 'a record hash kept elsewhere that the chain must contain')
     .option(
+      '--repository <URL>',
+      'only the runs against this repository (required when the ledger saw several)',
+    )
+    .option(
       '--crl-margin-hours <HOURS>',
       'CRL margin below which a run counts as at risk',
       String(thresholds.crlMinHoursToNextUpdate),

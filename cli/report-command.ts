@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { verifyLedger, type LedgerLink } from '../lambda/core/health/ledger.ts';
-import { buildHealthReport, type HealthReport } from '../reporting/report.ts';
+import { buildHealthReport, MixedRepositoriesError, type HealthReport } from '../reporting/report.ts';
 import { renderReportCsv } from '../reporting/report-csv.ts';
 import { renderReportHtml } from '../reporting/report-html.ts';
 import { HealthLedger } from '../lambda/services/health/health-ledger.ts';
@@ -24,6 +24,8 @@ export interface ReportOptions {
   /** `SEQUENCE:SHA256` of a record whose hash was kept elsewhere (the checker's log). */
   anchor?: string;
   crlMarginHours?: string;
+  /** Report only the runs against this base URL. */
+  repository?: string;
 }
 
 export interface WrittenReport {
@@ -41,18 +43,29 @@ export async function writeHealthReport(options: {
   to?: Date;
   anchor?: LedgerLink;
   crlMarginHours?: number;
+  repository?: string;
   now: Date;
 }): Promise<WrittenReport> {
   const entries = await new HealthLedger({ store: options.store }).readEntries();
   const verification = await verifyLedger(entries, { anchor: options.anchor });
-  const report = buildHealthReport(verification, {
-    from: options.from,
-    to: options.to,
-    sloPercent: options.sloPercent,
-    generatedAt: options.now,
-    ledgerLocation: options.ledgerLocation,
-    crlMarginHours: options.crlMarginHours,
-  });
+  let report: HealthReport;
+  try {
+    report = buildHealthReport(verification, {
+      repository: options.repository,
+      from: options.from,
+      to: options.to,
+      sloPercent: options.sloPercent,
+      generatedAt: options.now,
+      ledgerLocation: options.ledgerLocation,
+      crlMarginHours: options.crlMarginHours,
+    });
+  } catch (error) {
+    if (!(error instanceof MixedRepositoriesError)) throw error;
+    const first = error.repositories[0]!.split(' ')[0];
+    throw new CliError(
+      `${error.message}: report one at a time with --repository URL (e.g. --repository ${first})`,
+    );
+  }
   await mkdir(options.outDir, { recursive: true });
   const files = {
     html: join(options.outDir, 'report.html'),
@@ -108,6 +121,7 @@ export async function runReport(options: ReportOptions): Promise<number> {
       options.crlMarginHours === undefined
         ? undefined
         : parseNumber('crl-margin-hours', options.crlMarginHours, 0, 24 * 366),
+    repository: options.repository,
     now: new Date(),
   });
   const { slo, runs, chain, incidents } = report;

@@ -36,6 +36,25 @@ export interface ReportOptions {
   ledgerLocation: string;
   /** Drawn as the threshold on the CRL margin chart (the probes' default is 24 h). */
   crlMarginHours?: number;
+  /** Only runs that probed this base URL (a ledger that saw several repositories needs one). */
+  repository?: string;
+}
+
+/**
+ * A ledger holds the runs of more than one repository (a checker pointed elsewhere, a demo re-run
+ * on another port): one availability figure over both would describe neither, so the report is
+ * refused until one repository is chosen.
+ */
+export class MixedRepositoriesError extends Error {
+  override name = 'MixedRepositoriesError';
+  constructor(readonly repositories: string[]) {
+    super(`the ledger holds runs against ${repositories.length} repositories: ${repositories.join(', ')}`);
+  }
+}
+
+/** The repository a run probed: its base URLs (plain HTTP first) joined, as the ledger recorded them. */
+function repositoryOf(run: ProbeRun): string {
+  return run.repositories.join(' ');
 }
 
 export interface LatencySummary {
@@ -93,6 +112,8 @@ export interface HealthReport {
   format: typeof REPORT_FORMAT;
   generatedAt: string;
   ledger: string;
+  /** The repository the runs probed (its base URLs, space-separated). */
+  repositories: string[];
   window: { from?: string; to?: string; firstRun?: string; lastRun?: string };
   slo: { targetPercent: number; overallPercent: number; met: boolean };
   runs: { count: number; healthy: number; largestGapMinutes?: number; medianIntervalMinutes?: number };
@@ -228,9 +249,14 @@ function findIncidents(runs: readonly ProbeRun[]): Incident[] {
 }
 
 export function buildHealthReport(verification: LedgerVerification, options: ReportOptions): HealthReport {
-  const runs = verification.records
+  const inTheWindow = verification.records
     .map((entry) => entry.record.run)
-    .filter((run) => inWindow(run, options))
+    .filter((run) => inWindow(run, options));
+  const repositories = [...new Set(inTheWindow.map(repositoryOf))].sort();
+  const wanted = options.repository;
+  if (wanted === undefined && repositories.length > 1) throw new MixedRepositoriesError(repositories);
+  const runs = inTheWindow
+    .filter((run) => wanted === undefined || run.repositories.includes(wanted))
     .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const results = runs.flatMap((run) => run.results);
   const healthy = runs.filter(isRunHealthy).length;
@@ -321,6 +347,7 @@ export function buildHealthReport(verification: LedgerVerification, options: Rep
     format: REPORT_FORMAT,
     generatedAt: options.generatedAt.toISOString(),
     ledger: options.ledgerLocation,
+    repositories: [...new Set(runs.map(repositoryOf))],
     window: {
       ...(options.from ? { from: options.from.toISOString() } : {}),
       ...(options.to ? { to: options.to.toISOString() } : {}),

@@ -13,7 +13,12 @@ import {
   type LedgerEntry,
   type LedgerRecord,
 } from '../../lambda/core/health/ledger.ts';
-import { buildHealthReport, percentile, type HealthReport } from '../../reporting/report.ts';
+import {
+  buildHealthReport,
+  MixedRepositoriesError,
+  percentile,
+  type HealthReport,
+} from '../../reporting/report.ts';
 import { renderReportCsv } from '../../reporting/report-csv.ts';
 import { formatDuration, renderReportHtml } from '../../reporting/report-html.ts';
 
@@ -214,5 +219,44 @@ describe('report renderings', () => {
       '1 h 1 min',
       '1 d 1 h',
     ]);
+  });
+});
+
+describe('a ledger that saw more than one repository', () => {
+  const elsewhere = (probeRun: ProbeRun): ProbeRun => ({
+    ...probeRun,
+    repositories: ['http://other.example'],
+  });
+
+  it('is refused as a whole (one availability figure would describe neither), naming both', async () => {
+    const verification = await verifyLedger(await ledgerOf([run(0), run(1), elsewhere(run(2))]));
+    const build = () =>
+      buildHealthReport(verification, {
+        sloPercent: 99.9,
+        generatedAt: new Date('2026-11-23T00:00:00Z'),
+        ledgerLocation: '/var/ledger',
+      });
+    expect(build).toThrow(MixedRepositoriesError);
+    expect(build).toThrow('2 repositories: http://other.example, http://repo.example');
+  });
+
+  it('reports one repository when asked, counting only its runs, with the chain checked over all', async () => {
+    const verification = await verifyLedger(
+      await ledgerOf([
+        run(0),
+        elsewhere(run(1, [{ check: 'index', target: INDEX, detail: 'down' }])),
+        run(2),
+      ]),
+    );
+    const report = buildHealthReport(verification, {
+      sloPercent: 99.9,
+      generatedAt: new Date('2026-11-23T00:00:00Z'),
+      ledgerLocation: '/var/ledger',
+      repository: 'http://repo.example',
+    });
+    expect(report.repositories).toEqual(['http://repo.example']);
+    expect(report.runs.count).toBe(2);
+    expect(report.slo.overallPercent).toBe(100);
+    expect(report.chain.records).toBe(3);
   });
 });
