@@ -29,6 +29,8 @@ export interface HealthEnvironment {
   ocspUrl?: string;
   thresholds: Partial<HealthThresholds>;
   metricNamespace?: string;
+  /** Compare each CRL's replica copy with the primary's (REPOSITORY_BUCKET, REPLICA_BUCKET, REPLICA_REGION). */
+  replica?: { repositoryBucket: string; replicaBucket: string; replicaRegion: string };
 }
 
 function optionalNumber(env: Record<string, string | undefined>, name: string): number | undefined {
@@ -64,6 +66,15 @@ export function readHealthEnvironment(env: Record<string, string | undefined>): 
       ocspMaxAgeHours: optionalNumber(env, 'OCSP_MAX_AGE_HOURS'),
     },
     metricNamespace: env.METRIC_NAMESPACE || undefined,
+    ...(env.REPLICA_BUCKET
+      ? {
+          replica: {
+            repositoryBucket: required('REPOSITORY_BUCKET'),
+            replicaBucket: env.REPLICA_BUCKET,
+            replicaRegion: required('REPLICA_REGION'),
+          },
+        }
+      : {}),
   };
 }
 
@@ -94,6 +105,20 @@ export async function createHealthChecker(
     ocspUrl: environment.ocspUrl,
     sentinels: environment.sentinelsFile ? await readSentinelsFile(environment.sentinelsFile) : [],
     thresholds: environment.thresholds,
+    ...(environment.replica
+      ? {
+          replica: {
+            primary: new S3ObjectStore({
+              client: new S3Client({}),
+              bucket: environment.replica.repositoryBucket,
+            }),
+            replica: new S3ObjectStore({
+              client: new S3Client({ region: environment.replica.replicaRegion }),
+              bucket: environment.replica.replicaBucket,
+            }),
+          },
+        }
+      : {}),
   });
   const ledger = new HealthLedger({
     store: new S3ObjectStore({ client: new S3Client({}), bucket: environment.ledgerBucket }),

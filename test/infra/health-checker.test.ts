@@ -16,6 +16,7 @@ import { AlarmTopic } from '../../lib/constructs/alarm-topic.ts';
 import { CaRepository } from '../../lib/constructs/ca-repository.ts';
 import { HealthChecker, SENTINELS_FILE, stageSentinels } from '../../lib/constructs/health-checker.ts';
 import { LogBucket } from '../../lib/constructs/log-bucket.ts';
+import { uploaderRoleIdentity } from '../../lib/stacks/ca-repo-stack.ts';
 import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 import {
@@ -270,6 +271,8 @@ describe('CaRepository with health', () => {
       edgeStackName: 'with-health-edge',
       health: { scheduleMinutes: 2 },
       buildDirectory: BUILD,
+      uploaderSources: config.uploaderSources,
+      uploaderIdentity: uploaderRoleIdentity(config),
     });
     const template = Template.fromStack(stack);
     const domain = { 'Fn::GetAtt': [logicalId(repo.distribution.distribution), 'DomainName'] };

@@ -15,6 +15,9 @@ export const OID = {
   cmsContentType: '1.2.840.113549.1.9.3',
   cmsMessageDigest: '1.2.840.113549.1.9.4',
 
+  // Name attributes (RFC 5280 §4.1.2.6, X.520)
+  commonName: '2.5.4.3',
+
   // Certificate and CRL extensions (RFC 5280 §4.2, §5.2)
   extKeyUsage: '2.5.29.37',
   basicConstraints: '2.5.29.19',
