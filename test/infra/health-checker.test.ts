@@ -393,9 +393,10 @@ describe('CaRepoStack wires the checker from the configuration', () => {
     synth.primary.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(Object.keys(resourcesOfType(synth.primary, 'AWS::S3::Bucket')).join()).not.toMatch(/Ledger/);
     expect(Object.keys(synth.primary.toJSON().Outputs)).not.toContain('HealthLedgerBucketName');
+    // Only the publisher's alarms and the replication monitor's remain.
     expect(
       Object.keys(resourcesOfType(synth.primary, 'AWS::CloudWatch::Alarm')).every((id) =>
-        id.startsWith('CaRepoPublisher'),
+        /^CaRepo(Publisher|ReplicationMonitor)/.test(id),
       ),
     ).toBe(true);
     synth.primary.hasResourceProperties('AWS::SNS::Subscription', {
