@@ -23,6 +23,13 @@ import {
 } from './app-topology.ts';
 import type { AssemblyResource, CloudAssembly } from './cloud-assembly.ts';
 import {
+  bucketLock,
+  distributionWebAcl,
+  isLockedByDefault,
+  trailBucket,
+  trailDataEventBuckets,
+} from './audit-topology.ts';
+import {
   actionsOf,
   asArray,
   bucketEncryptionAlgorithms,
@@ -163,6 +170,11 @@ const SERVICE_NAMES: Record<string, string> = {
   'AWS::Scheduler::Schedule': 'EventBridge schedule',
   'AWS::CloudWatch::Dashboard': 'CloudWatch dashboard',
   'AWS::DynamoDB::Table': 'DynamoDB table',
+  // Audit-grade infrastructure (issue 17).
+  'AWS::CloudTrail::Trail': 'CloudTrail trail',
+  'AWS::WAFv2::WebACL': 'WAF web ACL',
+  'AWS::RolesAnywhere::TrustAnchor': 'IAM Roles Anywhere trust anchor',
+  'AWS::RolesAnywhere::Profile': 'IAM Roles Anywhere profile',
 };
 
 /** Construct IDs L2 constructs give their main resource: dropped from display names. */
@@ -257,6 +269,13 @@ function bucketMarks(assembly: CloudAssembly, bucket: AssemblyResource): string[
       (s.Principal === '*' || (isRecord(s.Principal) && asArray(s.Principal.AWS).includes('*'))),
   );
   if (publicStatement) marks.push('[PUBLIC policy]');
+  // Audit (issue 17): Object Lock.
+  const lock = bucketLock(bucket);
+  if (isLockedByDefault(lock)) {
+    marks.push(
+      `[Object Lock ${lock.mode} ${lock.days !== undefined ? `${lock.days} d` : `${lock.years} y`}]`,
+    );
+  }
   return marks;
 }
 
@@ -550,6 +569,22 @@ export function buildDiagramModel(assembly: CloudAssembly, options: DiagramOptio
               : '[NOT declared: SSE]',
           ],
           clusterId: groupCluster(resource, concern),
+        });
+        break;
+      }
+      // Audit (issue 17): the web ACL works at the edge, beside the distribution it is attached to.
+      case 'AWS::WAFv2::WebACL': {
+        nodes.set(base.id, {
+          ...base,
+          kind: 'resource',
+          details: asArray(p.Rules as Record<string, unknown>[])
+            .filter(isRecord)
+            .map(
+              (rule) =>
+                `${String(rule.Name)}: ${isRecord(rule.Action) ? Object.keys(rule.Action).join('') : 'count (group)'}`,
+            ),
+          marks: ['[count + label, never block]'],
+          clusterId: 'edge',
         });
         break;
       }
@@ -863,6 +898,8 @@ function addWiring(builder: Builder): void {
     addEdge(builder, { from: node(trigger), to: node(fn), kind: 'event', label: schedule });
   }
 
+  addAuditWiring(builder);
+
   // Replication.
   for (const bucket of assembly.ofType('AWS::S3::Bucket')) {
     const replication = bucket.properties.ReplicationConfiguration;
@@ -977,6 +1014,54 @@ function addWiring(builder: Builder): void {
       kind: 'serve',
       label: 'HTTP CDP / AIA / OCSP (never redirected)\\n+ HTTPS',
       reverse: true,
+    });
+  }
+}
+
+/**
+ * Audit (issue 17): the trail and what it records, the web ACL in front of the distribution, the
+ * uploader's Roles Anywhere trust anchor.
+ */
+function addAuditWiring(builder: Builder): void {
+  const { assembly } = builder;
+  for (const trail of assembly.ofType('AWS::CloudTrail::Trail')) {
+    for (const { bucket } of trailDataEventBuckets(assembly, trail)) {
+      addEdge(builder, {
+        from: nodeIdOf(bucket),
+        to: nodeIdOf(trail),
+        kind: 'log',
+        label: 'S3 data events (writes)',
+        ranks: false,
+      });
+    }
+    const bucket = trailBucket(assembly, trail);
+    if (bucket) {
+      addEdge(builder, {
+        from: nodeIdOf(trail),
+        to: nodeIdOf(bucket),
+        kind: 'log',
+        label: 'log files + signed digests',
+      });
+    }
+  }
+  for (const distribution of assembly.ofType('AWS::CloudFront::Distribution')) {
+    const attached = distributionWebAcl(assembly, distribution);
+    if (attached.kind === 'in-templates') {
+      addEdge(builder, {
+        from: nodeIdOf(attached.webAcl),
+        to: nodeIdOf(distribution),
+        kind: 'control',
+        label: 'OCSP POST abuse label → tryLater',
+      });
+    }
+  }
+  for (const anchor of assembly.ofType('AWS::RolesAnywhere::TrustAnchor')) {
+    addEdge(builder, {
+      from: ON_PREM.uploader,
+      to: nodeIdOf(anchor),
+      kind: 'control',
+      label: 'X.509 certificate (signing helper, HTTPS)',
+      encrypted: true,
     });
   }
 }
