@@ -97,7 +97,7 @@ export function formatCostText(estimate: CostEstimate): string {
     out.push(`  ${option.name.padEnd(32)} ${usd(option.totalUsd).padStart(12)}`);
   out.push(
     '',
-    'Unit prices, sources and assumptions: reporting/cost-model.ts; override with --price-file.',
+    'Unit prices, sources and assumptions: reporting/cost-model.ts and cost-prices.ts; override with --price-file.',
     '',
   );
   return out.join('\n');

@@ -347,12 +347,21 @@ function trustedPrincipals(role: AssemblyResource): { services: string[]; others
   return { services, others };
 }
 
-/** Roles people or machines outside AWS assume (no service principal): the on-prem uploader's. */
+/** Services that hand a role to a workload outside AWS (an X.509 certificate through a trust anchor). */
+const OUTSIDE_WORKLOAD_SERVICES = ['rolesanywhere.amazonaws.com'];
+
+/**
+ * Roles people or machines outside AWS assume: trusted by a non-service principal, or through IAM
+ * Roles Anywhere. The on-prem uploader's.
+ */
 export function externallyAssumedRoles(assembly: CloudAssembly): AssemblyResource[] {
   return assembly
     .ofType('AWS::IAM::Role')
     .filter((role) => !isCdkHelper(role))
-    .filter((role) => trustedPrincipals(role).others.length > 0);
+    .filter((role) => {
+      const { services, others } = trustedPrincipals(role);
+      return others.length > 0 || services.some((s) => OUTSIDE_WORKLOAD_SERVICES.includes(s));
+    });
 }
 
 export function trustedPrincipalsOf(role: AssemblyResource): string[] {

@@ -2,16 +2,18 @@
  * Builds ca-repo's stacks into an app from a validated configuration. `bin/app.ts` and the
  * infrastructure tests share it, so what is tested is what `cdk synth` deploys.
  */
-import { Validations, type App } from 'aws-cdk-lib';
+import { Tags, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CaRepoConfig } from './config.ts';
+import { CaRepoEdgeStack } from './stacks/ca-repo-edge-stack.ts';
 import { CaRepoReplicaStack } from './stacks/ca-repo-replica-stack.ts';
 import { CaRepoStack } from './stacks/ca-repo-stack.ts';
 
 export interface CaRepoStacks {
   primary: CaRepoStack;
   replica?: CaRepoReplicaStack;
-  /** Name of the us-east-1 stack holding the Lambda@Edge functions (created by EdgeFunction). */
+  /** The us-east-1 stack: Lambda@Edge functions (put there by EdgeFunction) and the OCSP web ACL. */
+  edge: CaRepoEdgeStack;
   edgeStackName: string;
 }
 
@@ -35,6 +37,8 @@ export function buildCaRepoApp(
   options: BuildCaRepoAppOptions = {},
 ): CaRepoStacks {
   const edgeStackName = `${config.name}-edge`;
+  // Created before the primary stack: EdgeFunction finds it by this ID instead of creating its own.
+  const edge = new CaRepoEdgeStack(app, edgeStackName, { config });
   const replicaRegion = config.replicaRegion;
   const replicaName = replicaRegion ? replicaBucketName(config, replicaRegion) : undefined;
   const replica =
@@ -50,10 +54,13 @@ export function buildCaRepoApp(
     replicaBucketName: replicaName,
     edgeStackName,
     buildDirectory: options.buildDirectory,
+    abuseLimitsWebAclArn: edge.webAcl?.webAcl.attrArn,
   });
   // S3 refuses a replication rule whose destination does not exist yet.
   if (replica) primary.addStackDependency(replica, 'the replication destination must exist first');
-  return { primary, replica, edgeStackName };
+  // Cost allocation: every taggable resource of every stack (activate the keys in Billing).
+  for (const [key, value] of Object.entries(config.tags)) Tags.of(app).add(key, value);
+  return { primary, replica, edge, edgeStackName };
 }
 
 /** Runs the cdk-nag AwsSolutions pack on every synth; unacknowledged errors fail the synth. */

@@ -6,14 +6,50 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../lambda/core/serving/cache-policy.ts';
-import { pinCa } from '../lambda/core/pki/trust-store.ts';
 import { checkSentinel, SentinelError, type Sentinel } from '../lambda/core/health/sentinel.ts';
-import { certificatesInFile } from '../lambda/core/pki/certificate-file.ts';
 import {
   DEFAULT_OCSP_PATH_PREFIX,
   OcspPathPrefixError,
   parseOcspPathPrefix,
 } from '../lambda/core/ocsp/ocsp-path.ts';
+import {
+  MAX_OBJECT_LOCK_DAYS,
+  readAbuseLimits,
+  readAuditTrail,
+  readObjectLock,
+  readReservedConcurrency,
+  readTags,
+  type AbuseLimitsConfig,
+  type AuditTrailConfig,
+  type ObjectLockConfig,
+  type ReservedConcurrencyConfig,
+} from './config/audit.ts';
+import { readCaCertificates, readCertificateFile } from './config/certificates.ts';
+import {
+  ConfigError,
+  check,
+  integer,
+  object,
+  optionalString,
+  requiredString,
+  stringArray,
+} from './config/fields.ts';
+import {
+  readUploaderIdentity,
+  readUploaderSources,
+  type UploaderIdentity,
+  type UploaderSources,
+} from './config/uploader.ts';
+
+export { ConfigError } from './config/fields.ts';
+export type { UploaderIdentity, UploaderSources } from './config/uploader.ts';
+export type {
+  AbuseLimitsConfig,
+  AuditTrailConfig,
+  ObjectLockConfig,
+  ObjectLockMode,
+  ReservedConcurrencyConfig,
+} from './config/audit.ts';
 
 /** Values CloudWatch Logs accepts for a retention period (the same number bounds S3 log retention). */
 export const LOG_RETENTION_DAYS = [
@@ -23,9 +59,6 @@ export const LOG_RETENTION_DAYS = [
 /** Price classes whose edge locations include Japan (PriceClass_100 is North America and Europe only). */
 export const PRICE_CLASSES = ['PriceClass_200', 'PriceClass_All'] as const;
 export type PriceClassName = (typeof PRICE_CLASSES)[number];
-
-/** Where the on-prem uploader may call from: public egress ranges, or one S3 interface/gateway endpoint. */
-export type UploaderSources = { cidrs: string[] } | { vpcEndpointId: string };
 
 /** An OCSP sentinel of the health checker, read from its files. */
 export interface HealthSentinelConfig extends Sentinel {
@@ -73,14 +106,18 @@ export interface CaRepoConfig {
   /** Days uploaded bundles stay in the ingest bucket (receipts stay four times as long). */
   ingestRetentionDays: number;
   health: HealthConfig;
-  uploaderSources?: UploaderSources;
+  uploaderSources: UploaderSources;
+  uploaderIdentity: UploaderIdentity;
   priceClass: PriceClassName;
-  /** WAFv2 web ACL (scope CLOUDFRONT, so in us-east-1). */
+  /** An operator's own WAFv2 web ACL (scope CLOUDFRONT, so in us-east-1), instead of ca-repo's. */
   webAclArn?: string;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+  /** Object Lock on the repository, replica and ledger buckets; absent: none (docs/deploy.md §10). */
+  objectLock?: ObjectLockConfig;
+  auditTrail: AuditTrailConfig;
+  abuseLimits: AbuseLimitsConfig;
+  reservedConcurrency: ReservedConcurrencyConfig;
+  /** Put on every resource of every stack (cost allocation); always holds `ca-repo:deployment`. */
+  tags: Record<string, string>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
@@ -88,7 +125,6 @@ const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[A-Za-z0-9-]+$/;
-const VPC_ENDPOINT = /^vpce-[0-9a-f]{8,17}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** S3 classes that keep an object in a single Availability Zone. */
@@ -112,8 +148,14 @@ const KNOWN_FIELDS = new Set([
   'ingestRetentionDays',
   'health',
   'uploaderSources',
+  'uploaderIdentity',
   'priceClass',
   'webAclArn',
+  'objectLock',
+  'auditTrail',
+  'abuseLimits',
+  'reservedConcurrency',
+  'tags',
 ]);
 
 /** Reads, validates and resolves a configuration file; trust paths are relative to the file. */
@@ -171,7 +213,7 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
   const trustPaths = stringArray(c, 'trust', { required: true });
   check(trustPaths.length > 0, 'trust', 'list at least one pinned CA certificate file');
   const trust = trustPaths.map((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
-  const trustCertificates = await readTrust(trust);
+  const trustCertificates = await readCaCertificates(trust, 'trust');
 
   const domainNames = c.domainNames === undefined ? undefined : stringArray(c, 'domainNames');
   const certificateArn = optionalString(c, 'certificateArn');
@@ -203,6 +245,7 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
   const ingestRetentionDays = integer(c, 'ingestRetentionDays', 14, 1, 365);
   const health = await readHealth(c.health, baseDir, trustCertificates);
   const uploaderSources = readUploaderSources(c.uploaderSources);
+  const uploaderIdentity = await readUploaderIdentity(c.uploaderIdentity, baseDir, trustCertificates);
 
   const priceClass = optionalString(c, 'priceClass') ?? 'PriceClass_200';
   if (priceClass === 'PriceClass_100') {
@@ -223,6 +266,7 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
       'must be a WAFv2 web ACL ARN with scope CLOUDFRONT (arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID)',
     );
   }
+  const objectLock = readObjectLock(c.objectLock);
 
   return {
     name,
@@ -241,40 +285,16 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
     noncurrentVersionRetentionDays,
     ingestRetentionDays,
     health,
-    ...(uploaderSources ? { uploaderSources } : {}),
+    uploaderSources,
+    uploaderIdentity,
     priceClass: priceClass as PriceClassName,
     ...(webAclArn ? { webAclArn } : {}),
+    ...(objectLock ? { objectLock } : {}),
+    auditTrail: readAuditTrail(c.auditTrail, logRetentionDays),
+    abuseLimits: readAbuseLimits(c.abuseLimits, webAclArn),
+    reservedConcurrency: readReservedConcurrency(c.reservedConcurrency),
+    tags: readTags(c.tags, name),
   };
-}
-
-/** The certificates of one PEM or DER file, with errors that name the configuration field. */
-async function readCertificateFile(path: string, field: string): Promise<Uint8Array[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new ConfigError(`${field}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
-  }
-  const found = certificatesInFile(new Uint8Array(bytes));
-  if (found.length === 0) throw new ConfigError(`${field}: ${path} holds no PEM CERTIFICATE`);
-  return found;
-}
-
-/** Reads each file (PEM or DER) and checks every certificate in it parses. */
-async function readTrust(paths: string[]): Promise<Uint8Array[]> {
-  const ders: Uint8Array[] = [];
-  for (const path of paths) {
-    const found = await readCertificateFile(path, 'trust');
-    for (const der of found) {
-      try {
-        await pinCa(der);
-      } catch (error) {
-        throw new ConfigError(`trust: ${path} is not an X.509 certificate: ${(error as Error).message}`);
-      }
-    }
-    ders.push(...found);
-  }
-  return ders;
 }
 
 /** The distribution serves the repository on the same host names, so `/` alone is refused. */
@@ -304,8 +324,6 @@ function readCacheCaps(raw: unknown): CacheCaps {
 
 const HEALTH_FIELDS = ['enabled', 'scheduleMinutes', 'alarmEmail', 'sentinels', 'objectLockRetentionDays'];
 const SENTINEL_FIELDS = ['certificate', 'issuer', 'expectedStatus', 'hashAlgorithm'];
-/** S3 accepts a default retention of up to 100 years. */
-const MAX_OBJECT_LOCK_DAYS = 36_500;
 
 async function readHealth(
   raw: unknown,
@@ -351,8 +369,9 @@ async function readHealth(
 
 /**
  * One sentinel: its certificate file (PEM or DER, exactly one certificate), the issuer (a file, or
- * found among the pinned CAs when omitted), the status the CA's OCSP responses must give it. The
- * rule is core/health/sentinel.ts's; here, the files are read and its errors named by field.
+ * found among the pinned CAs when omitted), the status the CA's OCSP responses must give it.
+ * The issuer must be a pinned CA and must have issued the certificate: otherwise every probe of
+ * the deployed checker would fail, and the publish gate would never accept responses for it.
  */
 async function readSentinel(
   raw: unknown,
@@ -395,99 +414,4 @@ async function readSentinel(
     if (error instanceof SentinelError) throw new ConfigError(`${field}.${error.part}: ${error.message}`);
     throw error;
   }
-}
-
-function readUploaderSources(raw: unknown): UploaderSources | undefined {
-  if (raw === undefined) return undefined;
-  const s = object(raw, 'uploaderSources');
-  const hasCidrs = s.cidrs !== undefined;
-  const hasEndpoint = s.vpcEndpointId !== undefined;
-  check(
-    hasCidrs !== hasEndpoint,
-    'uploaderSources',
-    'give either cidrs (public egress ranges) or vpcEndpointId, not both: requests through a VPC endpoint carry no public source IP',
-  );
-  if (hasEndpoint) {
-    const id = optionalString(s, 'vpcEndpointId', 'uploaderSources.') ?? '';
-    check(VPC_ENDPOINT.test(id), 'uploaderSources.vpcEndpointId', `"${id}" is not a VPC endpoint ID`);
-    return { vpcEndpointId: id };
-  }
-  const cidrs = stringArray(s, 'cidrs', { prefix: 'uploaderSources.' });
-  check(cidrs.length > 0, 'uploaderSources.cidrs', 'list at least one CIDR range');
-  for (const cidr of cidrs) {
-    check(isCidr(cidr), 'uploaderSources.cidrs', `"${cidr}" is not an IPv4 or IPv6 CIDR range`);
-  }
-  return { cidrs };
-}
-
-function isCidr(value: string): boolean {
-  const [address, bits, extra] = value.split('/');
-  if (extra !== undefined || address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits))
-    return false;
-  const length = Number(bits);
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
-    return length <= 32 && address.split('.').every((octet) => Number(octet) <= 255);
-  }
-  return address.includes(':') && /^[0-9a-fA-F:]+$/.test(address) && length <= 128;
-}
-
-function object(raw: unknown, field: string): Record<string, unknown> {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(`${field} must be a JSON object`);
-  }
-  return raw as Record<string, unknown>;
-}
-
-function check(condition: boolean, field: string, message: string): asserts condition {
-  if (!condition) throw new ConfigError(`${field}: ${message}`);
-}
-
-function requiredString(c: Record<string, unknown>, key: string): string {
-  const value = optionalString(c, key);
-  check(value !== undefined, key, 'is required');
-  return value;
-}
-
-function optionalString(c: Record<string, unknown>, key: string, prefix = ''): string | undefined {
-  const value = c[key];
-  if (value === undefined) return undefined;
-  check(typeof value === 'string' && value.length > 0, `${prefix}${key}`, 'must be a non-empty string');
-  return value;
-}
-
-function stringArray(
-  c: Record<string, unknown>,
-  key: string,
-  options: { required?: boolean; prefix?: string } = {},
-): string[] {
-  const value = c[key];
-  const field = `${options.prefix ?? ''}${key}`;
-  if (value === undefined) {
-    check(!options.required, field, 'is required');
-    return [];
-  }
-  check(
-    Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0),
-    field,
-    'must be an array of non-empty strings',
-  );
-  return value as string[];
-}
-
-function integer(
-  c: Record<string, unknown>,
-  key: string,
-  fallback: number,
-  min: number,
-  max: number,
-  prefix = '',
-): number {
-  const value = c[key];
-  if (value === undefined) return fallback;
-  check(
-    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
-    `${prefix}${key}`,
-    `must be an integer from ${min} to ${max}`,
-  );
-  return value;
 }

@@ -92,7 +92,11 @@ export async function publishBundle(options: PublishOptions): Promise<PublishRes
   const parts: { sha256: string; size: number }[] = [];
   for (let i = 0; i < plan.parts.length; i++) {
     const packed = await packPart(options.bundleDir, plan, i);
-    await options.ingest.put(partKey(bundleId, i), packed.archive, { contentType: 'application/x-tar' });
+    // Never replaces an object: the uploader role may only create new ones under bundles/.
+    await options.ingest.put(partKey(bundleId, i), packed.archive, {
+      contentType: 'application/x-tar',
+      ifNoneMatch: '*',
+    });
     parts.push({ sha256: toHex(await digest('sha256', packed.archive)), size: packed.archive.byteLength });
     files.push(...packed.files);
     progress.advance(packed.files.length, `uploaded part ${i + 1}/${plan.parts.length}`);
@@ -101,6 +105,7 @@ export async function publishBundle(options: PublishOptions): Promise<PublishRes
   // The manifest goes last: its arrival is what starts the publish.
   await options.ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
     contentType: 'application/json',
+    ifNoneMatch: '*',
   });
   progress.finish(`bundle ${bundleId} uploaded; waiting for the receipt`);
 

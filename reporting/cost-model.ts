@@ -1,11 +1,12 @@
 /**
  * Monthly AWS cost of serving a CA's OCSP (and publishing its responses) three ways, from unit
- * prices that are documented below and overridable (`ca-repo cost --price-file`):
+ * prices that are documented in cost-prices.ts and overridable (`ca-repo cost --price-file`):
  *
  *   ca-repo            CloudFront (requests, transfer, the viewer-request Function), Lambda@Edge
  *                      (every POST, and origin-request + origin-response on each GET cache miss),
  *                      S3 (storage and requests, primary and replica, replication transfer),
- *                      the publish Lambda with its SQS fan-out, invalidations past the free 1,000
+ *                      the publish Lambda with its SQS fan-out, invalidations past the free 1,000,
+ *                      and the WAF web ACL of the OCSP abuse limits (it inspects every request)
  *   AWS Private CA     the CA's monthly fee (its OCSP only serves certificates it issued) and its
  *                      OCSP charge per certificate queried in the month
  *   EC2 responders     two small instances in two AZs behind an Application Load Balancer
@@ -13,129 +14,9 @@
  * Pure: no clock, no I/O. A month is 30 days for traffic and refresh counts and 730 hours for
  * hourly resources, as AWS bills them. GB means 2^30 bytes, as AWS meters transfer and storage.
  */
+import { DEFAULT_UNIT_PRICES, type UnitPrices } from './cost-prices.ts';
 
-export interface UnitPrices {
-  /** CloudFront HTTP requests, Japan edge locations, per 10,000 (OCSP is plain HTTP). */
-  cloudfrontHttpRequestsPer10k: number;
-  /** CloudFront data transfer out to the internet, Japan, first 10 TB, per GB. */
-  cloudfrontTransferPerGb: number;
-  cloudfrontFunctionPerMillion: number;
-  lambdaEdgeRequestsPerMillion: number;
-  lambdaEdgePerGbSecond: number;
-  invalidationPerPath: number;
-  /** CloudFront always-free tier, per month. */
-  cloudfrontFreeRequests: number;
-  cloudfrontFreeTransferGb: number;
-  cloudfrontFunctionFreeInvocations: number;
-  invalidationFreePaths: number;
-  /** S3 Standard, Tokyo (the primary) and Osaka (the replica), per GB-month and per 1,000 requests. */
-  s3StoragePerGbMonth: number;
-  s3PutPer1000: number;
-  s3GetPer1000: number;
-  replicaStoragePerGbMonth: number;
-  replicaPutPer1000: number;
-  /** Cross-Region replication: data transfer from Tokyo to another Region, per GB. */
-  interRegionTransferPerGb: number;
-  /** AWS Lambda (x86), Tokyo, with the always-free tier. */
-  lambdaRequestsPerMillion: number;
-  lambdaPerGbSecond: number;
-  lambdaFreeRequests: number;
-  lambdaFreeGbSeconds: number;
-  sqsPerMillion: number;
-  sqsFreeRequests: number;
-  /** AWS Private CA, general-purpose mode, per CA per month. */
-  privateCaMonthly: number;
-  /** AWS Private CA OCSP: per certificate queried in the month. */
-  privateCaOcspPerCertificateQueried: number;
-  /** EC2 t3.small Linux on-demand, Tokyo, per hour; gp3 EBS per GB-month. */
-  ec2InstanceHourly: number;
-  ebsPerGbMonth: number;
-  albHourly: number;
-  albLcuHourly: number;
-  /** EC2/ALB data transfer out to the internet, Tokyo, first 10 TB, per GB; free GB per month. */
-  ec2TransferPerGb: number;
-  ec2FreeTransferGb: number;
-}
-
-/**
- * Where each price comes from. Checked while building this model (2026-11); those marked
- * "not re-checked" come from the AWS pricing pages as commonly quoted and could not be read in
- * full there: confirm them before quoting a figure.
- */
-export const PRICE_SOURCES: Readonly<Record<keyof UnitPrices, string>> = {
-  cloudfrontHttpRequestsPer10k:
-    'CloudFront pricing, Japan, HTTP requests (billing item JP-Requests-Tier1: $0.009 per 10,000)',
-  cloudfrontTransferPerGb:
-    'CloudFront pricing page, Regional Data Transfer Out to Internet, Japan, first 10 TB: $0.114/GB',
-  cloudfrontFunctionPerMillion: 'CloudFront pricing: CloudFront Functions $0.10 per 1 million invocations',
-  lambdaEdgeRequestsPerMillion:
-    'CloudFront pricing, Lambda@Edge: $0.60 per 1 million requests (REFERENCE.md)',
-  lambdaEdgePerGbSecond:
-    'CloudFront pricing, Lambda@Edge: $0.00005001 per GB-second, billed per 1 ms (not re-checked)',
-  invalidationPerPath: 'CloudFront pricing: $0.005 per path after the first 1,000 paths a month',
-  cloudfrontFreeRequests: 'CloudFront always-free tier: 10,000,000 HTTP/HTTPS requests a month',
-  cloudfrontFreeTransferGb: 'CloudFront always-free tier: 1 TB data transfer out a month',
-  cloudfrontFunctionFreeInvocations:
-    'CloudFront always-free tier: 2,000,000 CloudFront Function invocations a month',
-  invalidationFreePaths: 'CloudFront pricing: first 1,000 invalidation paths a month free',
-  s3StoragePerGbMonth: 'S3 pricing, Tokyo, S3 Standard first 50 TB: $0.025/GB-month (not re-checked)',
-  s3PutPer1000: 'S3 pricing, Tokyo, PUT/COPY/POST/LIST: $0.0047 per 1,000 (not re-checked)',
-  s3GetPer1000: 'S3 pricing, Tokyo, GET/HEAD and others: $0.00037 per 1,000 (not re-checked)',
-  replicaStoragePerGbMonth: 'S3 pricing, Osaka, S3 Standard: taken equal to Tokyo (not re-checked)',
-  replicaPutPer1000:
-    'S3 pricing, Osaka, PUT: taken equal to Tokyo; replication bills the destination PUT (not re-checked)',
-  interRegionTransferPerGb:
-    'S3/EC2 data transfer from Tokyo to another AWS Region: $0.09/GB (not re-checked)',
-  lambdaRequestsPerMillion: 'Lambda pricing: $0.20 per 1 million requests',
-  lambdaPerGbSecond: 'Lambda pricing, Tokyo, x86: $0.0000166667 per GB-second (not re-checked)',
-  lambdaFreeRequests: 'Lambda always-free tier: 1,000,000 requests a month',
-  lambdaFreeGbSeconds: 'Lambda always-free tier: 400,000 GB-seconds a month',
-  sqsPerMillion: 'SQS standard queue: $0.40 per 1 million requests (not re-checked)',
-  sqsFreeRequests: 'SQS always-free tier: 1,000,000 requests a month',
-  privateCaMonthly: 'AWS Private CA pricing page: $400 per private CA per month, general-purpose mode',
-  privateCaOcspPerCertificateQueried:
-    'AWS Price List, AWSCertificateManager offer, "OCSP response generation": $0.06 per certificate queried per month (rows effective 2024-10-01 and 2025-07-01; the pricing page table itself was not readable here)',
-  ec2InstanceHourly: 'EC2 on-demand, Tokyo, t3.small Linux: $0.0272/hour (not re-checked)',
-  ebsPerGbMonth: 'EBS gp3, Tokyo: $0.096/GB-month (not re-checked)',
-  albHourly: 'Elastic Load Balancing, Tokyo, Application Load Balancer: $0.0243/hour (not re-checked)',
-  albLcuHourly:
-    'Elastic Load Balancing: $0.008 per LCU-hour (pricing page example); LCU = 25 new connections/s, 3,000 active connections/min, 1 GB/hour (not re-checked for Tokyo)',
-  ec2TransferPerGb: 'EC2 data transfer out to the internet, Tokyo, first 10 TB: $0.114/GB (not re-checked)',
-  ec2FreeTransferGb: 'AWS free tier: 100 GB data transfer out to the internet a month, all services',
-};
-
-export const DEFAULT_UNIT_PRICES: Readonly<UnitPrices> = {
-  cloudfrontHttpRequestsPer10k: 0.009,
-  cloudfrontTransferPerGb: 0.114,
-  cloudfrontFunctionPerMillion: 0.1,
-  lambdaEdgeRequestsPerMillion: 0.6,
-  lambdaEdgePerGbSecond: 0.00005001,
-  invalidationPerPath: 0.005,
-  cloudfrontFreeRequests: 10_000_000,
-  cloudfrontFreeTransferGb: 1024,
-  cloudfrontFunctionFreeInvocations: 2_000_000,
-  invalidationFreePaths: 1000,
-  s3StoragePerGbMonth: 0.025,
-  s3PutPer1000: 0.0047,
-  s3GetPer1000: 0.00037,
-  replicaStoragePerGbMonth: 0.025,
-  replicaPutPer1000: 0.0047,
-  interRegionTransferPerGb: 0.09,
-  lambdaRequestsPerMillion: 0.2,
-  lambdaPerGbSecond: 0.0000166667,
-  lambdaFreeRequests: 1_000_000,
-  lambdaFreeGbSeconds: 400_000,
-  sqsPerMillion: 0.4,
-  sqsFreeRequests: 1_000_000,
-  privateCaMonthly: 400,
-  privateCaOcspPerCertificateQueried: 0.06,
-  ec2InstanceHourly: 0.0272,
-  ebsPerGbMonth: 0.096,
-  albHourly: 0.0243,
-  albLcuHourly: 0.008,
-  ec2TransferPerGb: 0.114,
-  ec2FreeTransferGb: 100,
-};
+export { DEFAULT_UNIT_PRICES, PRICE_SOURCES, type UnitPrices } from './cost-prices.ts';
 
 /** How the workload turns into billable units. Every default says where it comes from. */
 export interface CostAssumptions {
@@ -170,6 +51,9 @@ export interface CostAssumptions {
   /** Apply the always-free tiers (CloudFront, Lambda, SQS, data transfer). */
   freeTier: boolean;
   replica: boolean;
+  /** The WAF web ACL of the OCSP abuse limits (`abuseLimits`, on by default) and its rule count. */
+  abuseLimits: boolean;
+  wafRules: number;
   privateCaCount: number;
   /** EC2 sizing: peak over average request rate, and what one small instance sustains. */
   peakToAverage: number;
@@ -198,6 +82,9 @@ export const DEFAULT_ASSUMPTIONS: Readonly<CostAssumptions> = {
   filesPerPart: 5000,
   freeTier: true,
   replica: true,
+  abuseLimits: true,
+  // OcspPostRate, the IP reputation rule group and the rule passing its label on.
+  wafRules: 3,
   privateCaCount: 1,
   peakToAverage: 3,
   ec2RequestsPerSecondPerInstance: 1000,
@@ -424,6 +311,14 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
     quantity: billedPaths.text,
     usd: billedPaths.billable * p.invalidationPerPath,
   });
+
+  if (a.abuseLimits) {
+    lines.push({
+      item: 'WAF web ACL (OCSP POST abuse limits; inspects every request)',
+      quantity: `1 web ACL, ${a.wafRules} rules, ${count(m, 'requests')}`,
+      usd: p.wafWebAclMonthly + a.wafRules * p.wafRuleMonthly + (m / 1e6) * p.wafRequestsPerMillion,
+    });
+  }
 
   return option('ca-repo (CloudFront + S3)', lines, [
     ...(free ? [FREE_TIER_NOTE] : []),

@@ -31,6 +31,7 @@ import {
   roleOfFunction,
   roleStatements,
 } from '../template-query.ts';
+import { distributionWebAcl, trailBucket, trailDataEventBuckets } from '../audit-topology.ts';
 import type { DiagramScene } from './diagram-scene.ts';
 import { alarmsBoxHolding, nodeIdOf, ON_PREM, PEOPLE } from './model.ts';
 
@@ -47,6 +48,7 @@ export function wireTemplates(scene: DiagramScene): void {
   for (const { fn, trigger, schedule } of scheduledFunctions(scene.assembly)) {
     scene.addEdge({ from: node(trigger), to: node(fn), kind: 'event', label: schedule });
   }
+  wireAudit(scene);
   wireReplication(scene);
   wireLogs(scene);
   wireAlarms(scene);
@@ -190,6 +192,51 @@ function wireReplication(scene: DiagramScene): void {
         encrypted: true,
       });
     }
+  }
+}
+
+/** The trail and what it records, the web ACL in front of the distribution, the uploader's trust anchor. */
+function wireAudit(scene: DiagramScene): void {
+  const { assembly } = scene;
+  for (const trail of assembly.ofType('AWS::CloudTrail::Trail')) {
+    for (const { bucket } of trailDataEventBuckets(assembly, trail)) {
+      scene.addEdge({
+        from: node(bucket),
+        to: node(trail),
+        kind: 'log',
+        label: 'S3 data events (writes)',
+        ranks: false,
+      });
+    }
+    const bucket = trailBucket(assembly, trail);
+    if (bucket) {
+      scene.addEdge({
+        from: node(trail),
+        to: node(bucket),
+        kind: 'log',
+        label: 'log files + signed digests',
+      });
+    }
+  }
+  for (const distribution of assembly.ofType('AWS::CloudFront::Distribution')) {
+    const attached = distributionWebAcl(assembly, distribution);
+    if (attached.kind === 'in-templates') {
+      scene.addEdge({
+        from: node(attached.webAcl),
+        to: node(distribution),
+        kind: 'control',
+        label: 'OCSP POST abuse label → tryLater',
+      });
+    }
+  }
+  for (const anchor of assembly.ofType('AWS::RolesAnywhere::TrustAnchor')) {
+    scene.addEdge({
+      from: ON_PREM.uploader,
+      to: node(anchor),
+      kind: 'control',
+      label: 'X.509 certificate (signing helper, HTTPS)',
+      encrypted: true,
+    });
   }
 }
 

@@ -4,19 +4,23 @@
  * adding a file here; every row is always shown, whatever its status.
  */
 import type { Requirement } from '../requirement.ts';
+import { abuseLimitsRequirement } from './abuse-limits.ts';
 import { alwaysOnlineRequirement } from './always-online.ts';
 import { availabilityZonesRequirement } from './availability-zones.ts';
 import { encryptedLogsRequirement } from './encrypted-logs.ts';
 import { fingerprintsRequirement } from './fingerprints.ts';
 import { httpNotRedirectedRequirement } from './http-not-redirected.ts';
+import { logIntegrityRequirement } from './log-integrity.ts';
 import { monitoringRequirement } from './monitoring.ts';
 import { noKeyInCloudRequirement } from './no-key-in-cloud.ts';
 import { operationalRecordRequirement } from './operational-record.ts';
 import { outboundOnlyUploadRequirement } from './outbound-only-upload.ts';
 import { privateStorageRequirement } from './private-storage.ts';
+import { replicationMonitoringRequirement } from './replication-monitoring.ts';
 import { responseTimeRequirement } from './response-time.ts';
 import { secondRegionRequirement } from './second-region.ts';
 import { signedArtifactsRequirement } from './signed-artifacts.ts';
+import { uploadAccessRequirement } from './upload-access.ts';
 
 export const REQUIREMENTS: readonly Requirement[] = [
   availabilityZonesRequirement,
@@ -32,4 +36,9 @@ export const REQUIREMENTS: readonly Requirement[] = [
   httpNotRedirectedRequirement,
   alwaysOnlineRequirement,
   responseTimeRequirement,
+  // Audit-grade infrastructure: immutable records, the uploader identity, abuse limits, replication.
+  logIntegrityRequirement,
+  uploadAccessRequirement,
+  abuseLimitsRequirement,
+  replicationMonitoringRequirement,
 ];

@@ -93,7 +93,7 @@ export const outboundOnlyUploadRequirement: Requirement = {
       }
       if (!sourceRestricted) {
         findings.note(
-          `${role.logicalId}: its grants are not tied to a source address or VPC endpoint (optional uploaderSources hardening, docs/deploy.md §5).`,
+          `${role.logicalId}: its grants are not tied to a source address or VPC endpoint (uploaderSources, docs/deploy.md §5).`,
         );
       }
       const session = Number(role.properties.MaxSessionDuration ?? 3600);

@@ -13,7 +13,11 @@ import {
   type EdgeAnswer,
   type EdgePolicy,
 } from '../core/serving/edge-response-policy.ts';
-import { DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS, ORIGIN_HEADER } from '../core/contract/edge-origin-headers.ts';
+import {
+  ABUSE_LABEL_HEADER,
+  DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
+  ORIGIN_HEADER,
+} from '../core/contract/edge-origin-headers.ts';
 import { OcspResponder } from '../services/edge/ocsp-responder.ts';
 import type { Clock, StoresForOrigin } from '../services/ports.ts';
 import {
@@ -79,7 +83,8 @@ export function createOcspOriginRequestHandler(props: EdgeHandlerProps) {
       body && !body.inputTruncated
         ? new Uint8Array(Buffer.from(body.data, body.encoding === 'base64' ? 'base64' : 'utf8'))
         : new Uint8Array(0);
-    return toCfResponse(await responder.answer(der));
+    // Inserted by ca-repo's web ACL (lib/constructs/ocsp-web-acl.ts) when an abuse rule matched.
+    return toCfResponse(await responder.answer(der, headerValue(request.headers, ABUSE_LABEL_HEADER)));
   };
 }
 

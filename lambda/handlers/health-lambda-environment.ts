@@ -33,6 +33,8 @@ export interface HealthEnvironment {
   ocspUrl?: string;
   thresholds: Partial<HealthThresholds>;
   metricNamespace?: string;
+  /** Compare each CRL's replica copy with the primary's (REPOSITORY_BUCKET, REPLICA_BUCKET, REPLICA_REGION). */
+  replica?: { repositoryBucket: string; replicaBucket: string; replicaRegion: string };
 }
 
 function optionalNumber(env: Record<string, string | undefined>, name: string): number | undefined {
@@ -67,6 +69,15 @@ export function readHealthEnvironment(env: Record<string, string | undefined>): 
       ocspMaxAgeHours: optionalNumber(env, ENV.ocspMaxAgeHours),
     },
     metricNamespace: env[ENV.metricNamespace] || undefined,
+    ...(env[ENV.replicaBucket]
+      ? {
+          replica: {
+            repositoryBucket: required(ENV.repositoryBucket),
+            replicaBucket: required(ENV.replicaBucket),
+            replicaRegion: required(ENV.replicaRegion),
+          },
+        }
+      : {}),
   };
 }
 
@@ -98,6 +109,20 @@ export async function createHealthChecker(
     ocspUrl: environment.ocspUrl,
     sentinels: environment.sentinelsFile ? await readSentinelsFile(environment.sentinelsFile) : [],
     thresholds: environment.thresholds,
+    ...(environment.replica
+      ? {
+          replica: {
+            primary: new S3ObjectStore({
+              client: new S3Client({}),
+              bucket: environment.replica.repositoryBucket,
+            }),
+            replica: new S3ObjectStore({
+              client: new S3Client({ region: environment.replica.replicaRegion }),
+              bucket: environment.replica.replicaBucket,
+            }),
+          },
+        }
+      : {}),
   });
   const ledger = new HealthLedger({
     store: new S3ObjectStore({ client: new S3Client({}), bucket: environment.ledgerBucket }),

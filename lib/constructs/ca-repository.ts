@@ -11,21 +11,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
 import { DEFAULT_OCSP_PATH_PREFIX } from '../../lambda/core/ocsp/ocsp-path.ts';
 import type { Sentinel } from '../../lambda/core/health/sentinel.ts';
-import type { PriceClassName, UploaderSources } from '../config.ts';
+import type { ObjectLockMode, PriceClassName, UploaderSources } from '../config.ts';
 import { AlarmTopic } from './alarm-topic.ts';
+import { AuditTrail } from './audit-trail.ts';
 import { HealthChecker, type HealthAlarmThresholds } from './health-checker.ts';
 import { RepositoryDistribution } from './distribution.ts';
 import { IngestBucket } from './ingest-bucket.ts';
 import { LogBucket } from './log-bucket.ts';
+import type { ObjectLockSettings } from './object-lock.ts';
 import { OcspEdge } from './ocsp-edge.ts';
 import { Publisher, TRUST_DIR } from './publisher.ts';
-import { RepositoryBucket } from './repository-bucket.ts';
-import { UploaderRole } from './uploader-role.ts';
+import { ReplicationMonitor } from './replication-monitor.ts';
+import { REPLICATION_RULE_ID, RepositoryBucket } from './repository-bucket.ts';
+import { UploaderRole, type UploaderRoleIdentity } from './uploader-role.ts';
 
 export interface CaRepositoryReplica {
   bucketName: string;
@@ -56,10 +58,20 @@ export interface CaRepositoryProps {
   certificateArn?: string;
   /** Default PriceClass_200 (includes Japan). */
   priceClass?: PriceClassName;
+  /** The WAF web ACL on the distribution (ca-repo's abuse limits from the edge stack, or the operator's). */
   webAclArn?: string;
-  uploaderSources?: UploaderSources;
-  /** Who may assume the uploader role. Default: IAM principals of this account that are allowed to. */
-  uploaderAssumedBy?: iam.IPrincipal;
+  /** The web ACL is ca-repo's OCSP abuse limits: forward its label to the origin-request function. */
+  abuseLimits?: boolean;
+  /** Where the uploader may call from. */
+  uploaderSources: UploaderSources;
+  /** Who may assume the uploader role: IAM Roles Anywhere, or one IAM principal. */
+  uploaderIdentity: UploaderRoleIdentity;
+  /** Object Lock on the repository and the health ledger (and, in its own stack, the replica). */
+  objectLock?: ObjectLockSettings;
+  /** The CloudTrail trail of writes to the ingest and repository buckets, in its own locked bucket. */
+  auditTrail?: { retentionDays: number; lockMode?: ObjectLockMode };
+  /** Concurrency reserved for the publish dispatcher. */
+  dispatcherReservedConcurrency?: number;
   alarmEmail?: string;
   /** Scratch directory for built function code and the trust layer. Default: the OS temp directory. */
   buildDirectory?: string;
@@ -75,6 +87,8 @@ export interface CaRepositoryHealth {
   /** S3 Object Lock (compliance mode) on ledger records for this many days; default none. */
   objectLockRetentionDays?: number;
   alarmThresholds?: HealthAlarmThresholds;
+  /** Concurrency reserved for the checker. */
+  reservedConcurrency?: number;
 }
 
 export class CaRepository extends Construct {
@@ -87,6 +101,8 @@ export class CaRepository extends Construct {
   readonly distribution: RepositoryDistribution;
   readonly publisher: Publisher;
   readonly health?: HealthChecker;
+  readonly auditTrail?: AuditTrail;
+  readonly replicationMonitor?: ReplicationMonitor;
   readonly ocspPathPrefix: string;
   /** The host relying parties use: the first custom domain, else the CloudFront domain. */
   readonly publicHost: string;
@@ -108,6 +124,7 @@ export class CaRepository extends Construct {
       accessLogs: this.accessLogs.bucket,
       noncurrentVersionRetentionDays: props.noncurrentVersionRetentionDays ?? 30,
       replica: props.replica && { ...props.replica, account },
+      objectLock: props.objectLock,
     });
     this.ingest = new IngestBucket(this, 'Ingest', {
       accessLogs: this.accessLogs.bucket,
@@ -116,9 +133,25 @@ export class CaRepository extends Construct {
     this.uploader = new UploaderRole(this, 'Uploader', {
       ingest: this.ingest,
       sources: props.uploaderSources,
-      assumedBy: props.uploaderAssumedBy,
+      identity: props.uploaderIdentity,
     });
     this.alarms = new AlarmTopic(this, 'Alarms', { alarmEmail: props.alarmEmail });
+    if (props.auditTrail) {
+      this.auditTrail = new AuditTrail(this, 'AuditTrail', {
+        dataEventBuckets: [this.ingest.bucket, this.repository.bucket],
+        accessLogs: this.accessLogs.bucket,
+        retentionDays: props.auditTrail.retentionDays,
+        lockMode: props.auditTrail.lockMode,
+      });
+    }
+    if (props.replica) {
+      this.replicationMonitor = new ReplicationMonitor(this, 'ReplicationMonitor', {
+        sourceBucketName: props.repositoryBucketName,
+        destinationBucketName: props.replica.bucketName,
+        ruleId: REPLICATION_RULE_ID,
+        alarmTopic: this.alarms.topic,
+      });
+    }
     this.ocspEdge = new OcspEdge(this, 'OcspEdge', {
       ocspPathPrefix: this.ocspPathPrefix,
       repositoryBucketName: props.repositoryBucketName,
@@ -138,6 +171,7 @@ export class CaRepository extends Construct {
       domainNames: props.domainNames,
       certificateArn: props.certificateArn,
       webAclArn: props.webAclArn,
+      forwardAbuseLabel: props.abuseLimits,
     });
     // CloudFront reads the origin with the viewer's protocol: plain HTTP for CDP/AIA/OCSP URLs.
     this.repository.requireTlsExceptDistributionReads(this.distribution.sourceArn);
@@ -151,6 +185,7 @@ export class CaRepository extends Construct {
       logRetentionDays,
       alarmTopic: this.alarms.topic,
       buildDirectory,
+      dispatcherReservedConcurrency: props.dispatcherReservedConcurrency,
     });
     this.publicHost = props.domainNames?.[0] ?? this.distribution.distribution.distributionDomainName;
     if (props.health) {
@@ -164,6 +199,16 @@ export class CaRepository extends Construct {
         accessLogs: this.accessLogs.bucket,
         logRetentionDays,
         buildDirectory,
+        objectLock: props.objectLock,
+        ...(props.replica
+          ? {
+              replicaComparison: {
+                repository: this.repository.bucket,
+                replicaBucketName: props.replica.bucketName,
+                replicaRegion: props.replica.region,
+              },
+            }
+          : {}),
       });
     }
   }

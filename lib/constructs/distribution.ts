@@ -16,7 +16,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
-import { ORIGIN_HEADER } from '../../lambda/core/contract/edge-origin-headers.ts';
+import { ABUSE_LABEL_HEADER, ORIGIN_HEADER } from '../../lambda/core/contract/edge-origin-headers.ts';
 import type { OcspEdge } from './ocsp-edge.ts';
 import { acknowledge } from './nag.ts';
 
@@ -39,7 +39,13 @@ export interface DistributionProps {
   priceClass: cloudfront.PriceClass;
   domainNames?: string[];
   certificateArn?: string;
+  /** The WAF web ACL on the distribution: ca-repo's abuse limits (ocsp-web-acl.ts) or the operator's. */
   webAclArn?: string;
+  /**
+   * ca-repo's web ACL labels abusive OCSP POSTs with a header: forward it to the origin-request
+   * function on the OCSP behaviour, which then answers tryLater.
+   */
+  forwardAbuseLabel?: boolean;
 }
 
 export function replicaRegionalDomainName(replica: ReplicaOrigin): string {
@@ -112,6 +118,15 @@ export class RepositoryDistribution extends Construct {
       comment: 'ca-repo: nosniff (as the local repository sends); no HSTS, plain HTTP must keep working',
       securityHeadersBehavior: { contentTypeOptions: { override: true } },
     });
+    // Only the WAF label header: the cache key stays the path (GETs are unaffected, POSTs are not cached).
+    const ocspOriginRequestPolicy = props.forwardAbuseLabel
+      ? new cloudfront.OriginRequestPolicy(this, 'OcspOriginRequestPolicy', {
+          comment: 'ca-repo: forward the WAF abuse label of OCSP POSTs to the origin-request function',
+          headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(ABUSE_LABEL_HEADER),
+          cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+          queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+        })
+      : undefined;
     const originResponse: cloudfront.EdgeLambda = {
       functionVersion: props.edge.originResponse.currentVersion,
       eventType: cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE,
@@ -156,6 +171,7 @@ export class RepositoryDistribution extends Construct {
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
           cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
           cachePolicy,
+          ...(ocspOriginRequestPolicy ? { originRequestPolicy: ocspOriginRequestPolicy } : {}),
           responseHeadersPolicy,
           compress: false,
           functionAssociations: [

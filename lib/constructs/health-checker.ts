@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -31,6 +31,7 @@ import { formatSentinelsFile } from '../../lambda/core/contract/sentinels-file.t
 import type { Sentinel } from '../../lambda/core/health/sentinel.ts';
 import { RegionalFunction } from './lambda-defaults.ts';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
+import { objectLockProps, strongerLock, type ObjectLockSettings } from './object-lock.ts';
 
 /** Handler entry, relative to the package root. */
 export const HEALTH_HANDLER_ENTRY = 'lambda/handlers/health-lambda.ts';
@@ -75,10 +76,26 @@ export interface HealthCheckerProps {
    * on. Default: no Object Lock; the hash chain still shows any change.
    */
   objectLockRetentionDays?: number;
+  /**
+   * Object Lock of the repository (governance or compliance) applied to the ledger too; with
+   * `objectLockRetentionDays` the stronger of the two holds, so the ledger is never weaker than
+   * the compliance lock configured for it.
+   */
+  objectLock?: ObjectLockSettings;
   /** Probe timeout passed to the function. Default the probe's own (10 s, BR §4.10.2). */
   probeTimeoutMs?: number;
   alarmThresholds?: HealthAlarmThresholds;
   metricNamespace?: string;
+  /** Concurrency reserved for the checker, so an outage elsewhere cannot silence it; absent: none. */
+  reservedConcurrency?: number;
+  /** Compare the replica's copy of every CRL with the primary's on every run (read-only HEADs). */
+  replicaComparison?: ReplicaComparisonTarget;
+}
+
+export interface ReplicaComparisonTarget {
+  repository: s3.IBucket;
+  replicaBucketName: string;
+  replicaRegion: string;
 }
 
 export class HealthChecker extends Construct {
@@ -108,14 +125,14 @@ export class HealthChecker extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 's3/health-ledger/',
-      ...(props.objectLockRetentionDays !== undefined
-        ? {
-            objectLockEnabled: true,
-            objectLockDefaultRetention: s3.ObjectLockRetention.compliance(
-              Duration.days(props.objectLockRetentionDays),
-            ),
-          }
-        : {}),
+      ...objectLockProps(
+        strongerLock(
+          props.objectLock,
+          props.objectLockRetentionDays === undefined
+            ? undefined
+            : { mode: 'COMPLIANCE', retentionDays: props.objectLockRetentionDays },
+        ),
+      ),
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
@@ -130,6 +147,13 @@ export class HealthChecker extends Construct {
       [ENV.trustDir]: props.trustDir,
       [ENV.metricNamespace]: namespace,
       ...(props.probeTimeoutMs !== undefined ? { [ENV.probeTimeoutMs]: String(props.probeTimeoutMs) } : {}),
+      ...(props.replicaComparison
+        ? {
+            [ENV.repositoryBucket]: props.replicaComparison.repository.bucketName,
+            [ENV.replicaBucket]: props.replicaComparison.replicaBucketName,
+            [ENV.replicaRegion]: props.replicaComparison.replicaRegion,
+          }
+        : {}),
     };
     if (props.sentinels && props.sentinels.length > 0) {
       this.sentinelLayer = new lambda.LayerVersion(this, 'SentinelLayer', {
@@ -151,8 +175,10 @@ export class HealthChecker extends Construct {
       layers,
       // A retried run would record the same minute twice; the next scheduled run is the retry.
       retryAttempts: 0,
+      reservedConcurrentExecutions: props.reservedConcurrency,
     });
     this.grantLedger(this.checker.role);
+    if (props.replicaComparison) grantReplicaComparison(this, this.checker.role, props.replicaComparison);
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `ca-repo health: probe the repository every ${scheduleMinutes} minute(s)`,
@@ -309,6 +335,26 @@ export class HealthChecker extends Construct {
       'Ledger record keys carry the probe time and sequence number chosen at run time: the checker reads and creates objects under the ledger/ prefix of its own ledger bucket only, with no delete permission.',
     );
   }
+}
+
+/**
+ * HEAD of any object of the repository and of its replica (CRL paths are the CA's, unknown here):
+ * s3:GetObject only, read-only, on content that is public through CloudFront anyway.
+ */
+function grantReplicaComparison(scope: Construct, role: iam.Role, target: ReplicaComparisonTarget): void {
+  const replicaObjects = `arn:${Stack.of(scope).partition}:s3:::${target.replicaBucketName}/*`;
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'CompareReplicaCopies',
+      actions: ['s3:GetObject'],
+      resources: [target.repository.arnForObjects('*'), replicaObjects],
+    }),
+  );
+  const reason =
+    'The checker compares the replica copy of every CRL listed in index.json with the primary copy (HEAD, ETag); CRL paths are the ones the CA put in its certificates, so the read-only grant covers any key of the repository and replica buckets, whose content is public through CloudFront.';
+  const policy = role.node.findChild('DefaultPolicy');
+  acknowledge(policy, wildcardResourceFinding(scope, target.repository.arnForObjects('*')), reason);
+  acknowledge(policy, wildcardResourceFinding(scope, replicaObjects), reason);
 }
 
 /**

@@ -75,6 +75,11 @@ export interface RegionalFunctionProps {
   /** Async invocations only (S3 notifications): where events go once retries are exhausted. */
   deadLetterQueue?: sqs.IQueue;
   retryAttempts?: number;
+  /**
+   * Concurrency reserved for this function alone: a runaway elsewhere in the account cannot starve
+   * it, and it cannot run away itself. Absent: the account's unreserved pool.
+   */
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -113,6 +118,7 @@ export class RegionalFunction extends Construct {
       layers: props.layers,
       deadLetterQueue: props.deadLetterQueue,
       retryAttempts: props.retryAttempts,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: PACKAGE_ROOT,
       depsLockFilePath: join(PACKAGE_ROOT, 'package-lock.json'),
       bundling: {

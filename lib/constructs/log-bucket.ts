@@ -1,6 +1,10 @@
 /**
  * The access-log bucket of one Region: S3 server access logs of the ca-repo buckets and, in the
  * primary Region, CloudFront standard logs. Logs are kept `retentionDays`, then expire.
+ *
+ * S3 cannot deliver server access logs to a bucket with Object Lock, so this bucket is versioned
+ * instead: a log object overwritten or deleted stays as a noncurrent version for `retentionDays`.
+ * The record that must be immutable is the CloudTrail trail in its own locked bucket (audit-trail.ts).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -32,11 +36,17 @@ export class LogBucket extends Construct {
       objectOwnership: props.receivesCloudFrontLogs
         ? s3.ObjectOwnership.BUCKET_OWNER_PREFERRED
         : s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
       lifecycleRules: [
         {
           id: 'expire-logs',
           expiration: Duration.days(props.retentionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+        {
+          id: 'expire-replaced-or-deleted-logs',
+          noncurrentVersionExpiration: Duration.days(props.retentionDays),
+          expiredObjectDeleteMarker: true,
         },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

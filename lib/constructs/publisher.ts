@@ -49,6 +49,8 @@ export interface PublisherProps {
   buildDirectory: string;
   /** Upper bound on concurrent workers (SQS event source maximum concurrency). */
   maxWorkerConcurrency?: number;
+  /** Concurrency reserved for the dispatcher (a manifest must always find one); absent: none. */
+  dispatcherReservedConcurrency?: number;
 }
 
 export class Publisher extends Construct {
@@ -94,6 +96,7 @@ export class Publisher extends Construct {
       // S3 invokes asynchronously: after two retries the event is kept here, not dropped.
       deadLetterQueue: this.dispatchDeadLetters,
       retryAttempts: 2,
+      reservedConcurrentExecutions: props.dispatcherReservedConcurrency,
     });
     this.worker = new RegionalFunction(this, 'Worker', {
       entry: HANDLER_ENTRIES.publishWorker,

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LogBucket } from './log-bucket.ts';
+import { objectLockProps, type ObjectLockSettings } from './object-lock.ts';
 import { originBucketTransportStatements, repositoryLifecycleRules } from './repository-bucket.ts';
 
 export interface ReplicaBucketProps {
@@ -16,6 +17,9 @@ export interface ReplicaBucketProps {
   account: string;
   logRetentionDays: number;
   noncurrentVersionRetentionDays: number;
+  /** Object Lock default retention, the same as the repository's (S3 replicates a locked object
+   *  only into a locked bucket); absent: none. */
+  objectLock?: ObjectLockSettings;
 }
 
 export class ReplicaBucket extends Construct {
@@ -40,6 +44,7 @@ export class ReplicaBucket extends Construct {
       serverAccessLogsPrefix: 's3/replica/',
       lifecycleRules: repositoryLifecycleRules(props.noncurrentVersionRetentionDays),
       removalPolicy: RemovalPolicy.RETAIN,
+      ...objectLockProps(props.objectLock),
     });
     // The distribution is created after this stack (it needs the replica to exist), so its ID
     // cannot be named here: CloudFront's access is scoped to distributions of this account instead.

@@ -14,6 +14,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag.ts';
+import { objectLockProps, type ObjectLockSettings } from './object-lock.ts';
+
+/** ID of the replication rule: its RTC metrics carry it as the RuleId dimension. */
+export const REPLICATION_RULE_ID = 'replicate-to-second-region';
 
 export interface ReplicaTarget {
   bucketName: string;
@@ -27,6 +31,8 @@ export interface RepositoryBucketProps {
   accessLogs: s3.IBucket;
   noncurrentVersionRetentionDays: number;
   replica?: ReplicaTarget;
+  /** Object Lock default retention (the replica must be locked too); absent: none. */
+  objectLock?: ObjectLockSettings;
 }
 
 /** Lifecycle shared by the repository and its replica: versions expire, the storage class never changes. */
@@ -114,10 +120,11 @@ export class RepositoryBucket extends Construct {
       serverAccessLogsPrefix: 's3/repository/',
       lifecycleRules: repositoryLifecycleRules(props.noncurrentVersionRetentionDays),
       removalPolicy: RemovalPolicy.RETAIN,
+      ...objectLockProps(props.objectLock),
       replicationRules: destination
         ? [
             {
-              id: 'replicate-to-second-region',
+              id: REPLICATION_RULE_ID,
               destination,
               priority: 0,
               // S3 Standard in the second Region too: never a single-AZ class.
@@ -132,7 +139,17 @@ export class RepositoryBucket extends Construct {
         : undefined,
     });
     if (destination) {
-      const role = this.bucket.node.findChild('ReplicationRole');
+      const role = this.bucket.node.findChild('ReplicationRole') as iam.Role;
+      // Replicating a locked object carries its retention and legal hold to the replica (S3 refuses
+      // without these). Granted whether or not the template declares Object Lock, so a bucket locked
+      // in place (docs/deploy.md §10) keeps replicating.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadObjectLockForReplication',
+          actions: ['s3:GetObjectRetention', 's3:GetObjectLegalHold'],
+          resources: [this.bucket.arnForObjects('*')],
+        }),
+      );
       const reason =
         'S3 replication reads every object version of the repository bucket and writes replicas of any key into the replica bucket: the replication role CDK creates is scoped to those two buckets and to the replication actions only.';
       acknowledge(role, wildcardResourceFinding(this, this.bucket.arnForObjects('*')), reason);

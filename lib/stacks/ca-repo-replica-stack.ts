@@ -25,6 +25,7 @@ export class CaRepoReplicaStack extends Stack {
       account: config.account,
       logRetentionDays: config.logRetentionDays,
       noncurrentVersionRetentionDays: config.noncurrentVersionRetentionDays,
+      objectLock: config.objectLock,
     });
     new CfnOutput(this, 'ReplicaBucketName', { value: this.replica.bucket.bucketName });
   }

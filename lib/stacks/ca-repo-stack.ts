@@ -5,8 +5,10 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CaRepoConfig } from '../config.ts';
 import { CaRepository } from '../constructs/ca-repository.ts';
+import { certificatePem, type UploaderRoleIdentity } from '../constructs/uploader-role.ts';
 
 export interface CaRepoStackProps extends StackProps {
   config: CaRepoConfig;
@@ -14,6 +16,22 @@ export interface CaRepoStackProps extends StackProps {
   replicaBucketName?: string;
   edgeStackName: string;
   buildDirectory?: string;
+  /** ARN of ca-repo's OCSP web ACL in the edge stack (us-east-1), when abuse limits are on. */
+  abuseLimitsWebAclArn?: string;
+}
+
+/** The configuration's uploader identity as the construct takes it. */
+export function uploaderRoleIdentity(config: CaRepoConfig): UploaderRoleIdentity {
+  const identity = config.uploaderIdentity;
+  if (identity.kind === 'principal') {
+    return { kind: 'principal', principal: new iam.ArnPrincipal(identity.principalArn) };
+  }
+  return {
+    kind: 'roles-anywhere',
+    caCertificatePem: certificatePem(identity.caCertificate),
+    issuerCommonName: identity.issuerCommonName,
+    subject: identity.subject,
+  };
 }
 
 export class CaRepoStack extends Stack {
@@ -27,6 +45,8 @@ export class CaRepoStack extends Stack {
       description: 'ca-repo: CA repository (S3 Standard + CloudFront), ingest and publish gate',
       // Stateful and public: deleting it takes revocation checking offline.
       terminationProtection: props.terminationProtection ?? true,
+      // The abuse-limit web ACL lives in us-east-1 (edge stack); its ARN is read across Regions.
+      crossRegionReferences: true,
     });
     this.repository = new CaRepository(this, 'CaRepo', {
       trustCertificates: config.trustCertificates,
@@ -45,8 +65,20 @@ export class CaRepoStack extends Stack {
       domainNames: config.domainNames,
       certificateArn: config.certificateArn,
       priceClass: config.priceClass,
-      webAclArn: config.webAclArn,
+      webAclArn: props.abuseLimitsWebAclArn ?? config.webAclArn,
+      abuseLimits: props.abuseLimitsWebAclArn !== undefined,
       uploaderSources: config.uploaderSources,
+      uploaderIdentity: uploaderRoleIdentity(config),
+      objectLock: config.objectLock,
+      ...(config.auditTrail.enabled
+        ? {
+            auditTrail: {
+              retentionDays: config.auditTrail.retentionDays,
+              lockMode: config.objectLock?.mode ?? 'GOVERNANCE',
+            },
+          }
+        : {}),
+      dispatcherReservedConcurrency: config.reservedConcurrency.publishDispatcher,
       alarmEmail: config.health.alarmEmail,
       buildDirectory: props.buildDirectory,
       health: config.health.enabled
@@ -61,6 +93,7 @@ export class CaRepoStack extends Stack {
               }),
             ),
             objectLockRetentionDays: config.health.objectLockRetentionDays,
+            reservedConcurrency: config.reservedConcurrency.healthChecker,
           }
         : undefined,
     });
@@ -84,6 +117,20 @@ export class CaRepoStack extends Stack {
     new CfnOutput(this, 'IngestBucketName', { value: repo.ingest.bucket.bucketName });
     new CfnOutput(this, 'IngestBucketRegion', { value: this.region });
     new CfnOutput(this, 'UploaderRoleArn', { value: repo.uploader.role.roleArn });
+    if (repo.uploader.trustAnchor && repo.uploader.profile) {
+      new CfnOutput(this, 'UploaderTrustAnchorArn', {
+        value: repo.uploader.trustAnchor.attrTrustAnchorArn,
+        description: 'aws_signing_helper --trust-anchor-arn (docs/deploy.md §5)',
+      });
+      new CfnOutput(this, 'UploaderProfileArn', {
+        value: repo.uploader.profile.attrProfileArn,
+        description: 'aws_signing_helper --profile-arn (docs/deploy.md §5)',
+      });
+    }
+    if (repo.auditTrail) {
+      new CfnOutput(this, 'AuditTrailArn', { value: repo.auditTrail.trail.trailArn });
+      new CfnOutput(this, 'AuditTrailBucketName', { value: repo.auditTrail.bucket.bucketName });
+    }
     new CfnOutput(this, 'AlarmTopicArn', { value: repo.alarms.topic.topicArn });
     if (repo.health) {
       new CfnOutput(this, 'HealthLedgerBucketName', {

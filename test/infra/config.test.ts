@@ -8,6 +8,26 @@ import { ConfigError, loadConfig, validateConfig } from '../../lib/config.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 import { EXAMPLE_CONFIG_FILE, PACKAGE_ROOT, exampleConfig, exampleConfigJson } from './synth-app.ts';
 
+const UPLOADER_CA = join(PACKAGE_ROOT, 'test/infra/fixtures/example-uploader-ca.pem');
+
+/** The example configuration with its certificate paths absolute, for validation from another directory. */
+function exampleJsonWithAbsolutePaths(): Record<string, unknown> {
+  const raw = exampleConfigJson() as { health: { sentinels: { certificate: string }[] } } & Record<
+    string,
+    unknown
+  >;
+  const absolute = (path: string) => join(PACKAGE_ROOT, path);
+  return {
+    ...raw,
+    trust: (raw.trust as string[]).map(absolute),
+    health: {
+      ...raw.health,
+      sentinels: raw.health.sentinels.map((s) => ({ ...s, certificate: absolute(s.certificate) })),
+    },
+    uploaderIdentity: { rolesAnywhere: { caCertificate: UPLOADER_CA, subject: { CN: 'ca-repo-uploader' } } },
+  };
+}
+
 async function errorOf(overrides: Record<string, unknown>): Promise<string> {
   try {
     await exampleConfig(overrides);
@@ -31,8 +51,26 @@ describe('loadConfig: the example configuration', () => {
       priceClass: 'PriceClass_200',
       cacheCaps: DEFAULT_CACHE_CAPS,
       uploaderSources: { cidrs: ['203.0.113.0/24'] },
-      health: { enabled: true, scheduleMinutes: 1, alarmEmail: 'pki-operations@example.jp', sentinels: [] },
+      uploaderIdentity: {
+        kind: 'roles-anywhere',
+        caCertificateFile: UPLOADER_CA,
+        issuerCommonName: 'ca-repo Example Uploader CA',
+        subject: { CN: 'ca-repo-uploader', O: 'ca-repo example' },
+      },
+      health: { enabled: true, scheduleMinutes: 1, alarmEmail: 'pki-operations@example.jp' },
+      objectLock: { mode: 'GOVERNANCE', retentionDays: 30 },
+      auditTrail: { enabled: true, retentionDays: 400 },
+      abuseLimits: { enabled: true, ocspPostsPerIpPer5Minutes: 1000, ipReputation: true },
+      reservedConcurrency: { publishDispatcher: 5, healthChecker: 2 },
+      tags: { 'ca-repo:deployment': 'ca-repo', CostCenter: 'pki-operations' },
     });
+    // The example probes an OCSP sentinel, so the OCSP staleness alarm has data to fire on.
+    expect(config.health.sentinels).toEqual([
+      expect.objectContaining({
+        certificateFile: join(PACKAGE_ROOT, 'test/infra/fixtures/example-sentinel.pem'),
+        expectedStatus: 'good',
+      }),
+    ]);
     expect(config.health.objectLockRetentionDays).toBeUndefined();
     expect(config.trust).toEqual([join(PACKAGE_ROOT, 'test/infra/fixtures/example-ca.pem')]);
     expect(config.trustCertificates).toHaveLength(1);
@@ -45,8 +83,14 @@ describe('loadConfig: the example configuration', () => {
     await expect(loadConfig(file)).rejects.toThrow(`${file} is not JSON`);
   });
 
-  it('defaults what it can: no replica, /ocsp, PriceClass_200, one-minute probes', async () => {
-    const minimal = { account: '123456789012', primaryRegion: 'eu-west-1', trust: ['ca.pem'] };
+  it('defaults what it can: no replica, /ocsp, PriceClass_200, one-minute probes, trail and abuse limits on', async () => {
+    const minimal = {
+      account: '123456789012',
+      primaryRegion: 'eu-west-1',
+      trust: ['ca.pem'],
+      uploaderSources: { vpcEndpointId: 'vpce-0123456789abcdef0' },
+      uploaderIdentity: { principalArn: 'arn:aws:iam::123456789012:user/ca-repo-uploader' },
+    };
     const dir = mkdtempSync(join(tmpdir(), 'ca-repo-config-'));
     writeFileSync(join(dir, 'ca.pem'), exampleCaPem());
     const config = await validateConfig(minimal, dir);
@@ -56,8 +100,27 @@ describe('loadConfig: the example configuration', () => {
       priceClass: 'PriceClass_200',
       logRetentionDays: 400,
       health: { enabled: true, scheduleMinutes: 1, sentinels: [] },
+      uploaderIdentity: {
+        kind: 'principal',
+        principalArn: 'arn:aws:iam::123456789012:user/ca-repo-uploader',
+      },
+      auditTrail: { enabled: true, retentionDays: 400 },
+      abuseLimits: { enabled: true, ocspPostsPerIpPer5Minutes: 1000, ipReputation: true },
+      reservedConcurrency: { publishDispatcher: 5, healthChecker: 2 },
+      tags: { 'ca-repo:deployment': 'ca-repo' },
     });
     expect(config.replicaRegion).toBeUndefined();
+    // Off unless asked: CloudFormation enables Object Lock only on a new bucket (docs/deploy.md §10).
+    expect(config.objectLock).toBeUndefined();
+  });
+
+  it('says how to migrate a configuration written before uploaderSources and uploaderIdentity were required', async () => {
+    expect(await errorOf({ uploaderSources: undefined })).toMatch(
+      /^uploaderSources: is required: .*\{"cidrs": \[.*\{"vpcEndpointId": "vpce-\.\.\."\} \(docs\/deploy\.md §5\)$/,
+    );
+    expect(await errorOf({ uploaderIdentity: undefined })).toMatch(
+      /^uploaderIdentity: is required: the uploader role no longer trusts the whole account\. Use IAM Roles Anywhere, \{"rolesAnywhere".*\{"principalArn": .*\(docs\/deploy\.md §5\)$/,
+    );
   });
 });
 
@@ -119,6 +182,77 @@ describe('validateConfig: every refusal names the field and says why', () => {
     [{ priceClass: 'PriceClass_300' }, 'priceClass: must be one of PriceClass_200, PriceClass_All'],
     [{ webAclArn: 'arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/x/y' }, 'webAclArn:'],
     [{ replicaRgion: 'ap-northeast-3' }, 'unknown field "replicaRgion" (misspelt?)'],
+    [
+      { uploaderIdentity: { principalArn: 'arn:aws:iam::123456789012:root' } },
+      'uploaderIdentity.principalArn: "arn:aws:iam::123456789012:root" is not the ARN of one IAM user or role',
+    ],
+    [
+      {
+        uploaderIdentity: {
+          principalArn: 'arn:aws:iam::123456789012:user/u',
+          rolesAnywhere: { caCertificate: 'x.pem', subject: { CN: 'u' } },
+        },
+      },
+      'uploaderIdentity: give either rolesAnywhere',
+    ],
+    [
+      {
+        uploaderIdentity: {
+          rolesAnywhere: { caCertificate: 'test/infra/fixtures/example-ca.pem', subject: { CN: 'u' } },
+        },
+      },
+      'is one of the pinned CAs in trust: use a dedicated uploader-issuing CA',
+    ],
+    [
+      {
+        uploaderIdentity: {
+          rolesAnywhere: { caCertificate: 'test/infra/fixtures/example-sentinel.pem', subject: { CN: 'u' } },
+        },
+      },
+      'example-sentinel.pem is not a CA certificate (basicConstraints cA)',
+    ],
+    [
+      {
+        uploaderIdentity: {
+          rolesAnywhere: {
+            caCertificate: 'test/infra/fixtures/example-uploader-ca.pem',
+            subject: { O: 'x' },
+          },
+        },
+      },
+      "uploaderIdentity.rolesAnywhere.subject.CN: is required: the commonName of the uploader's certificate",
+    ],
+    [
+      {
+        uploaderIdentity: {
+          rolesAnywhere: {
+            caCertificate: 'test/infra/fixtures/example-uploader-ca.pem',
+            subject: { SERIAL: 'x' },
+          },
+        },
+      },
+      'uploaderIdentity.rolesAnywhere.subject: unknown field "SERIAL"; known: CN, O, OU, C, ST, L',
+    ],
+    [{ objectLock: { mode: 'governance' } }, 'objectLock.mode: must be GOVERNANCE or COMPLIANCE'],
+    [{ objectLock: { retentionDays: 0 } }, 'objectLock.retentionDays: must be an integer from 1 to 36500'],
+    [{ auditTrail: { enabled: 'yes' } }, 'auditTrail.enabled: must be true or false'],
+    [
+      { abuseLimits: { ocspPostsPerIpPer5Minutes: 5 } },
+      'abuseLimits.ocspPostsPerIpPer5Minutes: must be an integer from 10 to 2000000000',
+    ],
+    [
+      {
+        abuseLimits: { enabled: true },
+        webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/ops/0123-abcd',
+      },
+      'abuseLimits: a distribution takes one web ACL',
+    ],
+    [
+      { reservedConcurrency: { healthChecker: 0 } },
+      'reservedConcurrency.healthChecker: must be an integer from 1 to 10',
+    ],
+    [{ tags: { 'aws:owner': 'x' } }, 'tags: "aws:owner" is not a tag key AWS accepts'],
+    [{ tags: { 'ca-repo:deployment': 'x' } }, 'tags.ca-repo:deployment: is set by ca-repo'],
   ])('%j → %s', async (overrides, message) => {
     expect(await errorOf(overrides)).toContain(message);
   });
@@ -145,7 +279,7 @@ describe('validateConfig: every refusal names the field and says why', () => {
   it('refuses a trust file that is not a certificate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ca-repo-config-'));
     writeFileSync(join(dir, 'garbage.der'), Buffer.from('not a certificate'));
-    const raw = { ...exampleConfigJson(), trust: ['garbage.der'] };
+    const raw = { ...exampleJsonWithAbsolutePaths(), trust: ['garbage.der'] };
     await expect(validateConfig(raw, dir)).rejects.toThrow(
       `trust: ${join(dir, 'garbage.der')} is not an X.509 certificate`,
     );
@@ -163,7 +297,7 @@ describe('validateConfig: every refusal names the field and says why', () => {
       '-out',
       der,
     ]);
-    const config = await validateConfig({ ...exampleConfigJson(), trust: [der] }, dir);
+    const config = await validateConfig({ ...exampleJsonWithAbsolutePaths(), trust: [der] }, dir);
     const pem = await exampleConfig();
     expect(Buffer.from(config.trustCertificates[0]!)).toEqual(Buffer.from(pem.trustCertificates[0]!));
   });
@@ -187,8 +321,12 @@ describe('validateConfig: health checker sentinels and switches', () => {
   // and an unpinned CA: generated with the real openssl CLI.
   let pki: TestPki;
   let dir: string;
+  // Every path of the example relative to the scratch directory but the uploader CA's.
+  const uploaderIdentity = {
+    rolesAnywhere: { caCertificate: UPLOADER_CA, subject: { CN: 'ca-repo-uploader' } },
+  };
   const withHealth = (health: Record<string, unknown>) =>
-    validateConfig({ ...exampleConfigJson(), trust: ['ca.pem'], health }, dir);
+    validateConfig({ ...exampleConfigJson(), trust: ['ca.pem'], uploaderIdentity, health }, dir);
   const healthError = async (health: Record<string, unknown>) => {
     const error = await withHealth(health).then(
       () => undefined,
@@ -282,7 +420,7 @@ describe('validateConfig: health checker sentinels and switches', () => {
 
   it('refuses an issuer that did not issue the sentinel, even with the same name (rogue key)', async () => {
     // Pin the rogue CA too, so the only fault left is the signature.
-    const raw = { ...exampleConfigJson(), trust: ['ca.pem', 'rogue-ca.pem'] };
+    const raw = { ...exampleConfigJson(), trust: ['ca.pem', 'rogue-ca.pem'], uploaderIdentity };
     const error = await validateConfig(
       {
         ...raw,

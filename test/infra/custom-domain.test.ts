@@ -102,8 +102,15 @@ describe('custom domain, WAF, VPC endpoint, OCSP path and caps', () => {
     const allows = statements.filter((s) => s.Effect === 'Allow');
     expect(allows).toHaveLength(2);
     for (const statement of allows) {
-      expect(statement.Condition).toEqual({ StringEquals: { 'aws:SourceVpce': 'vpce-0123456789abcdef0' } });
+      expect(statement.Condition).toMatchObject({
+        StringEquals: { 'aws:SourceVpce': 'vpce-0123456789abcdef0' },
+      });
     }
+    // Creating new bundle objects only (If-None-Match), from the endpoint.
+    expect(allows.find((s) => s.Sid === 'PutBundles')?.Condition).toEqual({
+      StringEquals: { 'aws:SourceVpce': 'vpce-0123456789abcdef0' },
+      Null: { 's3:if-none-match': 'false' },
+    });
     // The denial of part verdicts holds from anywhere.
     expect(statements.find((s) => s.Effect === 'Deny')?.Condition).toBeUndefined();
   });

@@ -41,6 +41,7 @@ let exampleDir: string;
 let singleRegionDir: string;
 let extendedDir: string;
 let healthDir: string;
+let auditOffDir: string;
 
 async function synth(
   name: string,
@@ -71,6 +72,13 @@ beforeAll(async () => {
       },
     ),
   ];
+  // Every audit feature switched off that the configuration can switch off.
+  auditOffDir = await synth('audit-off', {
+    objectLock: undefined,
+    auditTrail: { enabled: false },
+    abuseLimits: { enabled: false },
+    health: { enabled: false },
+  });
   // The health checker (issue 5) as CaRepository builds it, added here while the stack does not
   // enable it from the configuration yet.
   healthDir = await synth(
@@ -135,6 +143,10 @@ const ALL_MET = {
   'br-http-not-redirected': 'met',
   'br-24x7': 'met',
   'br-response-time': 'met',
+  'uc-a-log-integrity': 'met',
+  'uc-a-upload-access': 'met',
+  'uc-a-abuse-limits': 'met',
+  'uc-a-replication-monitoring': 'met',
 };
 
 /** The operational record is met once the app has a health checker (issue 5) and not before. */
@@ -444,7 +456,7 @@ describe('broken configurations turn the matching rows to not met', () => {
     ).DefaultCacheBehavior.ViewerProtocolPolicy = 'https-only';
     const out = join(scratch, 'broken-pack');
     const { files, report } = await writeEvidencePack(assembly, out, OPTIONS);
-    expect(report.results).toHaveLength(13);
+    expect(report.results).toHaveLength(17);
     const html = await readFile(files.html, 'utf8');
     expect(html).toMatch(
       /<tr id="br-http-not-redirected" class="not-met">[\s\S]*?<span class="pill not-met">not met<\/span>/,
@@ -454,6 +466,112 @@ describe('broken configurations turn the matching rows to not met', () => {
       '### 11. CDP, AIA and OCSP served over plain HTTP, never redirected — ❌ **NOT MET**',
     );
     expect(markdown).toContain('is https-only: plain-HTTP requests are refused');
+  });
+});
+
+describe('audit rows: met for the example, not met when a feature is switched off', () => {
+  it('the example meets log integrity, upload access, abuse limits and replication monitoring', async () => {
+    const assembly = await example();
+    const results = await rows(assembly);
+    for (const id of [
+      'uc-a-log-integrity',
+      'uc-a-upload-access',
+      'uc-a-abuse-limits',
+      'uc-a-replication-monitoring',
+    ]) {
+      const row = results.get(id)!;
+      expect(row.status, `${id}: ${row.problems.join('; ')}`).toBe('met');
+      expect(
+        row.commands.some((c) => c.startsWith('aws ')),
+        id,
+      ).toBe(true);
+    }
+    const trail = resourceAt(assembly, 'CaRepo/AuditTrail/Trail/Resource');
+    expect(results.get('uc-a-log-integrity')!.evidence).toContainEqual(
+      expect.objectContaining({
+        logicalId: trail.logicalId,
+        property: 'EnableLogFileValidation',
+        value: 'true',
+        ok: true,
+      }),
+    );
+    expect(results.get('uc-a-log-integrity')!.commands).toContainEqual(
+      expect.stringMatching(/^aws cloudtrail validate-logs --region ap-northeast-1 --trail-arn /),
+    );
+    const webAcl = resourceAt(assembly, 'OcspWebAcl/WebAcl');
+    expect(results.get('uc-a-abuse-limits')!.evidence).toContainEqual(
+      expect.objectContaining({
+        logicalId: webAcl.logicalId,
+        property: 'rate-based rule (OCSP POST only)',
+        ok: true,
+      }),
+    );
+    const anchor = resourceAt(assembly, 'CaRepo/Uploader/TrustAnchor');
+    expect(results.get('uc-a-upload-access')!.evidence).toContainEqual(
+      expect.objectContaining({
+        logicalId: anchor.logicalId,
+        property: 'Source (uploader-issuing CA)',
+        ok: true,
+      }),
+    );
+  });
+
+  it('Object Lock, the trail and the web ACL switched off: log integrity and abuse limits are not met', async () => {
+    const results = await rows(await readCloudAssembly(auditOffDir));
+    expect(statuses(results)).toMatchObject({
+      'uc-a-log-integrity': 'not-met',
+      'uc-a-abuse-limits': 'not-met',
+      'uc-a-upload-access': 'met',
+    });
+    expect(results.get('uc-a-log-integrity')!.problems).toEqual(
+      expect.arrayContaining([
+        'no CloudTrail trail: nothing records who wrote what to the ingest and repository buckets',
+        expect.stringMatching(/^the repository CaRepoRepositoryBucket\w+ has no Object Lock/),
+        expect.stringMatching(/^the replica ReplicaBucket\w+ has no Object Lock/),
+      ]),
+    );
+    expect(results.get('uc-a-abuse-limits')!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CaRepoDeliveryDistribution\w+ has no web ACL: OCSP POSTs are unlimited$/),
+      ]),
+    );
+    // Without the health checker nothing compares the replica's CRLs.
+    expect(results.get('uc-a-replication-monitoring')).toMatchObject({
+      status: 'not-met',
+      problems: ['no health checker compares the replica’s copy of each CRL with the primary’s'],
+    });
+  });
+
+  it('an uploader role trusting the whole account, or granted overwrites, fails the upload-access row', async () => {
+    const assembly = await example();
+    const role = resourceAt(assembly, 'CaRepo/Uploader/Role/Resource');
+    const trust = role.Properties!.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] };
+    trust.Statement = [
+      { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' },
+    ];
+    const inline = (
+      role.Properties!.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]
+    )[0]!;
+    const put = inline.PolicyDocument.Statement.find((st) => st.Sid === 'PutBundles')!;
+    put.Condition = { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } };
+    const results = await rows(assembly);
+    expect(results.get('uc-a-upload-access')!.status).toBe('not-met');
+    expect(results.get('uc-a-upload-access')!.problems).toEqual([
+      `${role.logicalId} may be assumed by arn:aws:iam::123456789012:root: not one named uploader identity`,
+      `${role.logicalId} may replace existing objects (s3:PutObject without the s3:if-none-match condition, or outside bundles/)`,
+    ]);
+  });
+
+  it('replication alarms removed: the replication row is not met', async () => {
+    const assembly = await example();
+    const primary = assembly.stack('ca-repo').template.Resources;
+    for (const id of Object.keys(primary).filter((id) => id.startsWith('CaRepoReplicationMonitor')))
+      delete primary[id];
+    const results = await rows(assembly);
+    expect(results.get('uc-a-replication-monitoring')!.problems).toEqual([
+      'no alarm that notifies anyone watches ReplicationLatency of ca-repo-repository-123456789012-ap-northeast-1 → ca-repo-replica-123456789012-ap-northeast-3',
+      'no alarm that notifies anyone watches OperationsFailedReplication of ca-repo-repository-123456789012-ap-northeast-1 → ca-repo-replica-123456789012-ap-northeast-3',
+    ]);
   });
 });
 
@@ -511,7 +629,7 @@ describe('the architecture diagram follows the app', () => {
         label: expect.stringContaining('HTTP CDP / AIA / OCSP'),
       }),
     );
-    expect(diagram.nodes.find((n) => n.kind === 'alarms')?.title).toBe('Alarms ×5');
+    expect(diagram.nodes.filter((n) => n.kind === 'alarms').map((n) => n.title)).toContain('Alarms ×5');
     expect(dot).toContain('[encrypted] SSE-S3');
     expect(dot).toMatch(/CaRepoRepositoryBucket[0-9A-F]{8}<\/FONT>/);
   });
@@ -564,7 +682,7 @@ describe('the architecture diagram follows the app', () => {
     expect(byTitle('Schedule')).toMatchObject({ kind: 'schedule', details: ['rate(1 minute)'] });
     expect(byTitle('LedgerBucket')).toMatchObject({
       kind: 'bucket',
-      marks: ['[encrypted] SSE-S3', '[TLS only]'],
+      marks: ['[encrypted] SSE-S3', '[TLS only]', '[Object Lock GOVERNANCE 30 d]'],
     });
     expect(byTitle('Dashboard')).toMatchObject({ kind: 'dashboard' });
     expect(byTitle('Alarms ×5')).toMatchObject({ kind: 'alarms' });
@@ -585,7 +703,11 @@ describe('the architecture diagram follows the app', () => {
     ).toBe(true);
     // The checker carries the pinned certificates too, but it is not a publish gate.
     expect(results.get('uc-a-signed-artifacts')!.summary).not.toContain('Health');
-    expect(statuses(results)).toMatchObject({ ...ALL_MET, 'uc-a-second-region': 'not-applicable' });
+    expect(statuses(results)).toMatchObject({
+      ...ALL_MET,
+      'uc-a-second-region': 'not-applicable',
+      'uc-a-replication-monitoring': 'not-applicable',
+    });
   });
 
   it('accounts for every template resource: drawn, or listed as not drawn with the reason', async () => {

@@ -15,6 +15,7 @@ import { AlarmTopic } from '../../lib/constructs/alarm-topic.ts';
 import { CaRepository } from '../../lib/constructs/ca-repository.ts';
 import { HealthChecker, SENTINELS_FILE } from '../../lib/constructs/health-checker.ts';
 import { LogBucket } from '../../lib/constructs/log-bucket.ts';
+import { uploaderRoleIdentity } from '../../lib/stacks/ca-repo-stack.ts';
 import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 import {
@@ -268,6 +269,8 @@ describe('CaRepository with health', () => {
       edgeStackName: 'with-health-edge',
       health: { scheduleMinutes: 2 },
       buildDirectory: BUILD,
+      uploaderSources: config.uploaderSources,
+      uploaderIdentity: uploaderRoleIdentity(config),
     });
     const template = Template.fromStack(stack);
     const domain = { 'Fn::GetAtt': [logicalId(repo.distribution.distribution), 'DomainName'] };
@@ -373,9 +376,10 @@ describe('CaRepoStack wires the checker from the configuration', () => {
     synth.primary.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(Object.keys(resourcesOfType(synth.primary, 'AWS::S3::Bucket')).join()).not.toMatch(/Ledger/);
     expect(Object.keys(synth.primary.toJSON().Outputs)).not.toContain('HealthLedgerBucketName');
+    // Only the publisher's alarms and the replication monitor's remain.
     expect(
       Object.keys(resourcesOfType(synth.primary, 'AWS::CloudWatch::Alarm')).every((id) =>
-        id.startsWith('CaRepoPublisher'),
+        /^CaRepo(Publisher|ReplicationMonitor)/.test(id),
       ),
     ).toBe(true);
     synth.primary.hasResourceProperties('AWS::SNS::Subscription', {

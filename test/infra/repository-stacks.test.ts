@@ -62,6 +62,7 @@ function parts() {
     replica: logicalId(replica.bucket),
     replicaLogs: logicalId(replica.accessLogs.bucket),
     ledger: logicalId(repo.health!.ledger),
+    trailBucket: logicalId(repo.auditTrail!.bucket),
     checker: repo.health!,
     topic: logicalId(repo.alarms.topic),
     publisher: {
@@ -79,10 +80,10 @@ describe('cdk-nag', () => {
 });
 
 describe('every bucket (repository, replica, ingest, health ledger, access logs in both Regions)', () => {
-  it('there are exactly these six buckets, all retained on stack deletion', () => {
-    const { repository, ingest, ledger, logs, replica, replicaLogs } = parts();
+  it('there are exactly these seven buckets (the six and the audit trail bucket), all retained on stack deletion', () => {
+    const { repository, ingest, ledger, logs, replica, replicaLogs, trailBucket } = parts();
     const ids = templates.flatMap(([, t]) => Object.keys(t.findResources('AWS::S3::Bucket'))).sort();
-    expect(ids).toEqual([repository, ingest, ledger, logs, replica, replicaLogs].sort());
+    expect(ids).toEqual([repository, ingest, ledger, logs, replica, replicaLogs, trailBucket].sort());
     for (const [, template] of templates) {
       for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
         expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -335,7 +336,9 @@ describe('log buckets', () => {
       },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
       LifecycleConfiguration: {
-        Rules: [expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' })],
+        Rules: expect.arrayContaining([
+          expect.objectContaining({ ExpirationInDays: 400, Status: 'Enabled' }),
+        ]),
       },
     });
   });
@@ -344,7 +347,9 @@ describe('log buckets', () => {
     const id = parts().replicaLogs;
     expect(synth.replica!.toJSON().Resources[id].Properties).toMatchObject({
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 400 })] },
+      LifecycleConfiguration: {
+        Rules: expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 400 })]),
+      },
     });
   });
 
@@ -355,6 +360,7 @@ describe('log buckets', () => {
       [repository, '/s3/repository/*'],
       [ingest, '/s3/ingest/*'],
       [ledger, '/s3/health-ledger/*'],
+      [parts().trailBucket, '/s3/audit-trail/*'],
     ];
     expect(delivery).toHaveLength(expected.length);
     for (const [source, prefix] of expected) {
@@ -412,7 +418,8 @@ describe('ingest bucket and uploader role', () => {
         Effect: 'Allow',
         Action: 's3:PutObject',
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ingest, 'Arn'] }, '/bundles/*']] },
-        Condition: condition,
+        // New objects only: S3 refuses the write unless If-None-Match is sent.
+        Condition: { ...condition, Null: { 's3:if-none-match': 'false' } },
       },
       {
         Sid: 'ReadReceipts',
@@ -658,7 +665,14 @@ describe('CloudFront distribution', () => {
           Prefix: 'cloudfront/',
         },
         Aliases: Match.absent(),
-        WebACLId: Match.absent(),
+        // ca-repo's abuse-limit web ACL, read from the us-east-1 stack.
+        WebACLId: {
+          'Fn::GetStackOutput': {
+            StackName: 'ca-repo-edge',
+            Region: 'us-east-1',
+            OutputName: Match.stringLikeRegexp('OcspWebAcl'),
+          },
+        },
       }),
     });
   });
@@ -717,10 +731,13 @@ describe('Lambda functions', () => {
       'Errors',
       'Errors',
     ]);
-    // The rest are the health checker's (see 'health checker from the configuration' below).
-    expect(alarms.filter(([id]) => !id.startsWith('CaRepoPublisher')).map(([id]) => id)).toEqual(
-      parts().checker.alarms.map((alarm) => logicalId(alarm)),
-    );
+    // The rest are the replication monitor's and the health checker's (see below).
+    const monitor = synth.stacks.primary.repository.replicationMonitor!;
+    expect(alarms.filter(([id]) => !id.startsWith('CaRepoPublisher')).map(([id]) => id)).toEqual([
+      logicalId(monitor.latencyAlarm),
+      logicalId(monitor.failedAlarm),
+      ...parts().checker.alarms.map((alarm) => logicalId(alarm)),
+    ]);
     for (const [, alarm] of alarms) {
       expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: parts().topic }]);
     }
@@ -780,7 +797,11 @@ describe('stack outputs read by `ca-repo publish --stack`', () => {
 describe('health checker from the configuration (health.scheduleMinutes 1, enabled by default)', () => {
   it('runs on a schedule at the configured rate, targeting the checker function', () => {
     const { checker } = parts();
-    expect(synth.config.health).toMatchObject({ enabled: true, scheduleMinutes: 1, sentinels: [] });
+    expect(synth.config.health).toMatchObject({
+      enabled: true,
+      scheduleMinutes: 1,
+      sentinels: [expect.objectContaining({ expectedStatus: 'good' })],
+    });
     const rules = Object.values(resourcesOfType(synth.primary, 'AWS::Events::Rule'));
     expect(rules).toHaveLength(1);
     expect(rules[0]!.Properties).toMatchObject({
@@ -804,12 +825,21 @@ describe('health checker from the configuration (health.scheduleMinutes 1, enabl
       LEDGER_BUCKET: { Ref: ledger },
       TRUST_DIR: '/opt/trust',
     });
-    expect(fn.Properties.Environment.Variables).not.toHaveProperty('SENTINELS_FILE');
-    expect(fn.Properties.Layers).toEqual([{ Ref: expect.stringMatching(/TrustLayer/) }]);
+    // The example's OCSP sentinel ships in its own layer.
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      SENTINELS_FILE: '/opt/health/sentinels.json',
+    });
+    expect(fn.Properties.Layers).toEqual(
+      expect.arrayContaining([
+        { Ref: expect.stringMatching(/TrustLayer/) },
+        { Ref: expect.stringMatching(/SentinelLayer/) },
+      ]),
+    );
+    expect(fn.Properties.Layers).toHaveLength(2);
     synth.primary.hasOutput('HealthLedgerBucketName', { Value: { Ref: ledger } });
   });
 
-  it('keeps the ledger encrypted, private, TLS-only, versioned, logged and retained (no Object Lock unless asked)', () => {
+  it('keeps the ledger encrypted, private, TLS-only, versioned, logged, retained and under the configured Object Lock', () => {
     const { ledger, logs } = parts();
     const bucket = synth.primary.toJSON().Resources[ledger];
     expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -827,7 +857,13 @@ describe('health checker from the configuration (health.scheduleMinutes 1, enabl
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       LoggingConfiguration: { DestinationBucketName: { Ref: logs }, LogFilePrefix: 's3/health-ledger/' },
     });
-    expect(bucket.Properties).not.toHaveProperty('ObjectLockEnabled');
+    expect(bucket.Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } },
+      },
+    });
     const statements = bucketPolicyStatements(synth.primary, ledger);
     const bucketAndObjects = [
       { 'Fn::GetAtt': [ledger, 'Arn'] },
@@ -868,6 +904,15 @@ describe('health checker from the configuration (health.scheduleMinutes 1, enabl
       expect.objectContaining({
         Action: ['s3:GetObject', 's3:PutObject'],
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ledger, 'Arn'] }, '/ledger/*']] },
+      }),
+      // Read-only HEADs of the repository and replica copies of each CRL (the crl-replica probe).
+      expect.objectContaining({
+        Sid: 'CompareReplicaCopies',
+        Action: 's3:GetObject',
+        Resource: expect.arrayContaining([
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [parts().repository, 'Arn'] }, '/*']] },
+          'arn:aws:s3:::ca-repo-replica-123456789012-ap-northeast-3/*',
+        ]),
       }),
     ]);
   });

@@ -188,3 +188,22 @@ describe('cost model', () => {
     ).rejects.toThrow('between 0 and 1');
   });
 });
+
+describe('cost model: the abuse-limit web ACL', () => {
+  const scenario = { certificates: 100_000, requestsPerMonth: 100_000_000, postShare: 0.5 };
+
+  it('prices the web ACL, its rules and every request it inspects', () => {
+    const [ours] = estimateCosts(scenario).options;
+    // $5 web ACL + 3 rules × $1 + 100 million requests × $0.60 per million = $68.00
+    expect(line(ours, 'WAF web ACL')).toBeCloseTo(5 + 3 + 60, 6);
+    expect(PRICE_SOURCES.wafRequestsPerMillion).toContain('$0.60 per million requests');
+  });
+
+  it('leaves it out when the abuse limits are switched off', () => {
+    const { prices, assumptions } = applyOverrides({ assumptions: { abuseLimits: false } });
+    const [ours] = estimateCosts(scenario, prices, assumptions).options;
+    expect(ours!.lines.some((l) => l.item.startsWith('WAF'))).toBe(false);
+    const [withWaf] = estimateCosts(scenario).options;
+    expect(withWaf!.totalUsd - ours!.totalUsd).toBeCloseTo(68, 6);
+  });
+});

@@ -5,6 +5,7 @@
  * a new resource is never invisible.
  */
 import { foldedInto, plainBox, type NodeDrawer } from '../node-drawer.ts';
+import { wafWebAcl } from './audit.ts';
 import { cloudFrontDistribution, cloudFrontFunction } from './cloudfront.ts';
 import { cloudWatchAlarms } from './cloudwatch-alarms.ts';
 import { iamRole } from './iam-role.ts';
@@ -27,6 +28,10 @@ export const NODE_DRAWERS: Readonly<Record<string, NodeDrawer>> = {
   'AWS::Scheduler::Schedule': schedule('EventBridge schedule'),
   'AWS::CloudWatch::Dashboard': plainBox('CloudWatch dashboard', 'dashboard'),
   'AWS::DynamoDB::Table': plainBox('DynamoDB table'),
+  'AWS::CloudTrail::Trail': plainBox('CloudTrail trail'),
+  'AWS::WAFv2::WebACL': wafWebAcl,
+  'AWS::RolesAnywhere::TrustAnchor': plainBox('IAM Roles Anywhere trust anchor'),
+  'AWS::RolesAnywhere::Profile': plainBox('IAM Roles Anywhere profile'),
 
   // Configuration of a drawn box rather than a thing of its own.
   'AWS::IAM::Policy': foldedInto('permissions of a drawn role or function'),

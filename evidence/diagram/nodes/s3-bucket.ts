@@ -14,6 +14,7 @@ import {
   versioningStatus,
 } from '../../template-query.ts';
 import type { NodeDrawer } from '../node-drawer.ts';
+import { bucketLock, isLockedByDefault } from '../../audit-topology.ts';
 
 function bucketMarks(assembly: CloudAssembly, bucket: AssemblyResource): string[] {
   const marks: string[] = [];
@@ -30,6 +31,12 @@ function bucketMarks(assembly: CloudAssembly, bucket: AssemblyResource): string[
   // Any Allow to anyone, scoped by conditions or not: the box says the policy is public.
   if (statements.some((s) => s.Effect === 'Allow' && isPublicPrincipal(s.Principal)))
     marks.push('[PUBLIC policy]');
+  const lock = bucketLock(bucket);
+  if (isLockedByDefault(lock)) {
+    marks.push(
+      `[Object Lock ${lock.mode} ${lock.days !== undefined ? `${lock.days} d` : `${lock.years} y`}]`,
+    );
+  }
   return marks;
 }
 

@@ -31,6 +31,10 @@ export const HEALTH_ENVIRONMENT = {
   sentinelsFile: 'SENTINELS_FILE',
   metricNamespace: 'METRIC_NAMESPACE',
   probeTimeoutMs: 'PROBE_TIMEOUT_MS',
+  /** Set together when a replica Region exists: the CRL replica comparison reads both buckets. */
+  repositoryBucket: 'REPOSITORY_BUCKET',
+  replicaBucket: 'REPLICA_BUCKET',
+  replicaRegion: 'REPLICA_REGION',
   /**
    * Read by the handler but set by no construct (no configuration field reaches them): they take
    * effect only when set on the function by hand, overriding index.json's responder URL and the

@@ -4,8 +4,19 @@
  * them years later without ca-repo's code.
  */
 
-/** The relying-party checks, one per kind of public endpoint. */
-export const CHECK_NAMES = ['index', 'ca-certificate', 'crl', 'ocsp-get', 'ocsp-post', 'document'] as const;
+/**
+ * The relying-party checks, one per kind of public endpoint, and `crl-replica`: the replica bucket's
+ * copy of each CRL against the primary's (the checker in AWS only, where it can read both buckets).
+ */
+export const CHECK_NAMES = [
+  'index',
+  'ca-certificate',
+  'crl',
+  'crl-replica',
+  'ocsp-get',
+  'ocsp-post',
+  'document',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export type Outcome = 'ok' | 'fail';

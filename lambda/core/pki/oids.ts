@@ -11,6 +11,9 @@ export const OID = {
   cmsContentType: '1.2.840.113549.1.9.3', // id-contentType
   cmsMessageDigest: '1.2.840.113549.1.9.4', // id-messageDigest
 
+  // Name attributes (RFC 5280 §4.1.2.6, X.520)
+  commonName: '2.5.4.3',
+
   // Certificate and CRL extensions (RFC 5280 §4.2, §5.2)
   extKeyUsage: '2.5.29.37', // id-ce-extKeyUsage
   basicConstraints: '2.5.29.19', // id-ce-basicConstraints

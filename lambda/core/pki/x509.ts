@@ -145,3 +145,16 @@ export function extendedKeyUsages(certificate: pkijs.Certificate): string[] | un
   const parsed = extension.parsedValue as pkijs.ExtKeyUsage | undefined;
   return parsed?.keyPurposes ?? [];
 }
+
+/** Whether the basicConstraints extension marks the certificate as a CA (RFC 5280 §4.2.1.9). */
+export function isCaCertificate(certificate: pkijs.Certificate): boolean {
+  const extension = certificate.extensions?.find((e) => e.extnID === OID.basicConstraints);
+  const parsed = extension?.parsedValue as pkijs.BasicConstraints | undefined;
+  return parsed?.cA === true;
+}
+
+/** The first commonName (2.5.4.3, RFC 5280 §4.1.2.6 / X.520) of a Name, or undefined. */
+export function commonNameOf(name: pkijs.RelativeDistinguishedNames): string | undefined {
+  const attribute = name.typesAndValues.find((tv) => tv.type === OID.commonName);
+  return attribute === undefined ? undefined : String(attribute.value.valueBlock.value);
+}

@@ -24,8 +24,14 @@ export interface OcspResponderProps {
 export class OcspResponder {
   constructor(private readonly props: OcspResponderProps) {}
 
-  async answer(requestDer: Uint8Array): Promise<EdgeAnswer> {
+  /**
+   * `abuseLabel`: the edge's abuse limits (WAF) labelled this POST (too many from its address, or an
+   * address of ill repute). It is answered `tryLater` (RFC 6960 §2.3: HTTP 200, what OCSP clients
+   * expect of a busy responder), not cached, without reading the store.
+   */
+  async answer(requestDer: Uint8Array, abuseLabel?: string): Promise<EdgeAnswer> {
     const now = this.props.clock.now();
+    if (abuseLabel) return ocspErrorAnswer('tryLater', 0, now);
     const certId = requestDer.length <= MAX_OCSP_REQUEST_BYTES ? parseOcspRequest(requestDer) : null;
     if (!certId) return ocspErrorAnswer('malformedRequest', 0, now);
     const key = ocspObjectKey(certId);

@@ -38,8 +38,9 @@ import type { Sentinel } from '../../core/health/sentinel.ts';
 import type { RepositoryIndex } from '../../core/publish/repository-index.ts';
 import type { TrustStore } from '../../core/pki/trust-store.ts';
 import { forEachWithConcurrency } from '../concurrency.ts';
+import { judgeReplicaCopy } from '../../core/health/replica-judgement.ts';
 import type { HttpClient, HttpRequestSpec } from './health-http.ts';
-import type { Clock } from '../ports.ts';
+import type { Clock, ObjectStore } from '../ports.ts';
 
 export interface HealthProbeOptions {
   http: HttpClient;
@@ -54,6 +55,16 @@ export interface HealthProbeOptions {
   thresholds?: Partial<HealthThresholds>;
   /** Probes in flight at once per run. */
   concurrency?: number;
+  /** Compare the replica bucket's copy of every CRL with the primary bucket's (AWS only). */
+  replica?: ReplicaComparison;
+}
+
+/** The two buckets behind the origin group, read directly (HEAD), and the replication window. */
+export interface ReplicaComparison {
+  primary: ObjectStore;
+  replica: ObjectStore;
+  /** How long a new CRL may be missing or different in the replica. Default 900 (S3 RTC). */
+  replicationWindowSeconds?: number;
 }
 
 export class HealthConfigError extends Error {
@@ -201,9 +212,34 @@ export class HealthProbe {
         },
       });
 
+    const replica = this.options.replica;
+    // Once per run (the first base URL): the buckets are the same whichever URL listed the CRL.
+    const compareReplica = replica && base === this.repositoryUrls[0];
+    const addReplicaCopy = (url: string) => {
+      if (!compareReplica) return;
+      const key = decodeURIComponent(new URL(url).pathname).replace(/^\/+/, '');
+      planned.push({
+        check: 'crl-replica',
+        target: `replica ${key}`,
+        exchange: async (_signal, now) => {
+          const [primary, copy] = await Promise.all([replica.primary.head(key), replica.replica.head(key)]);
+          return judgeReplicaCopy({
+            key,
+            primary,
+            replica: copy,
+            now,
+            replicationWindowSeconds: replica.replicationWindowSeconds ?? 900,
+          });
+        },
+      });
+    };
+
     if (index) {
       for (const entry of index.caCertificates) addCa(resolve(entry.url), entry);
-      for (const entry of index.crls) addCrl(resolve(entry.url), entry);
+      for (const entry of index.crls) {
+        addCrl(resolve(entry.url), entry);
+        addReplicaCopy(resolve(entry.url));
+      }
       for (const entry of index.documents) addDocument(resolve(entry.url), entry);
     } else {
       const known = new Set<string>();
@@ -211,8 +247,10 @@ export class HealthProbe {
         if (!result.target.startsWith(`${base}/`) || known.has(`${result.check} ${result.target}`)) continue;
         known.add(`${result.check} ${result.target}`);
         if (result.check === 'ca-certificate') addCa(result.target);
-        else if (result.check === 'crl') addCrl(result.target);
-        else if (result.check === 'document') addDocument(result.target);
+        else if (result.check === 'crl') {
+          addCrl(result.target);
+          addReplicaCopy(result.target);
+        } else if (result.check === 'document') addDocument(result.target);
       }
     }
 
