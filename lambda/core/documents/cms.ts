@@ -318,7 +318,8 @@ const KEY_USAGE_DIGITAL_SIGNATURE = 0;
 const KEY_USAGE_NON_REPUDIATION = 1;
 const KEY_USAGE_KEY_CERT_SIGN = 5;
 
-function isCa(certificate: pkijs.Certificate): boolean {
+/** basicConstraints cA (RFC 5280 §4.2.1.9): whether the certificate is a CA certificate. */
+export function isCa(certificate: pkijs.Certificate): boolean {
   const extension = certificate.extensions?.find((e) => e.extnID === OID.basicConstraints);
   const parsed = extension?.parsedValue as pkijs.BasicConstraints | undefined;
   return parsed instanceof pkijs.BasicConstraints && parsed.cA === true;

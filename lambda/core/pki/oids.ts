@@ -20,6 +20,8 @@ export const OID = {
   basicConstraints: '2.5.29.19',
   crlNumber: '2.5.29.20',
   deltaCrlIndicator: '2.5.29.27',
+  // id-ce-cRLReasons, a CRL entry extension (RFC 5280 §5.3.1)
+  crlReason: '2.5.29.21',
 
   // Extended key usage purposes (RFC 5280 §4.2.1.12)
   kpOcspSigning: '1.3.6.1.5.5.7.3.9',

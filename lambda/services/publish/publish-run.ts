@@ -24,6 +24,7 @@ import {
   noIndexChanges,
   type IndexChanges,
 } from '../../core/publish/repository-index.ts';
+import { mergeRevocationUpdates, type RevocationUpdate } from '../../core/publish/revocation-history.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import type { ObjectHead, ObjectStore } from '../ports.ts';
 
@@ -38,6 +39,7 @@ export class PublishRun {
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
   private readonly changes: IndexChanges = noIndexChanges();
+  private revocations: RevocationUpdate[] = [];
 
   constructor(
     readonly bundleId: string,
@@ -83,9 +85,21 @@ export class PublishRun {
     this.rejectedFiles.push({ file, reason });
   }
 
-  accept(verdict: { accepted: AcceptedFile[]; changes: Partial<IndexChanges> }): void {
+  accept(verdict: {
+    accepted: AcceptedFile[];
+    changes: Partial<IndexChanges>;
+    revocations?: RevocationUpdate[];
+  }): void {
     this.acceptedFiles.push(...verdict.accepted);
     addIndexChanges(this.changes, verdict.changes);
+    this.revocations.push(...(verdict.revocations ?? []));
+  }
+
+  /** The revocation history updates gathered since the last call, one per CA. */
+  takeRevocations(): RevocationUpdate[] {
+    const updates = mergeRevocationUpdates(this.revocations);
+    this.revocations = [];
+    return updates;
   }
 
   replaced(key: string): void {

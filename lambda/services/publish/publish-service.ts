@@ -37,6 +37,13 @@ import {
   type IndexChanges,
 } from '../../core/publish/repository-index.ts';
 import type { ServedHead } from '../../core/publish/served-object.ts';
+import {
+  applyRevocationUpdate,
+  emptyHistory,
+  parseRevocationHistory,
+  revocationHistoryKey,
+  serialiseRevocationHistory,
+} from '../../core/publish/revocation-history.ts';
 import { validateBundlePath } from '../../core/publish/validate-bundle-path.ts';
 import type { ObjectWrite } from '../../core/publish/write-plan.ts';
 import { DEFAULT_POLICY, type ValidationPolicy } from '../../core/policy.ts';
@@ -57,6 +64,7 @@ import {
   writePartResult,
   writeReceipt,
 } from './publish-run.ts';
+import { updateConditionally } from './conditional-update.ts';
 
 export interface PublishServiceProps {
   ingest: ObjectStore;
@@ -201,6 +209,25 @@ export class PublishService {
     await forEachWithConcurrency(alone, this.concurrency, (file) =>
       this.publishFile(file, byPath, manifest.bundleId, run),
     );
+    await this.recordRevocations(run);
+  }
+
+  /**
+   * Remembers what this part's accepted files revoked, after they are written: a crash in between
+   * leaves the revocation served, where the next publish still finds it (revocation-finality.ts).
+   */
+  private async recordRevocations(run: PublishRun): Promise<void> {
+    for (const update of run.takeRevocations()) {
+      await updateConditionally(this.props.repository, revocationHistoryKey(update.ca), (current) => {
+        const history = current
+          ? parseRevocationHistory(Buffer.from(current.body).toString('utf8'))
+          : emptyHistory(update.issuer);
+        return {
+          body: Buffer.from(serialiseRevocationHistory(applyRevocationUpdate(history, update))),
+          options: { contentType: 'application/json', cacheControl: 'no-store' },
+        };
+      });
+    }
   }
 
   /** Judges one file and writes what it brings; a lost conditional-write race judges it again. */

@@ -11,6 +11,7 @@ import type { CacheCaps } from '../../serving/cache-policy.ts';
 import type { ContentClass } from '../classify-content.ts';
 import type { AcceptedFile } from '../receipt.ts';
 import type { IndexChanges } from '../repository-index.ts';
+import type { RevocationUpdate } from '../revocation-history.ts';
 import { servesSameBytes, type ServedBytes, type ServedHead } from '../served-object.ts';
 import { planWrite, type ObjectWrite, type PlannedObject, type WriteContext } from '../write-plan.ts';
 
@@ -55,6 +56,8 @@ export interface Assessment {
   /** Keys already serving these bytes: nothing to write, but a stopped run may owe their invalidation. */
   unchanged: { key: string; served: ServedHead }[];
   changes: Partial<IndexChanges>;
+  /** What the CA's revocation history learns once the writes are done (revocation-history.ts). */
+  revocations?: RevocationUpdate[];
 }
 
 /** A refusal, with the reason the operator reads in the receipt. */
