@@ -13,6 +13,7 @@
 import { digest, toHex } from '../../core/encoding/bytes.ts';
 import { readTar, type TarEntry } from '../../core/encoding/tar-archive.ts';
 import {
+  MAX_MANIFEST_BYTES,
   bundleIdOfManifestKey,
   manifestKey,
   parseManifest,
@@ -175,8 +176,20 @@ export class PublishService {
   }
 
   private async readManifest(bundleId: string): Promise<BundleManifest> {
-    const object = await this.props.ingest.get(manifestKey(bundleId));
+    const key = manifestKey(bundleId);
+    const head = await this.props.ingest.head(key);
+    if (!head) throw new RejectedError(`bundle ${bundleId} has no manifest.json`);
+    // Checked before reading: the gate holds what it reads in memory.
+    if (head.size > MAX_MANIFEST_BYTES) {
+      throw new RejectedError(
+        `manifest.json is ${head.size} bytes, more than the ${MAX_MANIFEST_BYTES} allowed`,
+      );
+    }
+    const object = await this.props.ingest.get(key);
     if (!object) throw new RejectedError(`bundle ${bundleId} has no manifest.json`);
+    if (object.body.byteLength > MAX_MANIFEST_BYTES) {
+      throw new RejectedError(`manifest.json is more than the ${MAX_MANIFEST_BYTES} bytes allowed`);
+    }
     return parseManifest(Buffer.from(object.body).toString('utf8'), bundleId);
   }
 
@@ -184,10 +197,19 @@ export class PublishService {
     const listed = manifest.files.filter((f) => f.part === part);
     const partInfo = manifest.parts[part];
     if (!partInfo) return;
+    const refuseAll = (reason: string) => {
+      for (const f of listed) run.reject(f.path, reason);
+    };
+    const head = await this.props.ingest.head(partInfo.key);
+    if (!head) return refuseAll(`archive ${partInfo.key} is missing from the ingest store`);
+    // Checked before reading: the manifest was checked against MAX_PART_BYTES.
+    if (head.size !== partInfo.size) {
+      return refuseAll(`archive ${partInfo.key} is ${head.size} bytes, the manifest says ${partInfo.size}`);
+    }
     const archive = await this.props.ingest.get(partInfo.key);
-    if (!archive) {
-      for (const f of listed) run.reject(f.path, `archive ${partInfo.key} is missing from the ingest store`);
-      return;
+    if (!archive) return refuseAll(`archive ${partInfo.key} is missing from the ingest store`);
+    if (archive.body.byteLength !== partInfo.size) {
+      return refuseAll(`archive ${partInfo.key} changed while it was read`);
     }
     if (toHex(await digest('sha256', archive.body)) !== partInfo.sha256) {
       for (const f of listed)
@@ -297,6 +319,8 @@ export class PublishService {
         run.reject(f.path, 'larger than the 512 MiB a single artifact may be');
       } else if (entry.type !== 'file') {
         run.reject(f.path, 'not a regular file');
+      } else if (entry.bytes.byteLength !== f.size) {
+        run.reject(f.path, `${entry.bytes.byteLength} bytes in the archive, the manifest says ${f.size}`);
       } else if (toHex(await digest('sha256', entry.bytes)) !== f.sha256) {
         run.reject(f.path, 'content does not match the SHA-256 in the manifest');
       } else {
