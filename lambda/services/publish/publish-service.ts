@@ -36,6 +36,7 @@ import {
   renderIndexHtml,
   serialiseIndex,
   type IndexChanges,
+  type RepositoryIndex,
 } from '../../core/publish/repository-index.ts';
 import type { ServedHead } from '../../core/publish/served-object.ts';
 import {
@@ -358,24 +359,30 @@ export class PublishService {
     if (write.invalidatePath) run.changedPaths(write.invalidatePath);
   }
 
+  /**
+   * Merges this publish's entries into index.json with a conditional write, read again and
+   * merged again when another publish wrote it in between: two bundles at once lose no entry.
+   */
   private async updateIndex(changes: IndexChanges): Promise<void> {
     const now = this.props.clock.now();
-    const current = await this.props.repository.get('index.json');
-    const index = mergeIndex(
-      parseIndex(
-        current ? Buffer.from(current.body).toString('utf8') : undefined,
-        this.settings.ocspUrl,
-        now,
-      ),
-      changes,
-      now,
-    );
     const cacheControl = cacheControlFor({ kind: undefined, now, caps: this.settings.caps });
-    await this.props.repository.put('index.json', Buffer.from(serialiseIndex(index)), {
-      contentType: CONTENT_TYPES['index-json'],
-      cacheControl,
+    let index: RepositoryIndex | undefined;
+    await updateConditionally(this.props.repository, 'index.json', (current) => {
+      index = mergeIndex(
+        parseIndex(
+          current ? Buffer.from(current.body).toString('utf8') : undefined,
+          this.settings.ocspUrl,
+          now,
+        ),
+        changes,
+        now,
+      );
+      return {
+        body: Buffer.from(serialiseIndex(index)),
+        options: { contentType: CONTENT_TYPES['index-json'], cacheControl },
+      };
     });
-    const html = renderIndexHtml(index, this.props.title ?? 'CA repository');
+    const html = renderIndexHtml(index!, this.props.title ?? 'CA repository');
     await this.props.repository.put('index.html', Buffer.from(html), {
       contentType: CONTENT_TYPES['index-html'],
       cacheControl,
