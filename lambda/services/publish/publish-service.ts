@@ -326,8 +326,11 @@ export class PublishService {
         run.reject(f.path, 'content does not match the SHA-256 in the manifest');
       } else {
         try {
-          validateBundlePath(f.path);
-          files.push({ path: f.path, bytes: entry.bytes, content: classifyContent(entry.bytes) });
+          const content = classifyContent(entry.bytes);
+          // OCSP responses are served by CertID, not at their path; what is refused anyway keeps its reason.
+          const atItsPath = !['ocsp-response', 'private-key', 'unrecognised'].includes(content.type);
+          validateBundlePath(f.path, atItsPath ? this.settings.ocspUrl : undefined);
+          files.push({ path: f.path, bytes: entry.bytes, content });
         } catch (error) {
           if (!(error instanceof RejectedError)) throw error;
           run.reject(f.path, `bad path: ${error.message}`);
