@@ -120,12 +120,8 @@ export function mergeRevocationUpdates(updates: readonly RevocationUpdate[]): Re
   return [...byCa.values()];
 }
 
-/** The CA's history as stored, or an empty one before its first revocation. */
-export async function readRevocationHistory(
-  get: (key: string) => Promise<{ body: Uint8Array } | undefined>,
-  ca: { sha256: string; subject: string },
-): Promise<RevocationHistory> {
-  const stored = await get(revocationHistoryKey(ca.sha256));
-  if (!stored) return emptyHistory(ca.subject);
-  return parseRevocationHistory(Buffer.from(stored.body).toString('utf8'));
+/** A CA's history as stored (its bytes), or an empty one before its first revocation. */
+export function readRevocationHistory(stored: Uint8Array | undefined, issuer: string): RevocationHistory {
+  if (!stored) return emptyHistory(issuer);
+  return parseRevocationHistory(Buffer.from(stored).toString('utf8'));
 }

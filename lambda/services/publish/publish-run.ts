@@ -24,7 +24,14 @@ import {
   noIndexChanges,
   type IndexChanges,
 } from '../../core/publish/repository-index.ts';
-import { mergeRevocationUpdates, type RevocationUpdate } from '../../core/publish/revocation-history.ts';
+import {
+  mergeRevocationUpdates,
+  readRevocationHistory,
+  revocationHistoryKey,
+  type RevocationHistory,
+  type RevocationUpdate,
+} from '../../core/publish/revocation-history.ts';
+import type { PinnedCa } from '../../core/pki/trust-store.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import type { ObjectHead, ObjectStore } from '../ports.ts';
 
@@ -40,6 +47,7 @@ export class PublishRun {
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
   private readonly changes: IndexChanges = noIndexChanges();
   private revocations: RevocationUpdate[] = [];
+  private histories = new Map<string, Promise<RevocationHistory>>();
 
   constructor(
     readonly bundleId: string,
@@ -57,6 +65,17 @@ export class PublishRun {
       this.heads.set(key, head);
     }
     return head;
+  }
+
+  /** A CA's stored revocation history, read and parsed once until the run records its own updates. */
+  historyOnce(ca: PinnedCa, repository: ObjectStore): Promise<RevocationHistory> {
+    const key = revocationHistoryKey(ca.fingerprints.sha256);
+    let history = this.histories.get(key);
+    if (!history) {
+      history = repository.get(key).then((stored) => readRevocationHistory(stored?.body, ca.subject));
+      this.histories.set(key, history);
+    }
+    return history;
   }
 
   forgetHead(key: string): void {
@@ -99,6 +118,7 @@ export class PublishRun {
   takeRevocations(): RevocationUpdate[] {
     const updates = mergeRevocationUpdates(this.revocations);
     this.revocations = [];
+    this.histories = new Map();
     return updates;
   }
 

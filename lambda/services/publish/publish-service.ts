@@ -41,8 +41,7 @@ import {
 import type { ServedHead } from '../../core/publish/served-object.ts';
 import {
   applyRevocationUpdate,
-  emptyHistory,
-  parseRevocationHistory,
+  readRevocationHistory,
   revocationHistoryKey,
   serialiseRevocationHistory,
 } from '../../core/publish/revocation-history.ts';
@@ -242,9 +241,7 @@ export class PublishService {
   private async recordRevocations(run: PublishRun): Promise<void> {
     for (const update of run.takeRevocations()) {
       await updateConditionally(this.props.repository, revocationHistoryKey(update.ca), (current) => {
-        const history = current
-          ? parseRevocationHistory(Buffer.from(current.body).toString('utf8'))
-          : emptyHistory(update.issuer);
+        const history = readRevocationHistory(current?.body, update.issuer);
         return {
           body: Buffer.from(serialiseRevocationHistory(applyRevocationUpdate(history, update))),
           options: { contentType: 'application/json', cacheControl: 'no-store' },
@@ -267,7 +264,11 @@ export class PublishService {
         now: this.props.clock.now(),
         bundleId,
         part,
-        served: { head: (key) => run.headOnce(key, repository), get: (key) => repository.get(key) },
+        served: {
+          head: (key) => run.headOnce(key, repository),
+          get: (key) => repository.get(key),
+          revocations: (ca) => run.historyOnce(ca, repository),
+        },
         claim: (key, owner) => run.claim(key, owner),
       };
       const verdict = await judge(file, context);

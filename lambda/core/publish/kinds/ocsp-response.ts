@@ -11,7 +11,7 @@ import { digest, toHex } from '../../encoding/bytes.ts';
 import { validateOcspResponse, type OcspResponseFacts } from '../../ocsp/validate-ocsp-response.ts';
 import { RejectedError } from '../../rejection.ts';
 import { META } from '../../serving/cache-policy.ts';
-import { readRevocationHistory, type RevocationUpdate } from '../revocation-history.ts';
+import type { RevocationUpdate } from '../revocation-history.ts';
 import { assertOcspKeepsRevocation, ocspRevocationReasons } from '../revocation-finality.ts';
 import { readServedMetadata } from '../served-object.ts';
 import {
@@ -31,10 +31,7 @@ async function keepRevocationsFinal(
   der: Uint8Array,
   served: ServedView,
 ): Promise<RevocationUpdate> {
-  const history = await readRevocationHistory((key) => served.get(key), {
-    sha256: facts.issuer.fingerprints.sha256,
-    subject: facts.issuer.subject,
-  });
+  const history = await served.revocations(facts.issuer);
   const anyRevoked = facts.responses.some((single) => single.status === 'revoked');
   const reasons = anyRevoked ? ocspRevocationReasons(der) : new Map<string, number | undefined>();
   const update: RevocationUpdate = {
