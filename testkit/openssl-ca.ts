@@ -450,6 +450,25 @@ export class OpensslCa {
     });
   }
 
+  /**
+   * Marks a revoked certificate valid again in index.txt: what a faulty CA database does (a
+   * restore from backup, a buggy shard), so tests can show the gate refusing the un-revocation.
+   */
+  async reinstate(cert: IssuedCert): Promise<void> {
+    await this.exclusive(async () => {
+      const indexPath = path.join(this.dir, 'index.txt');
+      const canonical = (hex: string) => normaliseSerialHex(hex).replace(/^0+(?=.)/, '');
+      const wanted = canonical(cert.serialHex);
+      const lines = (await fs.readFile(indexPath, 'utf8')).split('\n');
+      const updated = lines.map((line) => {
+        const fields = line.split('\t');
+        if (fields[0] !== 'R' || canonical(fields[3] ?? '') !== wanted) return line;
+        return ['V', fields[1], '', ...fields.slice(3)].join('\t');
+      });
+      await fs.writeFile(indexPath, updated.join('\n'));
+    });
+  }
+
   /** A CRL from `openssl ca -gencrl` (RFC 5280 §5); DER by default. */
   async generateCrl(options: GenerateCrlOptions = {}): Promise<Uint8Array> {
     return this.exclusive(async () => {

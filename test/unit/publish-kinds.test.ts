@@ -1,3 +1,4 @@
+import { readRevocationHistory, revocationHistoryKey } from '../../lambda/core/publish/revocation-history.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digest, toHex } from '../../lambda/core/encoding/bytes.ts';
 import { classifyContent } from '../../lambda/core/publish/classify-content.ts';
@@ -47,7 +48,12 @@ function context(served: Map<string, ServedBytes>, part: CandidateFile[] = []): 
     now,
     bundleId: 'b-1',
     part: new Map(part.map((f) => [f.path, f])),
-    served: { head: async (key) => served.get(key), get: async (key) => served.get(key) },
+    served: {
+      head: async (key) => served.get(key),
+      get: async (key) => served.get(key),
+      revocations: async (ca) =>
+        readRevocationHistory(served.get(revocationHistoryKey(ca.fingerprints.sha256))?.body, ca.subject),
+    },
     claim: (key, owner) => {
       const held = claims.get(key);
       if (held && held !== owner) return held;

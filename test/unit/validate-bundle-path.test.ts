@@ -33,3 +33,22 @@ describe('validateBundlePath (RFC 3986 §3.3: no dot segments; safe keys)', () =
     expect(() => validateBundlePath(path)).toThrow(reason);
   });
 });
+
+describe('validateBundlePath under the OCSP endpoint (issue 13, finding 6)', () => {
+  it.each([
+    ['the prefix itself', 'ocsp', '/ocsp'],
+    ['below the prefix', 'ocsp/ca.crt', '/ocsp'],
+    ['below a nested prefix', 'status/ocsp/crl/ca.crl', '/status/ocsp'],
+  ])('refuses %s', (_name, path, prefix) => {
+    expect(() => validateBundlePath(path, prefix)).toThrow(/under the OCSP endpoint/);
+  });
+
+  it.each([
+    ['a sibling sharing the prefix as a name start', 'ocspca.crt', '/ocsp'],
+    ['a parent of a nested prefix', 'status/ca.crt', '/status/ocsp'],
+    ['anything when OCSP has a host name of its own', 'ocsp/ca.crt', '/'],
+    ['anything when no prefix applies', 'ocsp/ca.crt', undefined],
+  ])('accepts %s', (_name, path, prefix) => {
+    expect(validateBundlePath(path, prefix)).toBe(path);
+  });
+});

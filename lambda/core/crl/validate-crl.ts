@@ -8,6 +8,7 @@ import * as pkijs from 'pkijs';
 import { parseBer } from '../encoding/asn1.ts';
 import { bytesEqual } from '../encoding/bytes.ts';
 import { OID } from '../pki/oids.ts';
+import { crlEntries, type CrlEntry } from './crl-reason.ts';
 import { isoTime, type ValidationPolicy } from '../policy.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
 import { formatName, type PinnedCa, type TrustStore } from '../pki/trust-store.ts';
@@ -23,6 +24,10 @@ export interface CrlFacts {
   isDelta: boolean;
   /** True when the same bytes are already published at this path (idempotent re-publish). */
   unchanged: boolean;
+  /** The revoked certificates it lists, by serial. */
+  entries: Map<string, CrlEntry>;
+  /** The CRL it replaces at this path (when not the same bytes): what revocation finality compares with. */
+  replaces?: { entries: Map<string, CrlEntry>; thisUpdate: Date };
 }
 
 export interface ValidateCrlInput {
@@ -89,6 +94,7 @@ export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
   requireThat(nextUpdate > now, `CRL expired: nextUpdate ${isoTime(nextUpdate)} has passed`);
 
   let unchanged = false;
+  let replaces: CrlFacts['replaces'];
   if (previousDer) {
     if (bytesEqual(previousDer, der)) {
       unchanged = true;
@@ -103,6 +109,7 @@ export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
         crlNumber > previousNumber,
         `CRL number ${crlNumber} is not greater than ${previousNumber}, already published at this path`,
       );
+      replaces = { entries: crlEntries(previous), thisUpdate: previous.thisUpdate.value };
     }
   }
 
@@ -115,5 +122,7 @@ export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
     revokedCount: crl.revokedCertificates?.length ?? 0,
     isDelta: crl.crlExtensions?.extensions.some((e) => e.extnID === OID.deltaCrlIndicator) ?? false,
     unchanged,
+    entries: crlEntries(crl),
+    ...(replaces ? { replaces } : {}),
   };
 }

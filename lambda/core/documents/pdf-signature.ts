@@ -6,9 +6,17 @@
  * its /ByteRange must point into the file as written (§12.8.1). So every `/ByteRange` key is
  * located in the latin1 text, the dictionary around it is parsed with a small tokenizer (§7.2,
  * §7.3), and its /Contents hex string is read from the same dictionary, wherever it sits.
+ *
+ * The bytes are untrusted, so the work is bounded by the file's length, not by how it is crafted:
+ * the `<<` offsets are indexed once, every object the tokenizer parses is remembered by its
+ * offset (a second look at it costs nothing), and every character the tokenizer steps over is
+ * counted against a budget of WORK_PER_BYTE per byte of the file. A file that would need more is
+ * refused with that reason, never read for longer (the publish worker's time limit is a retry,
+ * then a dead letter that would hold back the CRLs and OCSP responses of the same part).
  */
 import { parseBer } from '../encoding/asn1.ts';
 import { toLatin1 } from '../encoding/bytes.ts';
+import { RejectedError } from '../rejection.ts';
 
 export interface EmbeddedSignature {
   /** [offset, length, offset, length] of the signed bytes (ISO 32000-1 §12.8.1, Table 252). */
@@ -26,15 +34,25 @@ export function isPdf(bytes: Uint8Array): boolean {
   return toLatin1(bytes.subarray(0, 1024)).includes('%PDF-');
 }
 
+/** The tokenizer's steps over a file's characters, for callers that measure the bound. */
+export interface ScanWork {
+  steps: number;
+}
+
 /** Every signature dictionary in the file, in file order. */
-export function findEmbeddedSignatures(pdf: Uint8Array): EmbeddedSignature[] {
+export function findEmbeddedSignatures(pdf: Uint8Array, work: ScanWork = { steps: 0 }): EmbeddedSignature[] {
   const text = toLatin1(pdf);
+  const scan = new Scan(text, work);
   const signatures: EmbeddedSignature[] = [];
   const seenDictionaries = new Set<number>();
+  let keys = 0;
   for (let at = text.indexOf(BYTE_RANGE_KEY); at !== -1; at = text.indexOf(BYTE_RANGE_KEY, at + 1)) {
     // `/ByteRangeX` is another name (§7.3.5).
     if (isRegular(text.charCodeAt(at + BYTE_RANGE_KEY.length))) continue;
-    const dictionary = findEnclosingDictionary(text, at);
+    if (++keys > MAX_BYTE_RANGE_KEYS) {
+      throw new RejectedError(`more than ${MAX_BYTE_RANGE_KEYS} /ByteRange keys: not read further`);
+    }
+    const dictionary = findEnclosingDictionary(scan, at);
     if (!dictionary || seenDictionaries.has(dictionary.start)) continue;
     seenDictionaries.add(dictionary.start);
     const signature = readSignature(dictionary);
@@ -48,6 +66,78 @@ const BYTE_RANGE_KEY = '/ByteRange';
 const MAX_DICTIONARY_CANDIDATES = 64;
 /** Nesting limit, so a crafted file cannot exhaust the stack. */
 const MAX_NESTING = 32;
+/** A signed PDF has one /ByteRange per signature (incremental updates add one each). */
+export const MAX_BYTE_RANGE_KEYS = 1024;
+/**
+ * Tokenizer steps allowed per byte of the file (plus WORK_ALLOWANCE): a real signed PDF needs
+ * well under one (each object is parsed once and only the signature dictionaries are reached).
+ */
+export const WORK_PER_BYTE = 8;
+export const WORK_ALLOWANCE = 1 << 20;
+
+/**
+ * One file's scan: its text, the objects parsed so far by offset, and the work budget. Parsing
+ * an object again from the same offset answers the remembered result (or its syntax error).
+ */
+class Scan {
+  private readonly parsed = new Map<number, PdfValue | PdfSyntaxError>();
+  private readonly budget: number;
+  private dictionaryOpens: number[] | undefined;
+
+  constructor(
+    readonly text: string,
+    private readonly work: ScanWork,
+  ) {
+    this.budget = WORK_PER_BYTE * text.length + WORK_ALLOWANCE;
+  }
+
+  /** Steps left before the budget is spent: no loop runs past it. */
+  remaining(): number {
+    return this.budget - this.work.steps + 1;
+  }
+
+  spend(steps: number): void {
+    this.work.steps += steps;
+    if (this.work.steps > this.budget) {
+      throw new RejectedError(
+        `the PDF's signature dictionaries cannot be located within ${WORK_PER_BYTE} steps per byte: not read further`,
+      );
+    }
+  }
+
+  remembered(start: number, parse: () => PdfValue): PdfValue {
+    const known = this.parsed.get(start);
+    if (known instanceof PdfSyntaxError) throw known;
+    if (known) return known;
+    try {
+      const value = parse();
+      this.parsed.set(start, value);
+      return value;
+    } catch (error) {
+      if (error instanceof PdfSyntaxError) this.parsed.set(start, error);
+      throw error;
+    }
+  }
+
+  /** Offset of the last `<<` before `offset`, from an index built in one pass. */
+  dictionaryOpenBefore(offset: number): number {
+    if (!this.dictionaryOpens) {
+      this.dictionaryOpens = [];
+      for (let at = this.text.indexOf('<<'); at !== -1; at = this.text.indexOf('<<', at + 1)) {
+        this.dictionaryOpens.push(at);
+      }
+    }
+    const opens = this.dictionaryOpens;
+    let low = 0;
+    let high = opens.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((opens[middle] as number) < offset) low = middle + 1;
+      else high = middle;
+    }
+    return low === 0 ? -1 : (opens[low - 1] as number);
+  }
+}
 
 type PdfValue =
   | { type: 'dictionary'; start: number; end: number; entries: DictionaryEntry[] }
@@ -96,16 +186,25 @@ function isRegular(code: number): boolean {
   return !Number.isNaN(code) && !isWhitespace(code) && !isDelimiter(code);
 }
 
-const REFERENCE_TAIL = /[\0\t\n\f\r ]+\d+[\0\t\n\f\r ]+R(?![^\0\t\n\f\r ()<>[\]{}/%])/y;
 const NUMBER = /[+-]?(?:\d+\.?\d*|\.\d+)/y;
-const HEX_BODY = /^[0-9A-Fa-f\0\t\n\f\r ]*$/;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+function isHexDigit(code: number): boolean {
+  return isDigit(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
 
 /** Just enough of the PDF object syntax (§7.3) to read one dictionary and what it holds. */
 class PdfTokenizer {
+  private readonly text: string;
+
   constructor(
-    private readonly text: string,
+    private readonly scan: Scan,
     private pos: number,
-  ) {}
+  ) {
+    this.text = scan.text;
+  }
 
   parseValue(depth: number): PdfValue {
     if (depth > MAX_NESTING) throw new PdfSyntaxError('nested too deeply');
@@ -113,37 +212,67 @@ class PdfTokenizer {
     const start = this.pos;
     const c = this.text[start];
     if (c === undefined) throw new PdfSyntaxError('unexpected end of file');
-    if (this.text.startsWith('<<', start)) return this.parseDictionary(depth);
-    if (c === '<') return this.parseHexString();
-    if (c === '(') return this.parseLiteralString();
-    if (c === '[') return this.parseArray(depth);
+    const composite = this.text.startsWith('<<', start) || c === '<' || c === '(' || c === '[';
+    if (composite) {
+      const value = this.scan.remembered(start, () => this.parseComposite(c, depth));
+      this.pos = value.end;
+      return value;
+    }
     if (c === '/') return this.parseName();
     NUMBER.lastIndex = start;
     const number = NUMBER.exec(this.text);
     if (number) {
       this.pos = start + number[0].length;
-      if (/^\d+$/.test(number[0])) {
-        REFERENCE_TAIL.lastIndex = this.pos;
-        const tail = REFERENCE_TAIL.exec(this.text);
-        if (tail) {
-          this.pos += tail[0].length;
-          return { type: 'reference', start, end: this.pos };
-        }
+      this.scan.spend(number[0].length);
+      if (/^\d+$/.test(number[0]) && this.skipReferenceTail()) {
+        return { type: 'reference', start, end: this.pos };
       }
       return { type: 'number', start, end: this.pos, value: Number(number[0]) };
     }
-    while (isRegular(this.text.charCodeAt(this.pos))) this.pos++;
+    this.skipWhile(isRegular);
     if (this.pos === start) throw new PdfSyntaxError(`unexpected "${c}"`);
     return { type: 'keyword', start, end: this.pos, word: this.text.slice(start, this.pos) };
+  }
+
+  private parseComposite(c: string, depth: number): PdfValue {
+    if (this.text.startsWith('<<', this.pos)) return this.parseDictionary(depth);
+    if (c === '<') return this.parseHexString();
+    if (c === '(') return this.parseLiteralString();
+    return this.parseArray(depth);
+  }
+
+  /** Steps over characters of one class, counting them. */
+  private skipWhile(test: (code: number) => boolean): void {
+    const from = this.pos;
+    const end = Math.min(this.text.length, from + this.scan.remaining());
+    while (this.pos < end && test(this.text.charCodeAt(this.pos))) this.pos++;
+    this.scan.spend(this.pos - from + 1);
+  }
+
+  /** ` 0 R` after an object number (§7.3.10): a reference; the position is kept otherwise. */
+  private skipReferenceTail(): boolean {
+    const from = this.pos;
+    const step = (test: (code: number) => boolean) => {
+      const before = this.pos;
+      this.skipWhile(test);
+      return this.pos > before;
+    };
+    if (step(isWhitespace) && step(isDigit) && step(isWhitespace) && this.text[this.pos] === 'R') {
+      if (!isRegular(this.text.charCodeAt(this.pos + 1))) {
+        this.pos++;
+        return true;
+      }
+    }
+    this.pos = from;
+    return false;
   }
 
   private skipWhitespaceAndComments(): void {
     for (;;) {
       const code = this.text.charCodeAt(this.pos);
-      if (isWhitespace(code)) this.pos++;
-      else if (code === 37 /* % */) {
-        while (this.pos < this.text.length && !/[\r\n]/.test(this.text[this.pos] as string)) this.pos++;
-      } else return;
+      if (isWhitespace(code)) this.skipWhile(isWhitespace);
+      else if (code === 37 /* % */) this.skipWhile((next) => next !== 10 && next !== 13);
+      else return;
     }
   }
 
@@ -180,30 +309,35 @@ class PdfTokenizer {
 
   private parseHexString(): PdfValue {
     const start = this.pos;
-    const close = this.text.indexOf('>', start + 1);
-    if (close === -1) throw new PdfSyntaxError('unterminated hex string');
-    const body = this.text.slice(start + 1, close);
-    if (!HEX_BODY.test(body)) throw new PdfSyntaxError('not a hex string');
-    this.pos = close + 1;
+    this.pos++;
+    this.skipWhile((code) => isHexDigit(code) || isWhitespace(code));
+    if (this.text[this.pos] !== '>') throw new PdfSyntaxError('not a hex string');
+    const body = this.text.slice(start + 1, this.pos);
+    this.pos++;
     return { type: 'hex-string', start, end: this.pos, hex: body.replace(/[\0\t\n\f\r ]/g, '') };
   }
 
   private parseLiteralString(): PdfValue {
     const start = this.pos;
+    const end = Math.min(this.text.length, start + this.scan.remaining());
     let open = 0;
-    while (this.pos < this.text.length) {
+    while (this.pos < end) {
       const c = this.text[this.pos++];
       if (c === '\\') this.pos++;
       else if (c === '(') open++;
-      else if (c === ')' && --open === 0) return { type: 'literal-string', start, end: this.pos };
+      else if (c === ')' && --open === 0) {
+        this.scan.spend(this.pos - start);
+        return { type: 'literal-string', start, end: this.pos };
+      }
     }
+    this.scan.spend(this.pos - start + 1);
     throw new PdfSyntaxError('unterminated literal string');
   }
 
   private parseName(): Extract<PdfValue, { type: 'name' }> {
     const start = this.pos;
     this.pos++;
-    while (isRegular(this.text.charCodeAt(this.pos))) this.pos++;
+    this.skipWhile(isRegular);
     // #xx escapes (§7.3.5) so that /adbe#2Epkcs7#2Edetached reads as what it means.
     const name = this.text
       .slice(start + 1, this.pos)
@@ -216,14 +350,14 @@ class PdfTokenizer {
  * The dictionary that has the key at `keyOffset` as one of its own keys: the nearest `<<` before it
  * whose parse holds that key directly (a nearer `<<` may open a nested dictionary already closed).
  */
-function findEnclosingDictionary(text: string, keyOffset: number): Dictionary | undefined {
+function findEnclosingDictionary(scan: Scan, keyOffset: number): Dictionary | undefined {
   let candidate = keyOffset;
   for (let tries = 0; tries < MAX_DICTIONARY_CANDIDATES; tries++) {
-    candidate = text.lastIndexOf('<<', candidate - 1);
+    candidate = scan.dictionaryOpenBefore(candidate);
     if (candidate === -1) return undefined;
     let dictionary: Dictionary;
     try {
-      dictionary = new PdfTokenizer(text, candidate).parseValue(0) as Dictionary;
+      dictionary = new PdfTokenizer(scan, candidate).parseValue(0) as Dictionary;
     } catch (error) {
       if (error instanceof PdfSyntaxError) continue;
       throw error;

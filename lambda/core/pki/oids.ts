@@ -19,6 +19,7 @@ export const OID = {
   basicConstraints: '2.5.29.19', // id-ce-basicConstraints
   crlNumber: '2.5.29.20', // id-ce-cRLNumber
   deltaCrlIndicator: '2.5.29.27', // id-ce-deltaCRLIndicator
+  crlReason: '2.5.29.21', // id-ce-cRLReasons, a CRL entry extension (RFC 5280 §5.3.1)
 
   // Extended key usage purposes (RFC 5280 §4.2.1.12)
   kpOcspSigning: '1.3.6.1.5.5.7.3.9', // id-kp-OCSPSigning

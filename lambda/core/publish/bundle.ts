@@ -7,7 +7,16 @@
  *   bundles/<bundleId>/part-0001.tar ...   bundles/<bundleId>/manifest.json   receipts/<bundleId>.json
  *   results/<bundleId>/part-0001.json ... (fan-out only: each worker's verdicts, merged by the last)
  */
+import { MAX_ENTRY_BYTES } from '../encoding/tar-archive.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
+
+/**
+ * Sizes checked before anything is read (the gate holds what it reads in memory): a manifest
+ * listing about four million files, a part holding one largest file with its signature.
+ */
+export const MAX_MANIFEST_BYTES = 512 * 1024 * 1024;
+export const MAX_PART_BYTES = MAX_ENTRY_BYTES + 64 * 1024 * 1024;
+export { MAX_ENTRY_BYTES };
 
 /** Written by the uploader into every manifest; every manifest written so far carries it. */
 export const MANIFEST_FORMAT = 'ca-repo-bundle/1';
@@ -83,6 +92,10 @@ export function parseManifest(text: string, expectedBundleId: string): BundleMan
       part && part.key === partKey(expectedBundleId, i) && /^[0-9a-f]{64}$/.test(part.sha256 ?? ''),
       `manifest parts[${i}] is malformed`,
     );
+    requireThat(
+      isSize(part.size, MAX_PART_BYTES),
+      `manifest parts[${i}] size must be a whole number of bytes up to ${MAX_PART_BYTES}`,
+    );
   });
   const seen = new Set<string>();
   m.files.forEach((file, i) => {
@@ -95,8 +108,16 @@ export function parseManifest(text: string, expectedBundleId: string): BundleMan
         file.part < (m.parts?.length ?? 0),
       `manifest files[${i}] is malformed`,
     );
+    requireThat(
+      isSize(file.size, MAX_ENTRY_BYTES),
+      `manifest files[${i}] size must be a whole number of bytes up to ${MAX_ENTRY_BYTES}`,
+    );
     requireThat(!seen.has(file.path), `manifest names ${file.path} twice`);
     seen.add(file.path);
   });
   return m as BundleManifest;
+}
+
+function isSize(value: unknown, max: number): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max;
 }

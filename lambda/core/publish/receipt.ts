@@ -3,15 +3,16 @@
  * the uploader's only answer from the cloud, so its shape is a contract between both sides.
  */
 import { RejectedError, requireThat } from '../rejection.ts';
-import type { ArtifactKind } from './artifact-kind.ts';
+import type { ArtifactKind, RecordedKind } from './artifact-kind.ts';
 
 /** Written into every receipt; readers take an unlabelled receipt as this format (the same fields). */
 export const RECEIPT_FORMAT = 'ca-repo-receipt/1';
 
 export interface AcceptedFile {
   file: string;
-  kind: ArtifactKind;
-  /** Path-absolute URL on the repository (the OCSP endpoint for OCSP responses). */
+  kind: ArtifactKind | RecordedKind;
+  /** Path-absolute URL on the repository (the OCSP endpoint for OCSP responses; for an evidence
+   * certificate, never served, the CRL it is evidence for). */
   url: string;
   /** The same bytes were already served: nothing was written. */
   unchanged?: boolean;

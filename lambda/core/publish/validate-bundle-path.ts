@@ -14,7 +14,12 @@ const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._~-]*$/;
 /** Object keys the repository writes itself; a bundle may not overwrite them. */
 export const RESERVED_KEYS = ['index.json', 'index.html'] as const;
 
-export function validateBundlePath(path: string): string {
+/**
+ * `ocspPrefix` is the OCSP endpoint's path (`/ocsp`): the CDN sends it and everything below it to
+ * the OCSP origin, so a file published there could never be served; `/` means OCSP has a host
+ * name of its own and takes no path from the repository.
+ */
+export function validateBundlePath(path: string, ocspPrefix?: string): string {
   if (path.length === 0) throw new RejectedError('empty path');
   if (path.length > MAX_PATH_LENGTH)
     throw new RejectedError(`path longer than ${MAX_PATH_LENGTH} characters`);
@@ -35,6 +40,12 @@ export function validateBundlePath(path: string): string {
   }
   if ((RESERVED_KEYS as readonly string[]).includes(path)) {
     throw new RejectedError(`${path} is written by the repository itself`);
+  }
+  const ocsp = ocspPrefix?.replace(/^\/+|\/+$/g, '');
+  if (ocsp && (path === ocsp || path.startsWith(`${ocsp}/`))) {
+    throw new RejectedError(
+      `/${path} is under the OCSP endpoint /${ocsp}, which answers OCSP requests only: publish it elsewhere`,
+    );
   }
   return path;
 }

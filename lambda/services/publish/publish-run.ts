@@ -24,6 +24,14 @@ import {
   noIndexChanges,
   type IndexChanges,
 } from '../../core/publish/repository-index.ts';
+import {
+  mergeRevocationUpdates,
+  readRevocationHistory,
+  revocationHistoryKey,
+  type RevocationHistory,
+  type RevocationUpdate,
+} from '../../core/publish/revocation-history.ts';
+import type { PinnedCa } from '../../core/pki/trust-store.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import type { ObjectHead, ObjectStore } from '../ports.ts';
 
@@ -38,6 +46,8 @@ export class PublishRun {
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
   private readonly changes: IndexChanges = noIndexChanges();
+  private revocations: RevocationUpdate[] = [];
+  private histories = new Map<string, Promise<RevocationHistory>>();
 
   constructor(
     readonly bundleId: string,
@@ -55,6 +65,17 @@ export class PublishRun {
       this.heads.set(key, head);
     }
     return head;
+  }
+
+  /** A CA's stored revocation history, read and parsed once until the run records its own updates. */
+  historyOnce(ca: PinnedCa, repository: ObjectStore): Promise<RevocationHistory> {
+    const key = revocationHistoryKey(ca.fingerprints.sha256);
+    let history = this.histories.get(key);
+    if (!history) {
+      history = repository.get(key).then((stored) => readRevocationHistory(stored?.body, ca.subject));
+      this.histories.set(key, history);
+    }
+    return history;
   }
 
   forgetHead(key: string): void {
@@ -83,9 +104,22 @@ export class PublishRun {
     this.rejectedFiles.push({ file, reason });
   }
 
-  accept(verdict: { accepted: AcceptedFile[]; changes: Partial<IndexChanges> }): void {
+  accept(verdict: {
+    accepted: AcceptedFile[];
+    changes: Partial<IndexChanges>;
+    revocations?: RevocationUpdate[];
+  }): void {
     this.acceptedFiles.push(...verdict.accepted);
     addIndexChanges(this.changes, verdict.changes);
+    this.revocations.push(...(verdict.revocations ?? []));
+  }
+
+  /** The revocation history updates gathered since the last call, one per CA. */
+  takeRevocations(): RevocationUpdate[] {
+    const updates = mergeRevocationUpdates(this.revocations);
+    this.revocations = [];
+    this.histories = new Map();
+    return updates;
   }
 
   replaced(key: string): void {

@@ -13,6 +13,7 @@
 import { digest, toHex } from '../../core/encoding/bytes.ts';
 import { readTar, type TarEntry } from '../../core/encoding/tar-archive.ts';
 import {
+  MAX_MANIFEST_BYTES,
   bundleIdOfManifestKey,
   manifestKey,
   parseManifest,
@@ -35,8 +36,15 @@ import {
   renderIndexHtml,
   serialiseIndex,
   type IndexChanges,
+  type RepositoryIndex,
 } from '../../core/publish/repository-index.ts';
 import type { ServedHead } from '../../core/publish/served-object.ts';
+import {
+  applyRevocationUpdate,
+  readRevocationHistory,
+  revocationHistoryKey,
+  serialiseRevocationHistory,
+} from '../../core/publish/revocation-history.ts';
 import { validateBundlePath } from '../../core/publish/validate-bundle-path.ts';
 import type { ObjectWrite } from '../../core/publish/write-plan.ts';
 import { DEFAULT_POLICY, type ValidationPolicy } from '../../core/policy.ts';
@@ -57,6 +65,7 @@ import {
   writePartResult,
   writeReceipt,
 } from './publish-run.ts';
+import { updateConditionally } from './conditional-update.ts';
 
 export interface PublishServiceProps {
   ingest: ObjectStore;
@@ -167,8 +176,20 @@ export class PublishService {
   }
 
   private async readManifest(bundleId: string): Promise<BundleManifest> {
-    const object = await this.props.ingest.get(manifestKey(bundleId));
+    const key = manifestKey(bundleId);
+    const head = await this.props.ingest.head(key);
+    if (!head) throw new RejectedError(`bundle ${bundleId} has no manifest.json`);
+    // Checked before reading: the gate holds what it reads in memory.
+    if (head.size > MAX_MANIFEST_BYTES) {
+      throw new RejectedError(
+        `manifest.json is ${head.size} bytes, more than the ${MAX_MANIFEST_BYTES} allowed`,
+      );
+    }
+    const object = await this.props.ingest.get(key);
     if (!object) throw new RejectedError(`bundle ${bundleId} has no manifest.json`);
+    if (object.body.byteLength > MAX_MANIFEST_BYTES) {
+      throw new RejectedError(`manifest.json is more than the ${MAX_MANIFEST_BYTES} bytes allowed`);
+    }
     return parseManifest(Buffer.from(object.body).toString('utf8'), bundleId);
   }
 
@@ -176,10 +197,19 @@ export class PublishService {
     const listed = manifest.files.filter((f) => f.part === part);
     const partInfo = manifest.parts[part];
     if (!partInfo) return;
+    const refuseAll = (reason: string) => {
+      for (const f of listed) run.reject(f.path, reason);
+    };
+    const head = await this.props.ingest.head(partInfo.key);
+    if (!head) return refuseAll(`archive ${partInfo.key} is missing from the ingest store`);
+    // Checked before reading: the manifest was checked against MAX_PART_BYTES.
+    if (head.size !== partInfo.size) {
+      return refuseAll(`archive ${partInfo.key} is ${head.size} bytes, the manifest says ${partInfo.size}`);
+    }
     const archive = await this.props.ingest.get(partInfo.key);
-    if (!archive) {
-      for (const f of listed) run.reject(f.path, `archive ${partInfo.key} is missing from the ingest store`);
-      return;
+    if (!archive) return refuseAll(`archive ${partInfo.key} is missing from the ingest store`);
+    if (archive.body.byteLength !== partInfo.size) {
+      return refuseAll(`archive ${partInfo.key} changed while it was read`);
     }
     if (toHex(await digest('sha256', archive.body)) !== partInfo.sha256) {
       for (const f of listed)
@@ -201,6 +231,23 @@ export class PublishService {
     await forEachWithConcurrency(alone, this.concurrency, (file) =>
       this.publishFile(file, byPath, manifest.bundleId, run),
     );
+    await this.recordRevocations(run);
+  }
+
+  /**
+   * Remembers what this part's accepted files revoked, after they are written: a crash in between
+   * leaves the revocation served, where the next publish still finds it (revocation-finality.ts).
+   */
+  private async recordRevocations(run: PublishRun): Promise<void> {
+    for (const update of run.takeRevocations()) {
+      await updateConditionally(this.props.repository, revocationHistoryKey(update.ca), (current) => {
+        const history = readRevocationHistory(current?.body, update.issuer);
+        return {
+          body: Buffer.from(serialiseRevocationHistory(applyRevocationUpdate(history, update))),
+          options: { contentType: 'application/json', cacheControl: 'no-store' },
+        };
+      });
+    }
   }
 
   /** Judges one file and writes what it brings; a lost conditional-write race judges it again. */
@@ -217,7 +264,11 @@ export class PublishService {
         now: this.props.clock.now(),
         bundleId,
         part,
-        served: { head: (key) => run.headOnce(key, repository), get: (key) => repository.get(key) },
+        served: {
+          head: (key) => run.headOnce(key, repository),
+          get: (key) => repository.get(key),
+          revocations: (ca) => run.historyOnce(ca, repository),
+        },
         claim: (key, owner) => run.claim(key, owner),
       };
       const verdict = await judge(file, context);
@@ -270,12 +321,17 @@ export class PublishService {
         run.reject(f.path, 'larger than the 512 MiB a single artifact may be');
       } else if (entry.type !== 'file') {
         run.reject(f.path, 'not a regular file');
+      } else if (entry.bytes.byteLength !== f.size) {
+        run.reject(f.path, `${entry.bytes.byteLength} bytes in the archive, the manifest says ${f.size}`);
       } else if (toHex(await digest('sha256', entry.bytes)) !== f.sha256) {
         run.reject(f.path, 'content does not match the SHA-256 in the manifest');
       } else {
         try {
-          validateBundlePath(f.path);
-          files.push({ path: f.path, bytes: entry.bytes, content: classifyContent(entry.bytes) });
+          const content = classifyContent(entry.bytes);
+          // OCSP responses are served by CertID, not at their path; what is refused anyway keeps its reason.
+          const atItsPath = !['ocsp-response', 'private-key', 'unrecognised'].includes(content.type);
+          validateBundlePath(f.path, atItsPath ? this.settings.ocspUrl : undefined);
+          files.push({ path: f.path, bytes: entry.bytes, content });
         } catch (error) {
           if (!(error instanceof RejectedError)) throw error;
           run.reject(f.path, `bad path: ${error.message}`);
@@ -307,24 +363,30 @@ export class PublishService {
     if (write.invalidatePath) run.changedPaths(write.invalidatePath);
   }
 
+  /**
+   * Merges this publish's entries into index.json with a conditional write, read again and
+   * merged again when another publish wrote it in between: two bundles at once lose no entry.
+   */
   private async updateIndex(changes: IndexChanges): Promise<void> {
     const now = this.props.clock.now();
-    const current = await this.props.repository.get('index.json');
-    const index = mergeIndex(
-      parseIndex(
-        current ? Buffer.from(current.body).toString('utf8') : undefined,
-        this.settings.ocspUrl,
-        now,
-      ),
-      changes,
-      now,
-    );
     const cacheControl = cacheControlFor({ kind: undefined, now, caps: this.settings.caps });
-    await this.props.repository.put('index.json', Buffer.from(serialiseIndex(index)), {
-      contentType: CONTENT_TYPES['index-json'],
-      cacheControl,
+    let index: RepositoryIndex | undefined;
+    await updateConditionally(this.props.repository, 'index.json', (current) => {
+      index = mergeIndex(
+        parseIndex(
+          current ? Buffer.from(current.body).toString('utf8') : undefined,
+          this.settings.ocspUrl,
+          now,
+        ),
+        changes,
+        now,
+      );
+      return {
+        body: Buffer.from(serialiseIndex(index)),
+        options: { contentType: CONTENT_TYPES['index-json'], cacheControl },
+      };
     });
-    const html = renderIndexHtml(index, this.props.title ?? 'CA repository');
+    const html = renderIndexHtml(index!, this.props.title ?? 'CA repository');
     await this.props.repository.put('index.html', Buffer.from(html), {
       contentType: CONTENT_TYPES['index-html'],
       cacheControl,

@@ -5,12 +5,13 @@
  * and keeps the books. A kind does no I/O: it reads what is served through the ServedView it is
  * given, so its decisions run the same over S3 or a Map.
  */
-import type { TrustStore } from '../../pki/trust-store.ts';
+import type { PinnedCa, TrustStore } from '../../pki/trust-store.ts';
 import type { ValidationPolicy } from '../../policy.ts';
 import type { CacheCaps } from '../../serving/cache-policy.ts';
 import type { ContentClass } from '../classify-content.ts';
 import type { AcceptedFile } from '../receipt.ts';
 import type { IndexChanges } from '../repository-index.ts';
+import type { RevocationHistory, RevocationUpdate } from '../revocation-history.ts';
 import { servesSameBytes, type ServedBytes, type ServedHead } from '../served-object.ts';
 import { planWrite, type ObjectWrite, type PlannedObject, type WriteContext } from '../write-plan.ts';
 
@@ -27,6 +28,8 @@ export interface ServedView {
   head(key: string): Promise<ServedHead | undefined>;
   /** With the bytes, for a kind that compares with its predecessor (CRL numbers). */
   get(key: string): Promise<ServedBytes | undefined>;
+  /** A CA's revocation history as stored (read and parsed once per run: OCSP parts hold thousands of files). */
+  revocations(ca: PinnedCa): Promise<RevocationHistory>;
 }
 
 /** The publisher's settings, the same for every file. */
@@ -55,6 +58,8 @@ export interface Assessment {
   /** Keys already serving these bytes: nothing to write, but a stopped run may owe their invalidation. */
   unchanged: { key: string; served: ServedHead }[];
   changes: Partial<IndexChanges>;
+  /** What the CA's revocation history learns once the writes are done (revocation-history.ts). */
+  revocations?: RevocationUpdate[];
 }
 
 /** A refusal, with the reason the operator reads in the receipt. */

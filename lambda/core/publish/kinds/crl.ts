@@ -1,14 +1,61 @@
 /**
  * CRLs: verified against the pinned issuer and compared with the CRL served at the same path, so a
- * lower CRL number never replaces a higher one (crl/validate-crl.ts). The write is conditional on
- * the object compared with: of two publishes racing on one path, the higher number wins.
+ * lower CRL number never replaces a higher one (crl/validate-crl.ts), and a revoked entry never
+ * leaves it before its certificate expired (revocation-finality.ts; RFC 5280 §3.3, BR §4.10.1).
+ * The write is conditional on the object compared with: of two publishes racing on one path, the
+ * higher number wins. What it revokes is remembered in the CA's revocation history.
  */
 import { digest, toHex } from '../../encoding/bytes.ts';
+import type { CrlFacts } from '../../crl/validate-crl.ts';
 import { validateCrl } from '../../crl/validate-crl.ts';
 import { META } from '../../serving/cache-policy.ts';
+import type { RevocationRecord, RevocationUpdate } from '../revocation-history.ts';
+import { droppedCrlEntries } from '../revocation-finality.ts';
 import { assertServesKind } from '../served-object.ts';
 import { planWrite } from '../write-plan.ts';
-import { contentOf, emptyAssessment, type ArtifactKindModule } from './artifact-kind-module.ts';
+import {
+  contentOf,
+  emptyAssessment,
+  type ArtifactKindModule,
+  type CandidateFile,
+} from './artifact-kind-module.ts';
+import { expiryEvidenceIn } from './evidence-certificate.ts';
+
+/** What the CA's history learns from a CRL: its entries, the holds released, the entries gone after expiry. */
+async function revocationUpdate(
+  facts: CrlFacts,
+  url: string,
+  part: ReadonlyMap<string, CandidateFile>,
+): Promise<RevocationUpdate> {
+  const source = `crl:${url}`;
+  const revoked: Record<string, RevocationRecord> = {};
+  for (const entry of facts.entries.values()) {
+    revoked[entry.serialHex] = {
+      revokedAt: entry.revokedAt.toISOString(),
+      ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+      source,
+    };
+  }
+  let released: string[] = [];
+  if (facts.replaces) {
+    const dropped = droppedCrlEntries({
+      previous: facts.replaces.entries,
+      previousThisUpdate: facts.replaces.thisUpdate,
+      next: facts.entries,
+      evidence: await expiryEvidenceIn(part, facts.issuer),
+    });
+    released = dropped.released;
+    for (const { entry, evidence } of dropped.expired) {
+      revoked[entry.serialHex] = {
+        revokedAt: entry.revokedAt.toISOString(),
+        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+        source,
+        droppedAfterExpiry: { certificateSha256: evidence.sha256, notAfter: evidence.notAfter.toISOString() },
+      };
+    }
+  }
+  return { ca: facts.issuer.fingerprints.sha256, issuer: facts.issuer.subject, revoked, released };
+}
 
 export const crlKind: ArtifactKindModule = {
   claims: (file) => file.content.type === 'crl',
@@ -27,6 +74,8 @@ export const crlKind: ArtifactKindModule = {
     const url = `/${file.path}`;
     const crlNumber = facts.crlNumber.toString();
     const assessment = emptyAssessment();
+    // Delta CRLs (RFC 5280 §5.2.4) list changes only: what they omit says nothing.
+    if (!facts.isDelta) assessment.revocations = [await revocationUpdate(facts, url, context.part)];
     assessment.accepted.push({ file: file.path, kind: 'crl', url, unchanged: facts.unchanged });
     if (facts.unchanged) {
       if (served) assessment.unchanged.push({ key: file.path, served });

@@ -2,14 +2,75 @@
  * Pre-produced OCSP responses: verified (ocsp/validate-ocsp-response.ts) and stored once per
  * SingleResponse under its CertID key, where the edge finds it; the receipt names the OCSP endpoint
  * as their URL. A refresh that keeps the certificate's status may stay cached at the edge until
- * its max-age; a status change (good → revoked) must reach relying parties now.
+ * its max-age; a status change (good → revoked) must reach relying parties now. A revoked
+ * certificate never becomes good or unknown again, except after a certificateHold
+ * (revocation-finality.ts; RFC 5280 §3.3, §5.3.1); what it revokes is remembered in the CA's
+ * revocation history, which outlives the served response.
  */
 import { digest, toHex } from '../../encoding/bytes.ts';
-import { validateOcspResponse } from '../../ocsp/validate-ocsp-response.ts';
+import { validateOcspResponse, type OcspResponseFacts } from '../../ocsp/validate-ocsp-response.ts';
 import { RejectedError } from '../../rejection.ts';
 import { META } from '../../serving/cache-policy.ts';
+import type { RevocationUpdate } from '../revocation-history.ts';
+import { assertOcspKeepsRevocation, ocspRevocationReasons } from '../revocation-finality.ts';
 import { readServedMetadata } from '../served-object.ts';
-import { contentOf, emptyAssessment, placeObject, type ArtifactKindModule } from './artifact-kind-module.ts';
+import {
+  contentOf,
+  emptyAssessment,
+  placeObject,
+  type ArtifactKindModule,
+  type ServedView,
+} from './artifact-kind-module.ts';
+
+/**
+ * Refuses the response when a SingleResponse would take back a revocation the repository served
+ * or recorded; answers what the CA's revocation history learns from it.
+ */
+async function keepRevocationsFinal(
+  facts: OcspResponseFacts,
+  der: Uint8Array,
+  served: ServedView,
+): Promise<RevocationUpdate> {
+  const history = await served.revocations(facts.issuer);
+  const anyRevoked = facts.responses.some((single) => single.status === 'revoked');
+  const reasons = anyRevoked ? ocspRevocationReasons(der) : new Map<string, number | undefined>();
+  const update: RevocationUpdate = {
+    ca: facts.issuer.fingerprints.sha256,
+    issuer: facts.issuer.subject,
+    revoked: {},
+    released: [],
+  };
+  for (const single of facts.responses) {
+    const serial = single.certId.serialHex;
+    const head = await served.head(single.key);
+    const servedMeta = head && readServedMetadata(head.metadata);
+    let servedReason: number | undefined;
+    if (servedMeta?.certStatus === 'revoked' && single.status !== 'revoked') {
+      const body = await served.get(single.key);
+      servedReason = body && ocspRevocationReasons(body.body).get(serial);
+    }
+    const recorded = history.revoked[serial];
+    assertOcspKeepsRevocation(serial, single, {
+      served: servedMeta && {
+        status: servedMeta.certStatus,
+        thisUpdate: servedMeta.thisUpdate,
+        reason: servedReason,
+      },
+      history: recorded,
+    });
+    if (single.status === 'revoked') {
+      const reason = reasons.get(serial);
+      update.revoked[serial] = {
+        revokedAt: (single.revokedAt ?? single.thisUpdate).toISOString(),
+        ...(reason === undefined ? {} : { reason }),
+        source: 'ocsp',
+      };
+    } else if (recorded || servedMeta?.certStatus === 'revoked') {
+      update.released.push(serial); // a certificateHold lifted (the only revocation that may be)
+    }
+  }
+  return update;
+}
 
 export const ocspResponseKind: ArtifactKindModule = {
   claims: (file) => file.content.type === 'ocsp-response',
@@ -37,8 +98,9 @@ export const ocspResponseKind: ArtifactKindModule = {
         );
       }
     }
-    const sha256 = toHex(await digest('sha256', file.bytes));
     const assessment = emptyAssessment();
+    assessment.revocations = [await keepRevocationsFinal(facts, der, served)];
+    const sha256 = toHex(await digest('sha256', file.bytes));
     let unchanged = true;
     for (const single of facts.responses) {
       const head = await served.head(single.key);

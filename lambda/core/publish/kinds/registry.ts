@@ -19,9 +19,17 @@ import type { ArtifactKindModule, AssessContext, CandidateFile, Verdict } from '
 import { caCertificateKind } from './ca-certificate.ts';
 import { crlKind } from './crl.ts';
 import { documentKind } from './document.ts';
+import { evidenceCertificateKind } from './evidence-certificate.ts';
 import { ocspResponseKind } from './ocsp-response.ts';
 
-const KINDS: readonly ArtifactKindModule[] = [caCertificateKind, crlKind, ocspResponseKind, documentKind];
+// An end-entity certificate is evidence (never served); any other certificate must be a pinned CA.
+const KINDS: readonly ArtifactKindModule[] = [
+  evidenceCertificateKind,
+  caCertificateKind,
+  crlKind,
+  ocspResponseKind,
+  documentKind,
+];
 
 /** The kind that publishes the file; content that is no artifact is refused with its reason. */
 function kindOf(file: CandidateFile): ArtifactKindModule {
