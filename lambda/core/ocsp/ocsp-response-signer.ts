@@ -11,7 +11,6 @@ import { RejectedError } from '../rejection.ts';
 import { formatName, parseCertificate, type PinnedCa, type TrustStore } from '../pki/trust-store.ts';
 import {
   extendedKeyUsages,
-  isIssuedBy,
   isValidAt,
   nameDer,
   publicKeyBits,
@@ -76,7 +75,7 @@ export class CarriedCertificate {
         refusal: `signed by a rogue CA: a certificate named "${name}" like a pinned CA, but not the pinned one`,
       };
     }
-    const ca = await findIssuingCa(certificate, trust);
+    const ca = await trust.issuerOf(certificate);
     if (!ca) return { refusal: `responder certificate "${name}" is not issued by a pinned CA` };
     if (!(extendedKeyUsages(certificate) ?? []).includes(OID.kpOcspSigning)) {
       return { refusal: `responder certificate "${name}" lacks extended key usage id-kp-OCSPSigning` };
@@ -169,14 +168,4 @@ export async function identifySigner(
 
 function delegateDer(certificate: pkijs.Certificate): Uint8Array {
   return new Uint8Array(certificate.toSchema().toBER());
-}
-
-async function findIssuingCa(
-  certificate: pkijs.Certificate,
-  trust: TrustStore,
-): Promise<PinnedCa | undefined> {
-  for (const ca of trust.findBySubject(nameDer(certificate.issuer))) {
-    if (await isIssuedBy(certificate, ca)) return ca;
-  }
-  return undefined;
 }

@@ -2,7 +2,7 @@ import * as pkijs from 'pkijs';
 import { parseBer } from '../encoding/asn1.ts';
 import { digest, toHex, bytesEqual } from '../encoding/bytes.ts';
 import { HASH_ALGORITHMS, type HashAlgorithmName } from './hash-algorithms.ts';
-import { publicKeyOf, type PublicKey } from './x509.ts';
+import { isIssuedBy, nameDer, publicKeyOf, type PublicKey } from './x509.ts';
 
 /** The fingerprints published for a CA certificate (Digital Agency survey item 3513), hex. */
 export type Fingerprints = { [name in (typeof FINGERPRINT_HASHES)[number]]: string };
@@ -116,8 +116,16 @@ export class TrustStore {
   }
 
   /** Pinned CAs whose subject Name equals this Name DER (there may be several after a re-key). */
-  findBySubject(nameDer: Uint8Array): PinnedCa[] {
-    return this.cas.filter((ca) => bytesEqual(ca.subjectDer, nameDer));
+  findBySubject(subjectDer: Uint8Array): PinnedCa[] {
+    return this.cas.filter((ca) => bytesEqual(ca.subjectDer, subjectDer));
+  }
+
+  /** The pinned CA that issued the certificate (RFC 5280 §6.1.3: the name chains, the signature verifies). */
+  async issuerOf(certificate: pkijs.Certificate): Promise<PinnedCa | undefined> {
+    for (const ca of this.findBySubject(nameDer(certificate.issuer))) {
+      if (await isIssuedBy(certificate, ca)) return ca;
+    }
+    return undefined;
   }
 
   /** The pinned CA named by an OCSP CertID, for the CertID's own hash algorithm. */

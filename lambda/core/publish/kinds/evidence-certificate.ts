@@ -11,7 +11,7 @@ import { isCa } from '../../pki/ca-constraints.ts';
 import { parseCrl } from '../../crl/validate-crl.ts';
 import { RejectedError } from '../../rejection.ts';
 import { decodeDer, isIssuedBy, nameDer, serialHexOf } from '../../pki/x509.ts';
-import { formatName, type PinnedCa, type TrustStore } from '../../pki/trust-store.ts';
+import { formatName, type PinnedCa } from '../../pki/trust-store.ts';
 import { isoTime } from '../../policy.ts';
 import type { ExpiryEvidence } from '../revocation-finality.ts';
 import { emptyAssessment, type ArtifactKindModule, type CandidateFile } from './artifact-kind-module.ts';
@@ -23,17 +23,6 @@ function certificateOf(file: CandidateFile): pkijs.Certificate | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The pinned CA that issued the certificate (RFC 5280 §6.1.3: name chains, signature verifies). */
-async function pinnedIssuerOf(
-  certificate: pkijs.Certificate,
-  trust: TrustStore,
-): Promise<PinnedCa | undefined> {
-  for (const ca of trust.findBySubject(nameDer(certificate.issuer))) {
-    if (await isIssuedBy(certificate, ca)) return ca;
-  }
-  return undefined;
 }
 
 /** The evidence a part's certificates give for a CRL of `issuer`, by serial. */
@@ -79,7 +68,7 @@ export const evidenceCertificateKind: ArtifactKindModule = {
       new RejectedError(
         `certificate "${subject}" is not a pinned CA certificate; an end-entity certificate is accepted only as evidence for a CRL that drops its expired entry, and ${why}`,
       );
-    const issuer = await pinnedIssuerOf(certificate, context.trust);
+    const issuer = await context.trust.issuerOf(certificate);
     if (!issuer) throw refuse('no pinned CA issued it');
     const notAfter = certificate.notAfter.value;
     if (notAfter >= context.now) throw refuse(`it has not expired (notAfter ${isoTime(notAfter)})`);
