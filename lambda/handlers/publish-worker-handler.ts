@@ -4,7 +4,7 @@
  * to the dead-letter queue after the last receive. The Lambda (publish-worker-lambda.ts) and the
  * local repository's in-process queue run this function.
  */
-import { parsePartMessage } from '../core/contract/publish-work-queue.ts';
+import { parsePartMessage, PUBLISH_WORK_QUEUE } from '../core/contract/publish-work-queue.ts';
 import type { Receipt } from '../core/publish/receipt.ts';
 import type { PublishService } from '../services/publish/publish-service.ts';
 
@@ -24,6 +24,22 @@ export interface PublishWorkerDependencies {
   onReceipt?: (receipt: Receipt) => void;
 }
 
+/** The part's failure as its files' verdict: the receipt (or null, another worker finishes), or undefined when that failed too. */
+async function recordFailure(
+  service: PublishService,
+  body: string,
+  error: unknown,
+): Promise<Receipt | null | undefined> {
+  try {
+    const message = parsePartMessage(body);
+    const reason = error instanceof Error ? error.message : String(error);
+    return (await service.failBundlePart(message.bundleId, message.part, reason)) ?? null;
+  } catch (failure) {
+    console.error(`could not record the failure of part message ${body}:`, failure);
+    return undefined;
+  }
+}
+
 export function createPublishWorkerHandler(
   dependencies: PublishWorkerDependencies,
 ): (event: SqsEventLike) => Promise<SqsBatchResponse> {
@@ -38,8 +54,15 @@ export function createPublishWorkerHandler(
       } catch (error) {
         const receive = record.attributes?.ApproximateReceiveCount ?? '?';
         console.error(`part message ${record.messageId} ${record.body} failed on receive ${receive}:`, error);
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-        continue;
+        // The last receive: give the part's files this failure as their verdict, so the bundle
+        // still gets a receipt; only if even that fails does the message go to the dead letters.
+        const lastReceive = Number(receive) >= PUBLISH_WORK_QUEUE.maxReceiveCount;
+        const failed = lastReceive ? await recordFailure(service, record.body, error) : undefined;
+        if (failed === undefined) {
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+          continue;
+        }
+        receipt = failed ?? undefined;
       }
       if (receipt) onReceipt?.(receipt);
     }

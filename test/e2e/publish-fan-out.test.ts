@@ -5,8 +5,8 @@
  *
  *   part fails once        its archive cannot be read on the first delivery: the message comes
  *                          back after the visibility timeout and the receipt completes
- *   part always fails      dead-lettered after maxReceiveCount receives; no worker finishes the
- *                          bundle, so it has no receipt; a restart resumes and completes it
+ *   part always fails      on its last receive its files get the failure as their verdict, so
+ *                          the bundle still gets a receipt; a new bundle publishes them
  *   duplicate delivery     every part delivered twice more, two at once: nothing changes
  *   single process         the option kept for comparison publishes the same bundle alike
  */
@@ -16,12 +16,8 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeBundle } from '../../bench/bench-pki.ts';
-import {
-  PUBLISH_WORK_QUEUE,
-  parsePartMessage,
-  serialisePartMessage,
-} from '../../lambda/core/contract/publish-work-queue.ts';
-import { manifestKey, partKey, receiptKey, type BundleManifest } from '../../lambda/core/publish/bundle.ts';
+import { PUBLISH_WORK_QUEUE, serialisePartMessage } from '../../lambda/core/contract/publish-work-queue.ts';
+import { manifestKey, receiptKey, type BundleManifest } from '../../lambda/core/publish/bundle.ts';
 import type { Receipt } from '../../lambda/core/publish/receipt.ts';
 import {
   INGEST_BUCKET,
@@ -199,57 +195,49 @@ describe('publishing through dispatcher → queue → workers (the default)', ()
   });
 });
 
-describe('a part that always fails', () => {
-  it('is dead-lettered after maxReceiveCount receives, the bundle gets no receipt, and a restart completes it', async () => {
-    const dataDir = join(work, 'dead-letter');
-    const options = {
+describe('a part that fails on every receive', () => {
+  it("gets the failure as its files' verdict on the last receive, so the bundle still has its receipt; a new bundle publishes them", async () => {
+    const repo = await startLocalRepository({
       port: 0,
-      dataDir,
+      dataDir: join(work, 'last-receive'),
       trust: [pki.ca.cert.certDer],
       workQueue: { visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS },
-    };
-    let repo = await startLocalRepository(options);
-    let bundleId: string;
+    });
     try {
       const ingest = new S3ObjectStore({ client: repo.s3.client, bucket: INGEST_BUCKET });
-      const fault = failGets(repo.s3.client, /\/part-0002\.tar$/);
+      const receives = PUBLISH_WORK_QUEUE.maxReceiveCount;
+      // The part's archive cannot be read on any of its receives, then S3 is healthy again.
+      const fault = failGets(repo.s3.client, /\/part-0002\.tar$/, receives);
+      let bundleId = '';
       const errors = await capturingErrors(async (errors) => {
         bundleId = await putBundle(ingest, files, { filesPerPart: MAX_PART_FILES });
         await repo.idle();
         return errors;
       });
-      const receives = PUBLISH_WORK_QUEUE.maxReceiveCount;
       expect(fault.failures()).toBe(receives);
       expect(errors.filter((e) => e.includes('failed on receive'))).toHaveLength(receives);
-      expect(errors.some((e) => e.includes(`dead-lettered after ${receives} receives`))).toBe(true);
-      expect(repo.workQueue!.deadLetters().map((d) => [parsePartMessage(d.body), d.receiveCount])).toEqual([
-        [{ bundleId: bundleId!, part: 1 }, receives],
-      ]);
-      // The workers of parts 0 and 2 published theirs, but only the worker recording the last part
-      // finishes a bundle: no index update, no receipt (the uploader would time out waiting).
-      expect(await storedReceipt(ingest, bundleId!)).toBeUndefined();
-      const manifest = await manifestOf(ingest, bundleId!);
+      expect(repo.workQueue!.deadLetters()).toEqual([]);
+
+      const manifest = await manifestOf(ingest, bundleId);
+      const inPart1 = manifest.files.filter((f) => f.part === 1).map((f) => f.path);
+      expect(inPart1.some((path) => path.startsWith('ocsp/'))).toBe(true);
+      const receipt = (await storedReceipt(ingest, bundleId))!;
+      expect(receipt.status).toBe('completed');
+      expect(receipt.rejected.map((r) => r.file).sort()).toEqual([...inPart1].sort());
+      for (const rejected of receipt.rejected) {
+        expect(rejected.reason).toMatch(/part 1 could not be published on any attempt: .*ECONNREFUSED/);
+      }
       const published = new Set(manifest.files.filter((f) => f.part !== 1).map((f) => f.path));
       await expectServedExactly(repo.url, published);
-      expect(await repo.s3.store(REPOSITORY_BUCKET).get('index.json')).toBeUndefined();
-      expect(manifest.files.some((f) => f.part === 1 && f.path.startsWith('ocsp/'))).toBe(true);
-    } finally {
-      await repo.close();
-    }
+      expect(await repo.s3.store(REPOSITORY_BUCKET).get('index.json')).toBeDefined();
 
-    // The dead letters lived in the stopped process; the bundle still has no receipt, so the
-    // restarted repository dispatches it again, and with S3 healthy every part completes.
-    repo = await startLocalRepository(options);
-    try {
-      await repo.idle(); // the resume was queued at startup
-      const ingest = new S3ObjectStore({ client: repo.s3.client, bucket: INGEST_BUCKET });
-      const receipt = (await storedReceipt(ingest, bundleId!))!;
-      expect(receipt.status).toBe('completed');
-      expect(receipt.rejected).toEqual([]);
-      expect(verdicts(receipt)).toEqual(expectedVerdicts());
-      expect(repo.workQueue!.deadLetters()).toEqual([]);
+      // The operator sends the bundle again: every file is now published.
+      const again = await putBundle(ingest, files, { filesPerPart: MAX_PART_FILES });
+      await repo.idle();
+      const second = (await storedReceipt(ingest, again))!;
+      expect(second.rejected).toEqual([]);
+      expect(verdicts(second)).toEqual(expectedVerdicts());
       await expectServedExactly(repo.url, new Set(Object.keys(files)));
-      expect(await ingest.head(partKey(bundleId!, 1))).toBeDefined();
     } finally {
       await repo.close();
     }

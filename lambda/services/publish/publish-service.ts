@@ -158,6 +158,24 @@ export class PublishService {
     return this.finish(manifest, merged);
   }
 
+  /**
+   * Fan-out, the last receive of a part failed too (the queue would dead-letter it): every file of
+   * the part gets that failure as its verdict and the part counts as recorded, so the bundle still
+   * gets its receipt and the uploader its answer in bounded time. Files the failed attempts already
+   * wrote stay served (each write was whole and validated); a new bundle re-judges them.
+   */
+  async failBundlePart(bundleId: string, part: number, reason: string): Promise<Receipt | undefined> {
+    const manifest = await this.readManifest(bundleId);
+    const run = new PublishRun(bundleId, this.props.clock.now());
+    for (const file of manifest.files.filter((f) => f.part === part)) {
+      run.reject(file.path, `part ${part} could not be published on any attempt: ${reason}`);
+    }
+    await writePartResult(this.props.ingest, bundleId, part, run);
+    const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
+    if (!results) return undefined; // another worker will finish
+    return this.finish(manifest, PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results));
+  }
+
   /** Index, invalidation, then the receipt: the last writes of a publish. */
   private async finish(manifest: BundleManifest, run: PublishRun): Promise<Receipt> {
     for (const refused of manifest.refused ?? []) run.reject(refused.path, refused.reason);
