@@ -13,6 +13,8 @@ import {
   type BundleManifest,
 } from '../lambda/core/publish/bundle.ts';
 import { writeTar } from '../lambda/core/encoding/tar-archive.ts';
+import { detectPrivateKey } from '../lambda/core/publish/detect-private-key.ts';
+import { KeyMaterialError } from './key-material.ts';
 
 export interface PackOptions {
   maxPartBytes?: number;
@@ -97,6 +99,10 @@ export async function packPart(
   const files: BundleFile[] = [];
   for (const { path } of plan.parts[index] ?? []) {
     const bytes = new Uint8Array(await readFile(join(root, ...path.split('/'))));
+    // The pre-flight read this file before; one changed since must not carry a key out.
+    const keyForm = detectPrivateKey(bytes);
+    if (keyForm !== undefined)
+      throw new KeyMaterialError([{ file: path, outcome: 'key-material', form: keyForm }]);
     entries.push({ path, bytes });
     files.push({ path, size: bytes.byteLength, sha256: toHex(await digest('sha256', bytes)), part: index });
   }

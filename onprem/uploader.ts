@@ -10,10 +10,13 @@ import { embeddedS3Client } from '../lambda/storage/embedded-s3-client.ts';
 import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../lambda/core/contract/ingest-discovery.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
 import { parseReceipt, type Receipt } from '../lambda/core/publish/receipt.ts';
-import { buildManifest, packPart, planBundle } from './bundle-packer.ts';
+import { buildManifest, packPart, planBundle, type BundlePlan } from './bundle-packer.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { EXIT, type ExitCode } from '../lambda/core/contract/exit-codes.ts';
 import { createProgress } from './progress.ts';
+import type { TrustStore } from '../lambda/core/pki/trust-store.ts';
+import { KeyMaterialError } from './key-material.ts';
+import { keyMaterialIn, runPreflight, type PreflightReport } from './preflight.ts';
 import { proxyAwareRequestHandler } from './network.ts';
 
 export interface PublishResult {
@@ -21,16 +24,24 @@ export interface PublishResult {
   rejected: { file: string; reason: string }[];
 }
 
-export interface PublishOptions {
+/** Where the bundle goes: an ingest store at hand, or one to reach only once the pre-flight passed. */
+export type PublishTarget =
+  | {
+      ingest: ObjectStore;
+      /** Base URL of the repository (local repository or CDN). */
+      repoUrl: string;
+    }
+  | { connect(): Promise<{ ingest: ObjectStore; repoUrl: string }> };
+
+export type PublishOptions = PublishTarget & {
   bundleDir: string;
-  /** Base URL of the repository (local repository or CDN). */
-  repoUrl: string;
-  ingest: ObjectStore;
   timeoutSeconds?: number;
   /** Progress lines go here (stderr); undefined for silence. */
   progress?: NodeJS.WriteStream;
   maxPartFiles?: number;
-}
+  /** Pinned CA certificates for the pre-flight's signature checks (`--trust`); none: not checked. */
+  trust?: TrustStore;
+};
 
 export function newBundleId(now: Date): string {
   const stamp = now
@@ -79,13 +90,32 @@ export async function discoverLocalIngest(repoUrl: string): Promise<ObjectStore>
   return new S3ObjectStore({ client, bucket: discovery.bucket });
 }
 
-export async function publishBundle(options: PublishOptions): Promise<PublishResult & { receipt: Receipt }> {
-  const plan = await planBundle(options.bundleDir, { maxPartFiles: options.maxPartFiles });
-  if (plan.fileCount === 0 && plan.refused.length === 0) {
+/**
+ * Publishes a bundle directory: the pre-flight first (core/publish/preflight.ts), and a bundle
+ * holding key material is refused whole with a KeyMaterialError before a byte is sent; files the
+ * pre-flight refuses for any other reason are not sent either, and travel as the manifest's
+ * `refused` list, so the receipt still names every file with its reason.
+ */
+export async function publishBundle(
+  options: PublishOptions,
+): Promise<PublishResult & { receipt: Receipt; preflight: PreflightReport }> {
+  const fullPlan = await planBundle(options.bundleDir, { maxPartFiles: options.maxPartFiles });
+  if (fullPlan.fileCount === 0 && fullPlan.refused.length === 0) {
     throw new CliError(
       `BUNDLE_DIR ${options.bundleDir} holds no files: give the directory of signed artifacts`,
     );
   }
+  const preflight = await runPreflight(options.bundleDir, fullPlan, {
+    now: new Date(),
+    trust: options.trust,
+  });
+  const keys = keyMaterialIn(preflight);
+  if (keys.length > 0) throw new KeyMaterialError(keys);
+  const refused = preflight.verdicts.flatMap((v) =>
+    v.outcome === 'rejected' ? [{ path: v.file, reason: v.reason }] : [],
+  );
+  const plan = withoutFiles(fullPlan, refused);
+  const { ingest, repoUrl } = 'connect' in options ? await options.connect() : options;
   const bundleId = newBundleId(new Date());
   const progress = createProgress(options.progress, plan.fileCount);
   const files: BundleFile[] = [];
@@ -93,7 +123,7 @@ export async function publishBundle(options: PublishOptions): Promise<PublishRes
   for (let i = 0; i < plan.parts.length; i++) {
     const packed = await packPart(options.bundleDir, plan, i);
     // Never replaces an object: the uploader role may only create new ones under bundles/.
-    await options.ingest.put(partKey(bundleId, i), packed.archive, {
+    await ingest.put(partKey(bundleId, i), packed.archive, {
       contentType: 'application/x-tar',
       ifNoneMatch: '*',
     });
@@ -103,17 +133,25 @@ export async function publishBundle(options: PublishOptions): Promise<PublishRes
   }
   const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, files, refused: plan.refused });
   // The manifest goes last: its arrival is what starts the publish.
-  await options.ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
+  await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
     contentType: 'application/json',
     ifNoneMatch: '*',
   });
   progress.finish(`bundle ${bundleId} uploaded; waiting for the receipt`);
 
-  const receipt = await waitForReceipt(options.ingest, bundleId, options.timeoutSeconds ?? 600);
+  const receipt = await waitForReceipt(ingest, bundleId, options.timeoutSeconds ?? 600);
   return {
-    ...toResult(receipt, [...files.map((f) => f.path), ...plan.refused.map((r) => r.path)], options.repoUrl),
+    ...toResult(receipt, [...files.map((f) => f.path), ...plan.refused.map((r) => r.path)], repoUrl),
     receipt,
+    preflight,
   };
+}
+
+/** The plan without the files the pre-flight refused, which are listed as refused instead. */
+function withoutFiles(plan: BundlePlan, refused: BundlePlan['refused']): BundlePlan {
+  const gone = new Set(refused.map((r) => r.path));
+  const parts = plan.parts.map((part) => part.filter((f) => !gone.has(f.path))).filter((p) => p.length > 0);
+  return { parts, refused, fileCount: parts.reduce((n, part) => n + part.length, 0) };
 }
 
 async function waitForReceipt(

@@ -38,6 +38,11 @@ export interface OcspResponseSpec {
   includeCerts?: Uint8Array[];
   /** Signature digest; default SHA-256. */
   signatureHash?: 'sha256' | 'sha384' | 'sha512';
+  /**
+   * A nonce extension in responseExtensions (RFC 6960 §4.4.1), its value an OCTET STRING of these
+   * bytes as OpenSSL writes it (RFC 8954 §2.1): what `openssl ocsp -respout` copies from a request.
+   */
+  nonce?: Uint8Array;
   /** Flip a bit of the signature after signing: a well-formed response that must not verify. */
   corruptSignature?: boolean;
 }
@@ -182,6 +187,14 @@ export async function buildOcspResponse(spec: OcspResponseSpec): Promise<Uint8Ar
     });
     if (single.nextUpdate) response.nextUpdate = wholeSeconds(single.nextUpdate);
     basic.tbsResponseData.responses.push(response);
+  }
+  if (spec.nonce) {
+    basic.tbsResponseData.responseExtensions = [
+      new pkijs.Extension({
+        extnID: OID.ocspNonce, // id-pkix-ocsp-nonce
+        extnValue: new asn1js.OctetString({ valueHex: toArrayBuffer(spec.nonce) }).toBER(false),
+      }),
+    ];
   }
   if (spec.includeCerts && spec.includeCerts.length > 0)
     basic.certs = spec.includeCerts.map(parseCertificate);

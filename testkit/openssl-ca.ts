@@ -95,6 +95,8 @@ export interface OcspResponseOptions {
   validityMinutes?: number;
   /** ResponderID byKey instead of byName (RFC 6960 §4.2.2.3). */
   responderId?: 'byName' | 'byKey';
+  /** Answer a request carrying a nonce, which `openssl ocsp -respout` copies into the response. */
+  nonce?: boolean;
 }
 
 export interface SignDetachedOptions {
@@ -529,7 +531,7 @@ export class OpensslCa {
 
   /** A pre-generated OCSP response from `openssl ocsp -index` acting as the CA's responder. */
   async ocspResponse(cert: IssuedCert, options: OcspResponseOptions = {}): Promise<Uint8Array> {
-    const request = await this.ocspRequest(cert, { hash: options.hash ?? 'sha1' });
+    const request = await this.ocspRequest(cert, { hash: options.hash ?? 'sha1', nonce: options.nonce });
     return this.exclusive(async () => {
       const reqPath = this.scratchPath('ocsp-req', 'der');
       const respPath = this.scratchPath('ocsp-resp', 'der');

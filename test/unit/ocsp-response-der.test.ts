@@ -13,7 +13,11 @@ import { toHex } from '../../lambda/core/encoding/bytes.ts';
 import { readOcspResponseDer } from '../../lambda/core/ocsp/ocsp-response-der.ts';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
 import { validateOcspResponse } from '../../lambda/core/ocsp/validate-ocsp-response.ts';
-import { readOcspResponseWith, type BasicOcspFields } from '../../lambda/core/ocsp/ocsp-response-fields.ts';
+import {
+  readOcspResponseWith,
+  responseNonce,
+  type BasicOcspFields,
+} from '../../lambda/core/ocsp/ocsp-response-fields.ts';
 import { TrustStore, parseCertificate } from '../../lambda/core/pki/trust-store.ts';
 import { nameDer } from '../../lambda/core/pki/x509.ts';
 import { DAY, createTestPki, shift, type TestPki } from '../../testkit/test-pki.ts';
@@ -66,6 +70,9 @@ beforeAll(async () => {
     builderNoNextUpdate: await caSigned([single({ nextUpdate: undefined })]),
     builderSha512Signature: await caSigned([single()], { signatureHash: 'sha512', responderId: 'byKey' }),
     builderUnknown: await caSigned([single({ status: 'unknown' })]),
+    // `openssl ocsp -respout` without -no_nonce copies the request's nonce (RFC 6960 §4.4.1).
+    opensslWithNonce: await pki.ca.ocspResponse(pki.leaf, { hash: 'sha256', nonce: true }),
+    builderWithNonce: await caSigned([single()], { nonce: new Uint8Array(16).fill(0xa5) }),
     unsuccessful: buildUnsuccessfulOcspResponse('tryLater'),
   });
 });
@@ -97,6 +104,8 @@ function comparable(fields: BasicOcspFields) {
     },
     signature: hex(fields.signature),
     certs: fields.certs.map((c) => hex(new Uint8Array(c.certificate.toSchema().toBER()))),
+    responseExtensions: fields.responseExtensions.map((e) => ({ ...e, value: hex(e.value) })),
+    nonce: responseNonce(fields) && hex(responseNonce(fields)!),
   };
 }
 
@@ -111,11 +120,31 @@ describe('readOcspResponseDer against pkijs (RFC 6960 §4.2.1)', () => {
     'builderRevokedWithReason',
     'builderNoNextUpdate',
     'builderSha512Signature',
+    'opensslWithNonce',
+    'builderWithNonce',
   ])('reads %s with the values pkijs reads', (fixture) => {
     const der = fixtures[fixture]!;
     const direct = readOcspResponseWith('direct', der, pki.trust);
     expect(direct, 'the direct reader takes the usual shapes').toBeDefined();
     expect(comparable(direct!)).toEqual(comparable(readOcspResponseWith('pkijs', der, pki.trust)!));
+  });
+
+  it.each([
+    ['opensslWithNonce', true],
+    ['builderWithNonce', true],
+    ['opensslSha1ByName', false],
+    ['builderTwoHashes', false],
+  ])('both readers see whether %s carries a nonce (%s)', (fixture, carries) => {
+    const der = fixtures[fixture]!;
+    for (const reader of ['direct', 'pkijs'] as const) {
+      const fields = readOcspResponseWith(reader, der, pki.trust)!;
+      expect(responseNonce(fields) !== undefined, reader).toBe(carries);
+    }
+    if (fixture === 'builderWithNonce') {
+      // extnValue is the DER OCTET STRING around the nonce, as OpenSSL compares it (RFC 8954 §2.1).
+      const nonce = responseNonce(readOcspResponseWith('direct', der, pki.trust)!)!;
+      expect(toHex(nonce)).toBe(`0410${'a5'.repeat(16)}`);
+    }
   });
 
   it.each(['builderUnknown', 'unsuccessful'])('leaves %s to pkijs', (fixture) => {

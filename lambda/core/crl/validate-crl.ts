@@ -71,15 +71,15 @@ async function findSigningCa(crl: pkijs.CertificateRevocationList, trust: TrustS
   throw new RejectedError(`CRL signature does not verify with the pinned CA "${formatName(crl.issuer)}"`);
 }
 
-export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
-  const { der, trust, now, policy, previousDer } = input;
-  const crl = parseCrl(der);
-  requireThat(
-    sameAlgorithm(crl.signature, crl.signatureAlgorithm),
-    'CRL signatureAlgorithm differs from the signature field inside tbsCertList (RFC 5280 §5.1.1.2)',
-  );
-  const issuer = await findSigningCa(crl, trust);
-
+/**
+ * What a CRL must carry whoever signed it: a cRLNumber (§5.2.3), thisUpdate not in the future,
+ * nextUpdate present (§5.1.2.5), after thisUpdate and still ahead.
+ */
+function checkCrlWindow(
+  crl: pkijs.CertificateRevocationList,
+  now: Date,
+  policy: ValidationPolicy,
+): { crlNumber: bigint; thisUpdate: Date; nextUpdate: Date } {
   const crlNumber = crlNumberOf(crl);
   requireThat(crlNumber !== undefined, 'CRL has no CRL number extension (RFC 5280 §5.2.3 requires one)');
   const thisUpdate = crl.thisUpdate.value;
@@ -92,6 +92,28 @@ export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
   const nextUpdate = crl.nextUpdate.value;
   requireThat(nextUpdate > thisUpdate, 'CRL nextUpdate is not after thisUpdate');
   requireThat(nextUpdate > now, `CRL expired: nextUpdate ${isoTime(nextUpdate)} has passed`);
+  return { crlNumber, thisUpdate, nextUpdate };
+}
+
+/** The checks of a CRL that need no pinned CA (the uploader's pre-flight without `--trust`). */
+export function precheckCrl(der: Uint8Array, now: Date, policy: ValidationPolicy): void {
+  const crl = parseCrl(der);
+  requireThat(
+    sameAlgorithm(crl.signature, crl.signatureAlgorithm),
+    'CRL signatureAlgorithm differs from the signature field inside tbsCertList (RFC 5280 §5.1.1.2)',
+  );
+  checkCrlWindow(crl, now, policy);
+}
+
+export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
+  const { der, trust, now, policy, previousDer } = input;
+  const crl = parseCrl(der);
+  requireThat(
+    sameAlgorithm(crl.signature, crl.signatureAlgorithm),
+    'CRL signatureAlgorithm differs from the signature field inside tbsCertList (RFC 5280 §5.1.1.2)',
+  );
+  const issuer = await findSigningCa(crl, trust);
+  const { crlNumber, thisUpdate, nextUpdate } = checkCrlWindow(crl, now, policy);
 
   let unchanged = false;
   let replaces: CrlFacts['replaces'];

@@ -46,6 +46,15 @@ export interface OcspResponseDer {
   signature: Uint8Array;
   /** Each carried Certificate's octets. */
   certs: Uint8Array[];
+  /** responseExtensions (RFC 6960 §4.2.1), in order; empty when absent. */
+  responseExtensions: ResponseExtension[];
+}
+
+/** One Extension (RFC 5280 §4.1): its OID and the octets of its extnValue OCTET STRING. */
+export interface ResponseExtension {
+  id: string;
+  critical: boolean;
+  value: Uint8Array;
 }
 
 /** Beyond these the response goes to pkijs, whose asn1js decoder bounds its nodes (10,000). */
@@ -153,25 +162,33 @@ function algorithm(
   return isNull ? { algorithmId, nullParameters: true } : undefined;
 }
 
-/** [tag] EXPLICIT Extensions (RFC 5280 §4.1): SEQUENCE SIZE (1..MAX) OF Extension. */
-function isExtensions(bytes: Uint8Array, element: El | undefined, tag: number): boolean {
+/** [tag] EXPLICIT Extensions (RFC 5280 §4.1): SEQUENCE SIZE (1..MAX) OF Extension; undefined if not one. */
+function extensionsOf(
+  bytes: Uint8Array,
+  element: El | undefined,
+  tag: number,
+): ResponseExtension[] | undefined {
   const wrapped = taggedItems(bytes, element, tag, 1);
   const extensions = wrapped?.length === 1 ? sequenceItems(bytes, wrapped[0], MAX_EXTENSIONS) : undefined;
-  if (!extensions || extensions.length === 0) return false;
-  return extensions.every((extension) => {
+  if (!extensions || extensions.length === 0) return undefined;
+  const read: ResponseExtension[] = [];
+  for (const extension of extensions) {
     // Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
     const fields = sequenceItems(bytes, extension, 3);
-    if (!fields || fields.length < 2 || !oidOf(bytes, fields[0])) return false;
+    const id = oidOf(bytes, fields?.[0]);
+    if (!fields || fields.length < 2 || !id) return undefined;
+    let critical = false;
     if (fields.length === 3) {
-      const critical = fields[1];
-      if (
-        !isUniversalTag(critical, 1 /* BOOLEAN */, false) ||
-        critical.contentEnd - critical.contentStart !== 1
-      )
-        return false;
+      const flag = fields[1];
+      if (!isUniversalTag(flag, 1 /* BOOLEAN */, false) || flag.contentEnd - flag.contentStart !== 1)
+        return undefined;
+      critical = bytes[flag.contentStart] !== 0;
     }
-    return octetString(bytes, fields[fields.length - 1]) !== undefined;
-  });
+    const value = octetString(bytes, fields[fields.length - 1]);
+    if (!value) return undefined;
+    read.push({ id, critical, value });
+  }
+  return read;
 }
 
 /** SingleResponse (RFC 6960 §4.2.1) answering good or revoked. */
@@ -218,7 +235,7 @@ function singleResponse(bytes: Uint8Array, element: El): SingleResponseDer | und
     if (!nextUpdate) return undefined;
     at++;
   }
-  if (at < items.length && isExtensions(bytes, items[at], 1)) at++;
+  if (at < items.length && extensionsOf(bytes, items[at], 1)) at++;
   if (at !== items.length) return undefined;
   return {
     hashAlgorithmId: hashAlgorithm.algorithmId,
@@ -313,7 +330,12 @@ export function readOcspResponseDer(der: Uint8Array): OcspResponseDer | undefine
     if (!single) return undefined;
     responses.push(single);
   }
-  if (at < data.length && isExtensions(bytes, data[at], 1)) at++;
+  let responseExtensions: ResponseExtension[] = [];
+  const extensions = at < data.length ? extensionsOf(bytes, data[at], 1) : undefined;
+  if (extensions) {
+    responseExtensions = extensions;
+    at++;
+  }
   if (at !== data.length) return undefined;
 
   return {
@@ -324,5 +346,6 @@ export function readOcspResponseDer(der: Uint8Array): OcspResponseDer | undefine
     signatureAlgorithm,
     signature: signatureBits.subarray(1),
     certs,
+    responseExtensions,
   };
 }

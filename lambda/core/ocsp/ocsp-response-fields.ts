@@ -11,12 +11,14 @@ import { OID } from '../pki/oids.ts';
 import { requireThat } from '../rejection.ts';
 import type { TrustStore } from '../pki/trust-store.ts';
 import { decodeDer, nameDer, serialHexOf } from '../pki/x509.ts';
-import { readOcspResponseDer } from './ocsp-response-der.ts';
+import { readOcspResponseDer, type ResponseExtension } from './ocsp-response-der.ts';
 import { CarriedCertificate, carriedCertificate, type SignedResponseFields } from './ocsp-response-signer.ts';
 
 /** A BasicOCSPResponse as the rule reads it: what its signer check reads, and the SingleResponses. */
 export interface BasicOcspFields extends SignedResponseFields {
   responses: SingleFields[];
+  /** responseExtensions (RFC 6960 §4.2.1): a nonce (§4.4.1) is one of them. */
+  responseExtensions: ResponseExtension[];
 }
 
 export interface SingleFields {
@@ -105,6 +107,7 @@ function fieldsFromDer(der: Uint8Array, trust: TrustStore): BasicOcspFields | un
     ),
     signature: read.signature,
     certs,
+    responseExtensions: read.responseExtensions,
   };
 }
 
@@ -140,7 +143,30 @@ function fieldsFromPkijs(basic: pkijs.BasicOCSPResponse): BasicOcspFields {
     signatureAlgorithm: basic.signatureAlgorithm,
     signature: basic.signature.valueBlock.valueHexView,
     certs: (basic.certs ?? []).map((certificate) => new CarriedCertificate(certificate as pkijs.Certificate)),
+    responseExtensions: (data.responseExtensions ?? []).map((extension) => ({
+      id: extension.extnID,
+      critical: extension.critical,
+      value: new Uint8Array(extension.extnValue.valueBlock.valueHexView),
+    })),
   };
+}
+
+/**
+ * The nonce a response carries (RFC 6960 §4.4.1, RFC 8954): its extnValue octets, which is what
+ * OpenSSL compares with the request's (OCSP_check_nonce), or undefined when it carries none.
+ */
+export function responseNonce(fields: Pick<BasicOcspFields, 'responseExtensions'>): Uint8Array | undefined {
+  return fields.responseExtensions.find((extension) => extension.id === OID.ocspNonce)?.value;
+}
+
+/**
+ * What can be read of an OCSP response without pinned CAs (times, SingleResponses, extensions):
+ * the direct reader's fields, or pkijs's for what it leaves (and its reason for what it refuses).
+ */
+export function readOcspResponseUnpinned(
+  der: Uint8Array,
+): Pick<BasicOcspFields, 'producedAt' | 'responses' | 'responseExtensions'> {
+  return readOcspResponseDer(der) ?? fieldsFromPkijs(parseBasicOcspResponse(der));
 }
 
 /** The rule's view of an OCSP response: the direct reader, or pkijs for what it leaves (or refuses). */

@@ -20,14 +20,13 @@ import {
   type BundleFile,
   type BundleManifest,
 } from '../../core/publish/bundle.ts';
-import { classifyContent } from '../../core/publish/classify-content.ts';
 import { planInvalidation } from '../../core/publish/invalidation.ts';
 import type {
   AssessContext,
   CandidateFile,
   PublishSettings,
 } from '../../core/publish/kinds/artifact-kind-module.ts';
-import { companionsOf, judge } from '../../core/publish/kinds/registry.ts';
+import { candidateFile, companionsOf, judge } from '../../core/publish/kinds/registry.ts';
 import { isSettledBy, pendingInvalidation } from '../../core/publish/left-invalidation.ts';
 import type { Receipt } from '../../core/publish/receipt.ts';
 import {
@@ -45,7 +44,6 @@ import {
   revocationHistoryKey,
   serialiseRevocationHistory,
 } from '../../core/publish/revocation-history.ts';
-import { validateBundlePath } from '../../core/publish/validate-bundle-path.ts';
 import type { ObjectWrite } from '../../core/publish/write-plan.ts';
 import { DEFAULT_POLICY, type ValidationPolicy } from '../../core/policy.ts';
 import { RejectedError } from '../../core/rejection.ts';
@@ -345,14 +343,10 @@ export class PublishService {
         run.reject(f.path, 'content does not match the SHA-256 in the manifest');
       } else {
         try {
-          const content = classifyContent(entry.bytes);
-          // OCSP responses are served by CertID, not at their path; what is refused anyway keeps its reason.
-          const atItsPath = !['ocsp-response', 'private-key', 'unrecognised'].includes(content.type);
-          validateBundlePath(f.path, atItsPath ? this.settings.ocspUrl : undefined);
-          files.push({ path: f.path, bytes: entry.bytes, content });
+          files.push(candidateFile(f.path, entry.bytes, this.settings.ocspUrl));
         } catch (error) {
           if (!(error instanceof RejectedError)) throw error;
-          run.reject(f.path, `bad path: ${error.message}`);
+          run.reject(f.path, error.message);
         }
       }
     }

@@ -69,9 +69,21 @@ export interface Rejection {
 
 export type Verdict = Assessment | Rejection;
 
+/** What the uploader's pre-flight knows without pinned CAs (no `--trust`) and without served state. */
+export interface PrecheckContext {
+  now: Date;
+  policy: ValidationPolicy;
+}
+
 export interface ArtifactKindModule {
   /** Whether this kind judges the file, from its content (the registry asks kinds in order). */
   claims(file: CandidateFile): boolean;
+  /**
+   * The part of `assess` that needs neither pinned CAs nor what is served (validity windows,
+   * nonces), run by the uploader before anything is sent; `assess` runs the same checks again.
+   * A refusal is thrown as a RejectedError.
+   */
+  precheck?(file: CandidateFile, context: PrecheckContext): void | Promise<void>;
   /** Files of the part judged together with `file`, never alone, and refused with it. */
   companions?(file: CandidateFile, part: ReadonlyMap<string, CandidateFile>): CandidateFile[];
   /** Judges the file; a refusal is thrown as a RejectedError carrying the reason. */

@@ -7,7 +7,7 @@
  */
 import { digest, toHex } from '../../encoding/bytes.ts';
 import type { CrlFacts } from '../../crl/validate-crl.ts';
-import { validateCrl } from '../../crl/validate-crl.ts';
+import { precheckCrl, validateCrl } from '../../crl/validate-crl.ts';
 import { META } from '../../serving/cache-policy.ts';
 import type { RevocationRecord, RevocationUpdate } from '../revocation-history.ts';
 import { droppedCrlEntries } from '../revocation-finality.ts';
@@ -59,6 +59,10 @@ async function revocationUpdate(
 
 export const crlKind: ArtifactKindModule = {
   claims: (file) => file.content.type === 'crl',
+
+  precheck(file, context) {
+    precheckCrl(contentOf(file, 'crl').der, context.now, context.policy);
+  },
 
   async assess(file, context) {
     const { der } = contentOf(file, 'crl');

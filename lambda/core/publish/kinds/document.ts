@@ -26,6 +26,15 @@ function detachedSignatureOf(
   return signature?.content.type === 'cms-signature' ? signature : undefined;
 }
 
+/** A CMS signature reaches a kind alone only when no PDF in its part claimed it. */
+function refuseSignatureAlone(file: CandidateFile): void {
+  if (file.content.type === 'cms-signature') {
+    throw new RejectedError(
+      `a CMS signature is published only as <document>.p7s beside its PDF in the same bundle (no ${file.path.replace(/\.p7s$/, '')} here)`,
+    );
+  }
+}
+
 export const documentKind: ArtifactKindModule = {
   claims: (file) => file.content.type === 'pdf' || file.content.type === 'cms-signature',
 
@@ -34,12 +43,10 @@ export const documentKind: ArtifactKindModule = {
     return signature ? [signature] : [];
   },
 
+  precheck: refuseSignatureAlone,
+
   async assess(file, context) {
-    if (file.content.type === 'cms-signature') {
-      throw new RejectedError(
-        `a CMS signature is published only as <document>.p7s beside its PDF in the same bundle (no ${file.path.replace(/\.p7s$/, '')} here)`,
-      );
-    }
+    refuseSignatureAlone(file);
     const detached = detachedSignatureOf(file, context.part);
     const facts = await validateDocument({
       pdf: file.bytes,

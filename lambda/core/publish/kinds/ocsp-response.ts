@@ -8,7 +8,12 @@
  * revocation history, which outlives the served response.
  */
 import { digest, toHex } from '../../encoding/bytes.ts';
-import { validateOcspResponse, type OcspResponseFacts } from '../../ocsp/validate-ocsp-response.ts';
+import {
+  precheckOcspResponse,
+  refuseNonce,
+  validateOcspResponse,
+  type OcspResponseFacts,
+} from '../../ocsp/validate-ocsp-response.ts';
 import { RejectedError } from '../../rejection.ts';
 import { META } from '../../serving/cache-policy.ts';
 import type { RevocationUpdate } from '../revocation-history.ts';
@@ -75,6 +80,10 @@ async function keepRevocationsFinal(
 export const ocspResponseKind: ArtifactKindModule = {
   claims: (file) => file.content.type === 'ocsp-response',
 
+  precheck(file, context) {
+    precheckOcspResponse(contentOf(file, 'ocsp-response').der, context.now, context.policy);
+  },
+
   async assess(file, context) {
     const { der } = contentOf(file, 'ocsp-response');
     const { served } = context;
@@ -89,6 +98,7 @@ export const ocspResponseKind: ArtifactKindModule = {
         return thisUpdate ? { thisUpdate } : undefined;
       },
     });
+    refuseNonce(facts.nonce);
     // One CertID may be answered by one file of a bundle only: which one should win is ambiguous.
     for (const single of facts.responses) {
       const owner = context.claim(single.key, file.path);

@@ -15,7 +15,15 @@
  * its Content-Type in serving/cache-policy.ts, the contract the edge shares.)
  */
 import { RejectedError } from '../../rejection.ts';
-import type { ArtifactKindModule, AssessContext, CandidateFile, Verdict } from './artifact-kind-module.ts';
+import { classifyContent } from '../classify-content.ts';
+import { validateBundlePath } from '../validate-bundle-path.ts';
+import type {
+  ArtifactKindModule,
+  AssessContext,
+  CandidateFile,
+  PrecheckContext,
+  Verdict,
+} from './artifact-kind-module.ts';
 import { caCertificateKind } from './ca-certificate.ts';
 import { crlKind } from './crl.ts';
 import { documentKind } from './document.ts';
@@ -53,6 +61,44 @@ export async function judge(file: CandidateFile, context: AssessContext): Promis
     if (error instanceof RejectedError) return { rejected: error.message };
     throw error;
   }
+}
+
+/**
+ * The pre-flight's verdict on a file without pinned CAs or served state (`precheck`): undefined
+ * when every such check passes, else the reason, worded as the gate words it.
+ */
+export async function precheck(file: CandidateFile, context: PrecheckContext): Promise<string | undefined> {
+  try {
+    await kindOf(file).precheck?.(file, context);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RejectedError) return error.message;
+    throw error;
+  }
+}
+
+/**
+ * A file's bytes classified and its path checked, as the gate does before judging it (and the
+ * uploader's pre-flight before sending it). Key material is classified whatever the path, so it
+ * is always named as such. `ocspPrefix` undefined skips the OCSP endpoint check (the uploader does
+ * not know the deployment's OCSP path). A bad path is thrown as a RejectedError.
+ */
+export function candidateFile(
+  path: string,
+  bytes: Uint8Array,
+  ocspPrefix: string | undefined,
+): CandidateFile {
+  const content = classifyContent(bytes);
+  if (content.type === 'private-key') return { path, bytes, content };
+  // OCSP responses are served by CertID, not at their path; what is refused anyway keeps its reason.
+  const atItsPath = !['ocsp-response', 'unrecognised'].includes(content.type);
+  try {
+    validateBundlePath(path, atItsPath ? ocspPrefix : undefined);
+  } catch (error) {
+    if (error instanceof RejectedError) throw new RejectedError(`bad path: ${error.message}`);
+    throw error;
+  }
+  return { path, bytes, content };
 }
 
 /** Files judged together with `file` (and refused with it): a PDF's detached signature. */
