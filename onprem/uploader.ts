@@ -116,7 +116,7 @@ export async function publishBundle(options: PublishOptions): Promise<PublishRes
   };
 }
 
-async function waitForReceipt(
+export async function waitForReceipt(
   ingest: ObjectStore,
   bundleId: string,
   timeoutSeconds: number,
