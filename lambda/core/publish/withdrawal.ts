@@ -12,6 +12,7 @@
  * a CRL unless forced, since every certificate naming it in its CRL distribution point (RFC 5280
  * §4.2.1.13) then fails revocation checking.
  */
+import { isOcspPath } from '../ocsp/ocsp-path.ts';
 import { ocspObjectKeyForGetPath } from '../ocsp/ocsp-request.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
 import { readServedMetadata, type ServedHead } from './served-object.ts';
@@ -55,7 +56,7 @@ export function parseWithdrawals(value: unknown): Withdrawal[] {
  */
 export function withdrawalKey(url: string, ocspPrefix: string): string {
   const prefix = ocspPrefix.replace(/\/+$/, '');
-  if (prefix === '' || url === prefix || url.startsWith(`${prefix}/`)) {
+  if (isOcspPath(url, prefix || '/')) {
     const key = ocspObjectKeyForGetPath(url.slice(prefix.length));
     if (!key) {
       throw new RejectedError(
