@@ -1,13 +1,14 @@
 /**
  * The on-prem uploader as one file: the entry that `npm run build:onprem` bundles into
  * dist/ca-repo-onprem.mjs, to run with Node.js alone on the CA's machine in a closed network. It
- * registers only the commands that belong on that machine (publish), from the same definitions as
- * the full CLI (cli/publish-command.ts), so both accept the same arguments and print the same help.
+ * registers only the commands that belong on that machine (publish, withdraw), from the same definitions as
+ * the full CLI (cli/publish-command.ts, cli/withdraw-command.ts), so both accept the same arguments and print the same help.
  */
 import { fileURLToPath } from 'node:url';
 import packageJson from '../package.json' with { type: 'json' };
 import { addHelpCommand, createRootProgram, type ProgramRun } from '../cli/command-kit.ts';
 import { addPublishCommand } from '../cli/publish-command.ts';
+import { addWithdrawCommand } from '../cli/withdraw-command.ts';
 import { shellWord } from '../cli/invocation.ts';
 import { runProgram } from '../cli/run-program.ts';
 
@@ -20,5 +21,6 @@ const program = createRootProgram({
     "The on-prem uploader of ca-repo, in one file: publish a bundle of signed artifacts (CA certificates, CRLs, CP/CPS, pre-generated OCSP responses) from the CA's machine to its repository. Honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY, NODE_EXTRA_CA_CERTS and AWS_ENDPOINT_URL_S3.",
 });
 addPublishCommand(program, run);
+addWithdrawCommand(program, run);
 addHelpCommand(program);
 await runProgram(program, run, process.argv);

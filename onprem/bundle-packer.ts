@@ -115,6 +115,8 @@ export function buildManifest(options: {
   parts: { sha256: string; size: number }[];
   files: BundleFile[];
   refused: BundlePlan['refused'];
+  /** URLs to withdraw (`ca-repo withdraw`): such a manifest has no parts or files. */
+  withdraw?: BundleManifest['withdraw'];
 }): BundleManifest {
   return {
     format: MANIFEST_FORMAT,
@@ -123,5 +125,6 @@ export function buildManifest(options: {
     parts: options.parts.map((part, i) => ({ key: partKey(options.bundleId, i), ...part })),
     files: options.files,
     ...(options.refused.length > 0 ? { refused: options.refused } : {}),
+    ...(options.withdraw?.length ? { withdraw: options.withdraw } : {}),
   };
 }

@@ -154,7 +154,7 @@ function withoutFiles(plan: BundlePlan, refused: BundlePlan['refused']): BundleP
   return { parts, refused, fileCount: parts.reduce((n, part) => n + part.length, 0) };
 }
 
-async function waitForReceipt(
+export async function waitForReceipt(
   ingest: ObjectStore,
   bundleId: string,
   timeoutSeconds: number,

@@ -43,3 +43,24 @@ export async function putBundle(
   });
   return bundleId;
 }
+
+/** Puts a withdrawal manifest (no parts) into an ingest store, as `ca-repo withdraw` does. */
+export async function putWithdrawal(
+  ingest: ObjectStore,
+  withdraw: { url: string; force?: boolean }[],
+  options: { bundleId?: string } = {},
+): Promise<string> {
+  const bundleId = options.bundleId ?? `test-${Date.now()}-${counter++}`;
+  const manifest = buildManifest({
+    bundleId,
+    createdAt: new Date(),
+    parts: [],
+    files: [],
+    refused: [],
+    withdraw,
+  });
+  await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
+    contentType: 'application/json',
+  });
+  return bundleId;
+}

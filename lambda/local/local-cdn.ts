@@ -10,6 +10,7 @@
  *   origin-response the Lambda@Edge handler on every behaviour
  */
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../core/serving/cache-policy.ts';
+import { isOcspPath } from '../core/ocsp/ocsp-path.ts';
 import { buildViewerRequestSource } from '../edge/build-viewer-request.ts';
 import type { CfFunctionResponse } from '../edge/cloudfront-function-event.ts';
 import {
@@ -87,8 +88,7 @@ export class LocalCdn {
   }
 
   private isOcspBehaviour(path: string): boolean {
-    const prefix = this.ocspPathPrefix;
-    return prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+    return isOcspPath(path, this.ocspPathPrefix);
   }
 
   async handle(request: HttpRequest, body: Uint8Array): Promise<HttpResponse> {

@@ -19,6 +19,7 @@ import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
 import { ABUSE_LABEL_HEADER, ORIGIN_HEADER } from '../../lambda/core/contract/edge-origin-headers.ts';
 import type { OcspEdge } from './ocsp-edge.ts';
 import { acknowledge } from './nag.ts';
+import { ocspBehaviourPathPatterns } from '../../lambda/core/ocsp/ocsp-path.ts';
 
 /** Primary answers that send a GET/HEAD to the replica: S3 says 403 for a missing key without ListBucket. */
 export const FALLBACK_STATUS_CODES = [403, 404, 500, 502, 503, 504];
@@ -132,6 +133,33 @@ export class RepositoryDistribution extends Construct {
       eventType: cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE,
     };
 
+    const ocspBehaviour: cloudfront.BehaviorOptions = {
+      origin: primaryOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.ALLOW_ALL,
+      // POST for OpenSSL and Firefox. The OAC grant is s3:GetObject only, so any other
+      // method that reached S3 would be refused there.
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      cachePolicy,
+      ...(ocspOriginRequestPolicy ? { originRequestPolicy: ocspOriginRequestPolicy } : {}),
+      responseHeadersPolicy,
+      compress: false,
+      functionAssociations: [
+        {
+          function: props.edge.viewerRequest,
+          eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+        },
+      ],
+      edgeLambdas: [
+        {
+          functionVersion: props.edge.originRequest.currentVersion,
+          eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
+          includeBody: true,
+        },
+        originResponse,
+      ],
+    };
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'ca-repo CA repository',
       defaultRootObject: 'index.html',
@@ -162,34 +190,11 @@ export class RepositoryDistribution extends Construct {
         // Recomputes max-age at response time so no cached CRL outlives its nextUpdate.
         edgeLambdas: [originResponse],
       },
-      additionalBehaviors: {
-        [`${props.ocspPathPrefix}*`]: {
-          origin: primaryOrigin,
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.ALLOW_ALL,
-          // POST for OpenSSL and Firefox. The OAC grant is s3:GetObject only, so any other
-          // method that reached S3 would be refused there.
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
-          cachePolicy,
-          ...(ocspOriginRequestPolicy ? { originRequestPolicy: ocspOriginRequestPolicy } : {}),
-          responseHeadersPolicy,
-          compress: false,
-          functionAssociations: [
-            {
-              function: props.edge.viewerRequest,
-              eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
-            },
-          ],
-          edgeLambdas: [
-            {
-              functionVersion: props.edge.originRequest.currentVersion,
-              eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
-              includeBody: true,
-            },
-            originResponse,
-          ],
-        },
-      },
+      // The OCSP prefix itself (POST) and what is below it (GET), never a sibling path such as
+      // /ocspca.crt (core/ocsp/ocsp-path.ts: one rule with the local CDN and the gate).
+      additionalBehaviors: Object.fromEntries(
+        ocspBehaviourPathPatterns(props.ocspPathPrefix).map((pattern) => [pattern, ocspBehaviour]),
+      ),
     });
 
     this.sourceArn = `arn:${Aws.PARTITION}:cloudfront::${Aws.ACCOUNT_ID}:distribution/${this.distribution.distributionId}`;

@@ -116,14 +116,18 @@ export class Publisher extends Construct {
     );
     props.ingest.notifyOnManifest(this.dispatcher.function);
 
-    this.grantPublish(this.dispatcher.role, props, { writesPartResults: false });
+    this.grantPublish(this.dispatcher.role, props, { writesPartResults: false, withdraws: true });
     // A worker records its part's verdicts beside the bundle for the worker that finishes last.
-    this.grantPublish(this.worker.role, props, { writesPartResults: true });
+    this.grantPublish(this.worker.role, props, { writesPartResults: true, withdraws: false });
     for (const fn of [this.dispatcher, this.worker]) this.workQueue.grantSendMessages(fn.role);
     this.addAlarms(props.alarmTopic);
   }
 
-  private grantPublish(role: iam.Role, props: PublisherProps, options: { writesPartResults: boolean }): void {
+  private grantPublish(
+    role: iam.Role,
+    props: PublisherProps,
+    options: { writesPartResults: boolean; withdraws: boolean },
+  ): void {
     const ingest = props.ingest;
     const stack = Stack.of(this);
     const statements = [
@@ -157,6 +161,18 @@ export class Publisher extends Construct {
         actions: ['s3:GetObject', 's3:PutObject'],
         resources: [props.repository.arnForObjects('*')],
       }),
+      // `ca-repo withdraw`: a withdrawal manifest has no parts, so the dispatcher finishes it. A
+      // DeleteObject without a version ID only adds a delete marker in the versioned bucket: the
+      // object stays as a noncurrent version (no s3:DeleteObjectVersion is granted).
+      ...(options.withdraws
+        ? [
+            new iam.PolicyStatement({
+              sid: 'WithdrawFromRepository',
+              actions: ['s3:DeleteObject'],
+              resources: [props.repository.arnForObjects('*')],
+            }),
+          ]
+        : []),
       new iam.PolicyStatement({
         sid: 'InvalidateOwnDistribution',
         actions: ['cloudfront:CreateInvalidation'],
@@ -193,7 +209,7 @@ export class Publisher extends Construct {
     acknowledge(
       policy,
       wildcardResourceFinding(this, props.repository.arnForObjects('*')),
-      'The publisher writes artifacts at the paths the CA put in its certificates (CDP, AIA, CP/CPS) and OCSP objects under _ocsp/: any key of the one repository bucket, with Get and Put only (no delete, no ACL, no bucket configuration).',
+      'The publisher writes artifacts at the paths the CA put in its certificates (CDP, AIA, CP/CPS) and OCSP objects under _ocsp/: any key of the one repository bucket, with Get and Put (and, for the dispatcher, DeleteObject without a version: the delete marker of a withdrawal), no ACL, no bucket configuration.',
     );
   }
 

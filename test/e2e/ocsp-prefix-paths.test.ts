@@ -4,6 +4,7 @@
  * responses (served by CertID, whatever their bundle path) are still accepted from `ocsp/`.
  */
 import { expect, it } from 'vitest';
+import { runCommand } from '../../testkit/run-command.ts';
 import { useLocalRepository } from '../../testkit/local-repository-fixture.ts';
 
 const local = useLocalRepository('ocsp-prefix');
@@ -19,4 +20,18 @@ it('refuses a CA certificate under /ocsp and accepts it beside it; OCSP response
     { file: 'ocsp/ca.crt', reason: expect.stringMatching(/under the OCSP endpoint \/ocsp/) },
   ]);
   expect(result.accepted.map((a) => a.file).sort()).toEqual(['ocsp/good.der', 'ocspca.crt']);
+
+  // Served as a certificate through the CDN, not taken by the OCSP behaviour beside it.
+  const curl = await runCommand('curl', [
+    '-sS',
+    '-D',
+    '-',
+    '-o',
+    '/dev/null',
+    `${local.repo.url}/ocspca.crt`,
+  ]);
+  expect(curl.stdout).toMatch(/^HTTP\/1\.1 200/);
+  expect(curl.stdout).toMatch(/content-type: application\/pkix-cert/i);
+  const body = new Uint8Array(await (await fetch(`${local.repo.url}/ocspca.crt`)).arrayBuffer());
+  expect(Buffer.from(body).equals(Buffer.from(local.pki.ca.cert.certDer))).toBe(true);
 });

@@ -343,15 +343,15 @@ describe('abuse limits (abuseLimits, on by default)', () => {
             OutputName: Match.anyValue(),
           },
         },
-        CacheBehaviors: [
+        CacheBehaviors: ['/ocsp', '/ocsp/*'].map((PathPattern) =>
           Match.objectLike({
-            PathPattern: '/ocsp*',
+            PathPattern,
             OriginRequestPolicyId: { Ref: logicalId(policy) },
             LambdaFunctionAssociations: Match.arrayWith([
               Match.objectLike({ EventType: 'origin-request', IncludeBody: true }),
             ]),
           }),
-        ],
+        ),
       }),
     });
     // The output the distribution reads is the web ACL's ARN.

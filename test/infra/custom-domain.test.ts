@@ -54,9 +54,9 @@ describe('custom domain, WAF, VPC endpoint, OCSP path and caps', () => {
         WebACLId: WEB_ACL,
         PriceClass: 'PriceClass_All',
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'allow-all' }),
-        CacheBehaviors: [
-          Match.objectLike({ PathPattern: '/status/ocsp*', ViewerProtocolPolicy: 'allow-all' }),
-        ],
+        CacheBehaviors: ['/status/ocsp', '/status/ocsp/*'].map((PathPattern) =>
+          Match.objectLike({ PathPattern, ViewerProtocolPolicy: 'allow-all' }),
+        ),
       }),
     });
   });

@@ -357,7 +357,7 @@ describe('broken configurations turn the matching rows to not met', () => {
     const http = results.get('br-http-not-redirected')!;
     expect(http.status).toBe('not-met');
     expect(http.problems).toEqual([
-      `plain-HTTP cache misses of the default behaviour (CRLs, CA certificates, CP/CPS) and behaviour /ocsp* of ${distribution.logicalId} are refused: CloudFront forwards them to the S3 origin ${buckets[0]} over HTTP (the protocol the viewer used), and its bucket policy (statement #2) denies requests without TLS (aws:SecureTransport false) with no exemption for this distribution's reads, so S3 answers 403 and relying parties get 404 or OCSP "unauthorized"`,
+      `plain-HTTP cache misses of the default behaviour (CRLs, CA certificates, CP/CPS) and behaviour /ocsp and behaviour /ocsp/* of ${distribution.logicalId} are refused: CloudFront forwards them to the S3 origin ${buckets[0]} over HTTP (the protocol the viewer used), and its bucket policy (statement #2) denies requests without TLS (aws:SecureTransport false) with no exemption for this distribution's reads, so S3 answers 403 and relying parties get 404 or OCSP "unauthorized"`,
       `plain-HTTP cache misses of the default behaviour (CRLs, CA certificates, CP/CPS) of ${distribution.logicalId} are refused: CloudFront forwards them to the S3 origin ${buckets[1]} over HTTP (the protocol the viewer used), and its bucket policy (statement #1) denies requests without TLS (aws:SecureTransport false) with no exemption for this distribution's reads, so S3 answers 403 and relying parties get 404 or OCSP "unauthorized"`,
     ]);
     expect(http.evidence).toContainEqual(

@@ -468,9 +468,16 @@ describe('IAM across all stacks', () => {
       const actions = statements.flatMap((s) => asArray(s.Action)).sort();
       for (const action of actions) {
         expect(action).toMatch(
-          /^(s3:(ListBucket|GetObject|PutObject)|sqs:\w+|logs:(CreateLogStream|PutLogEvents)|cloudfront:CreateInvalidation)$/,
+          /^(s3:(ListBucket|GetObject|PutObject|DeleteObject)|sqs:\w+|logs:(CreateLogStream|PutLogEvents)|cloudfront:CreateInvalidation)$/,
         );
       }
+      // Withdrawals (ca-repo withdraw) are finished by the dispatcher: a delete marker on the
+      // repository only, never a version deleted, never from the worker.
+      const deletes = statements.filter((s) => asArray(s.Action).includes('s3:DeleteObject'));
+      expect(deletes.map((s) => s.Sid)).toEqual(
+        fn === publisher.Dispatcher ? ['WithdrawFromRepository'] : [],
+      );
+      expect(actions).not.toContain('s3:DeleteObjectVersion');
       expect(statements).toContainEqual({
         Sid: 'InvalidateOwnDistribution',
         Effect: 'Allow',
@@ -501,9 +508,32 @@ describe('CloudFront distribution', () => {
     synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'allow-all' }),
-        CacheBehaviors: [Match.objectLike({ PathPattern: '/ocsp*', ViewerProtocolPolicy: 'allow-all' })],
+        CacheBehaviors: ['/ocsp', '/ocsp/*'].map((PathPattern) =>
+          Match.objectLike({ PathPattern, ViewerProtocolPolicy: 'allow-all' }),
+        ),
       }),
     });
+  });
+
+  it('the OCSP behaviours take /ocsp and what is below it, never a sibling such as /ocspca.crt', () => {
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const patterns = (
+      distribution.Properties!.DistributionConfig as { CacheBehaviors: { PathPattern: string }[] }
+    ).CacheBehaviors.map((b) => b.PathPattern);
+    // CloudFront path patterns: `*` any characters (`/` included), `?` one character.
+    const matches = (path: string) =>
+      patterns.some((pattern) =>
+        new RegExp(
+          `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')}$`,
+        ).test(path),
+      );
+    expect(matches('/ocsp')).toBe(true);
+    expect(matches('/ocsp/MEMwQTA%2FMD0wOzAJBgUrDgMCGgUA')).toBe(true);
+    expect(matches('/ocspca.crt')).toBe(false);
+    expect(matches('/ocsp-signer.crt')).toBe(false);
   });
 
   it('default behaviour: GET/HEAD from the origin group, cache policy with min TTL 0', () => {
@@ -597,12 +627,12 @@ describe('CloudFront distribution', () => {
     }
   });
 
-  it('OCSP behaviour: all methods (POST), function on viewer-request, Lambda@Edge with includeBody', () => {
+  it('OCSP behaviours /ocsp and /ocsp/* (never /ocspca.crt): all methods (POST), function on viewer-request, Lambda@Edge with includeBody', () => {
     synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
-        CacheBehaviors: [
+        CacheBehaviors: ['/ocsp', '/ocsp/*'].map((PathPattern) =>
           Match.objectLike({
-            PathPattern: '/ocsp*',
+            PathPattern,
             AllowedMethods: Match.arrayWith(['GET', 'HEAD', 'POST']),
             CachedMethods: ['GET', 'HEAD'],
             TargetOriginId: Match.not(Match.stringLikeRegexp('OriginGroup')),
@@ -612,7 +642,7 @@ describe('CloudFront distribution', () => {
               { EventType: 'origin-response', LambdaFunctionARN: Match.anyValue() },
             ],
           }),
-        ],
+        ),
       }),
     });
   });

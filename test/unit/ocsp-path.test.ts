@@ -3,7 +3,11 @@
  * and the CloudFront Function build.
  */
 import { describe, expect, it } from 'vitest';
-import { parseOcspPathPrefix } from '../../lambda/core/ocsp/ocsp-path.ts';
+import {
+  isOcspPath,
+  ocspBehaviourPathPatterns,
+  parseOcspPathPrefix,
+} from '../../lambda/core/ocsp/ocsp-path.ts';
 
 describe('parseOcspPathPrefix', () => {
   it.each([
@@ -43,5 +47,17 @@ describe('parseOcspPathPrefix', () => {
         /^must start with \/ and be a path such as \/ocsp/,
       );
     }
+  });
+});
+
+describe('isOcspPath and ocspBehaviourPathPatterns', () => {
+  it('take the prefix and what is below it, never a sibling starting with the same letters', () => {
+    expect(isOcspPath('/ocsp', '/ocsp')).toBe(true);
+    expect(isOcspPath('/ocsp/MEMwQTA', '/ocsp')).toBe(true);
+    expect(isOcspPath('/ocspca.crt', '/ocsp')).toBe(false);
+    expect(isOcspPath('/certs/ocsp', '/ocsp')).toBe(false);
+    expect(isOcspPath('/anything', '/')).toBe(true);
+    expect(ocspBehaviourPathPatterns('/ocsp')).toEqual(['/ocsp', '/ocsp/*']);
+    expect(ocspBehaviourPathPatterns('/status/ocsp')).toEqual(['/status/ocsp', '/status/ocsp/*']);
   });
 });

@@ -18,7 +18,7 @@ export interface OcspPathPrefixOptions {
   /**
    * May the responder take the whole host (`/`)? Yes for a dedicated OCSP hostname (`ca-repo local
    * --ocsp-path /`, the CloudFront Function); no where the same host names also serve CRLs,
-   * certificates and documents (a deployment: its OCSP behaviour `<prefix>*` would take them all).
+   * certificates and documents (a deployment: its OCSP behaviours would take them all).
    */
   wholeHost: boolean;
 }
@@ -48,4 +48,23 @@ export function parseOcspPathPrefix(text: string, options: OcspPathPrefixOptions
     );
   }
   return prefix;
+}
+
+/**
+ * Whether a request path goes to the OCSP responder: the prefix itself (POST) and what is below it
+ * (GET), never a sibling that merely starts with the same letters (`/ocspca.crt`, the OCSP
+ * signer's certificate some CAs publish beside the endpoint). One rule for the local CDN, the
+ * CloudFront behaviours (ocspBehaviourPathPatterns) and the gate's path checks.
+ */
+export function isOcspPath(path: string, prefix: string): boolean {
+  return prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/**
+ * The CloudFront path patterns of the OCSP behaviour for a normalised prefix: `/ocsp` and
+ * `/ocsp/*` (a pattern's `*` matches any characters, `/` included, so `/ocsp*` would also take
+ * `/ocspca.crt` away from the repository). `/` is a dedicated OCSP host name: every path.
+ */
+export function ocspBehaviourPathPatterns(prefix: string): string[] {
+  return prefix === '/' ? ['*'] : [prefix, `${prefix}/*`];
 }

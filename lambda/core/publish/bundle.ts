@@ -9,6 +9,7 @@
  */
 import { MAX_ENTRY_BYTES } from '../encoding/tar-archive.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
+import { parseWithdrawals, type Withdrawal } from './withdrawal.ts';
 
 /**
  * Sizes checked before anything is read (the gate holds what it reads in memory): a manifest
@@ -45,6 +46,12 @@ export interface BundleManifest {
   files: BundleFile[];
   /** Files the uploader refused before upload (links, unreadable files), so the receipt names them. */
   refused?: { path: string; reason: string }[];
+  /**
+   * Served URLs to withdraw (`ca-repo withdraw`; withdrawal.ts). Optional, so every earlier
+   * manifest stays valid; a manifest carrying withdrawals carries no parts or files, so the gate
+   * judges them once, in the invocation that finishes the bundle.
+   */
+  withdraw?: Withdrawal[];
 }
 
 export function manifestKey(bundleId: string): string {
@@ -115,6 +122,13 @@ export function parseManifest(text: string, expectedBundleId: string): BundleMan
     requireThat(!seen.has(file.path), `manifest names ${file.path} twice`);
     seen.add(file.path);
   });
+  if (m.withdraw !== undefined) {
+    m.withdraw = parseWithdrawals(m.withdraw);
+    requireThat(
+      m.withdraw.length === 0 || (m.parts.length === 0 && m.files.length === 0),
+      'a manifest that withdraws URLs carries no parts or files: withdraw and publish in two bundles',
+    );
+  }
   return m as BundleManifest;
 }
 

@@ -35,6 +35,8 @@ export interface Receipt {
   replaced: string[];
   /** CDN paths invalidated after the publish (replaced URLs; OCSP keys whose status changed). */
   invalidated: string[];
+  /** URLs withdrawn (`ca-repo withdraw`): now noncurrent versions, out of the index. */
+  withdrawn?: string[];
   /** Why the bundle as a whole failed (status 'failed'). */
   error?: string;
 }

@@ -87,6 +87,8 @@ export interface IndexChanges {
   crls: CrlEntry[];
   documents: DocumentEntry[];
   ocspIssuers: OcspIssuerEntry[];
+  /** URLs withdrawn: their entries leave the index (optional: part results written before it lack it). */
+  removed?: string[];
 }
 
 export function noIndexChanges(): IndexChanges {
@@ -98,6 +100,7 @@ export function addIndexChanges(into: IndexChanges, more: Partial<IndexChanges>)
   into.caCertificates.push(...(more.caCertificates ?? []));
   into.crls.push(...(more.crls ?? []));
   into.documents.push(...(more.documents ?? []));
+  if (more.removed?.length) into.removed = [...(into.removed ?? []), ...more.removed];
   for (const issuer of more.ocspIssuers ?? []) {
     const known = into.ocspIssuers.find((i) => i.issuer === issuer.issuer);
     if (!known) into.ocspIssuers.push(issuer);
@@ -108,7 +111,8 @@ export function addIndexChanges(into: IndexChanges, more: Partial<IndexChanges>)
 
 export function hasIndexChanges(changes: IndexChanges): boolean {
   const c = changes;
-  return c.caCertificates.length + c.crls.length + c.documents.length + c.ocspIssuers.length > 0;
+  const removed = c.removed?.length ?? 0;
+  return c.caCertificates.length + c.crls.length + c.documents.length + c.ocspIssuers.length + removed > 0;
 }
 
 function upsert<T>(list: readonly T[], additions: readonly T[], keyOf: (entry: T) => string): T[] {
@@ -118,12 +122,14 @@ function upsert<T>(list: readonly T[], additions: readonly T[], keyOf: (entry: T
 }
 
 export function mergeIndex(index: RepositoryIndex, changes: IndexChanges, now: Date): RepositoryIndex {
+  const removed = new Set(changes.removed ?? []);
+  const kept = <T extends { url: string }>(list: T[]) => list.filter((entry) => !removed.has(entry.url));
   return {
     ...index,
     updatedAt: now.toISOString(),
-    caCertificates: upsert(index.caCertificates, changes.caCertificates, (e) => e.url),
-    crls: upsert(index.crls, changes.crls, (e) => e.url),
-    documents: upsert(index.documents, changes.documents, (e) => e.url),
+    caCertificates: kept(upsert(index.caCertificates, changes.caCertificates, (e) => e.url)),
+    crls: kept(upsert(index.crls, changes.crls, (e) => e.url)),
+    documents: kept(upsert(index.documents, changes.documents, (e) => e.url)),
     ocsp: {
       url: index.ocsp.url,
       issuers: upsert(index.ocsp.issuers, changes.ocspIssuers, (e) => e.issuer),

@@ -3,6 +3,7 @@
  * are kept as given, but only if they are unambiguous and safe on every store and CDN:
  * relative, no dot segments (RFC 3986 §3.3, §5.2.4), a conservative character set, bounded.
  */
+import { isOcspPath } from '../ocsp/ocsp-path.ts';
 import { RejectedError } from '../rejection.ts';
 
 export const MAX_PATH_LENGTH = 512;
@@ -41,10 +42,10 @@ export function validateBundlePath(path: string, ocspPrefix?: string): string {
   if ((RESERVED_KEYS as readonly string[]).includes(path)) {
     throw new RejectedError(`${path} is written by the repository itself`);
   }
-  const ocsp = ocspPrefix?.replace(/^\/+|\/+$/g, '');
-  if (ocsp && (path === ocsp || path.startsWith(`${ocsp}/`))) {
+  const ocsp = ocspPrefix?.replace(/\/+$/, '');
+  if (ocsp && isOcspPath(`/${path}`, ocsp)) {
     throw new RejectedError(
-      `/${path} is under the OCSP endpoint /${ocsp}, which answers OCSP requests only: publish it elsewhere`,
+      `/${path} is under the OCSP endpoint ${ocsp}, which answers OCSP requests only: publish it elsewhere`,
     );
   }
   return path;

@@ -42,6 +42,7 @@ export class PublishRun {
   private readonly replacedKeys = new Set<string>();
   private readonly changed = new Set<string>();
   private invalidatedPaths: string[] = [];
+  private readonly withdrawnUrls: string[] = [];
   private readonly claims = new Map<string, string>();
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
@@ -122,6 +123,13 @@ export class PublishRun {
     return updates;
   }
 
+  /** A withdrawal the gate carried out: the URL leaves the index and its cached copies go. */
+  withdrawn(url: string, invalidatePath: string): void {
+    this.withdrawnUrls.push(url);
+    addIndexChanges(this.changes, { removed: [url] });
+    this.changed.add(invalidatePath);
+  }
+
   replaced(key: string): void {
     this.replacedKeys.add(key);
   }
@@ -180,6 +188,7 @@ export class PublishRun {
       rejected: [...this.rejectedFiles].sort(byFile),
       replaced: [...this.replacedKeys].sort(),
       invalidated: this.invalidatedPaths,
+      ...(this.withdrawnUrls.length > 0 ? { withdrawn: [...this.withdrawnUrls].sort() } : {}),
       ...(error ? { error } : {}),
     };
   }

@@ -45,6 +45,7 @@ import {
   serialiseRevocationHistory,
 } from '../../core/publish/revocation-history.ts';
 import type { ObjectWrite } from '../../core/publish/write-plan.ts';
+import { judgeWithdrawal, withdrawalKey, type Withdrawal } from '../../core/publish/withdrawal.ts';
 import { DEFAULT_POLICY, type ValidationPolicy } from '../../core/policy.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import type { TrustStore } from '../../core/pki/trust-store.ts';
@@ -177,10 +178,30 @@ export class PublishService {
   /** Index, invalidation, then the receipt: the last writes of a publish. */
   private async finish(manifest: BundleManifest, run: PublishRun): Promise<Receipt> {
     for (const refused of manifest.refused ?? []) run.reject(refused.path, refused.reason);
+    await this.withdraw(manifest.withdraw ?? [], run);
     // The index is not invalidated: its 60-second max-age is cheaper than paying per path.
     if (run.hasIndexChanges()) await this.updateIndex(run.indexChanges());
     await this.invalidate(run);
     return writeReceipt(this.props.ingest, run.finish('completed', this.props.clock.now()));
+  }
+
+  /**
+   * Carries out the manifest's withdrawals (withdrawal.ts). Such a manifest has no parts, so this
+   * runs in the one invocation that finishes the bundle. A plain DELETE: the repository bucket is
+   * versioned, so the object stays as a noncurrent version behind a delete marker.
+   */
+  private async withdraw(withdrawals: readonly Withdrawal[], run: PublishRun): Promise<void> {
+    for (const withdrawal of withdrawals) {
+      try {
+        const key = withdrawalKey(withdrawal.url, this.settings.ocspUrl);
+        const plan = judgeWithdrawal(withdrawal, key, await this.props.repository.head(key));
+        await this.props.repository.delete(plan.key);
+        run.withdrawn(plan.url, plan.invalidatePath);
+      } catch (error) {
+        if (!(error instanceof RejectedError)) throw error;
+        run.reject(withdrawal.url, error.message);
+      }
+    }
   }
 
   private async fail(run: PublishRun, error: unknown): Promise<Receipt> {
