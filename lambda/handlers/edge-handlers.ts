@@ -19,6 +19,9 @@ import {
   ORIGIN_HEADER,
 } from '../core/contract/edge-origin-headers.ts';
 import { OcspResponder } from '../services/edge/ocsp-responder.ts';
+import type { OriginFetch } from '../services/edge/s3-origin.ts';
+import { TimedLruCache } from '../core/serving/post-answer-cache.ts';
+import { EDGE_POST_CACHE_MAX_ENTRIES, EDGE_POST_CACHE_SECONDS } from '../core/contract/edge-post-cache.ts';
 import type { Clock, StoresForOrigin } from '../services/ports.ts';
 import {
   fromCfHeaders,
@@ -66,9 +69,26 @@ function toCfResponse(answer: EdgeAnswer): CfResponse {
   return response;
 }
 
-/** Lambda@Edge payload limit for an origin-request body (includeBody): 1 MB, else truncated. */
-export function createOcspOriginRequestHandler(props: EdgeHandlerProps) {
-  return async (event: CfOriginRequestEvent): Promise<CfRequest | CfResponse> => {
+export interface OcspOriginRequestHandler {
+  (event: CfOriginRequestEvent): Promise<CfRequest | CfResponse>;
+  /** Drops remembered answers under these store keys (the local CDN's invalidation reaches its
+   *  in-process edge; in AWS nothing does, so a publish waits EDGE_POST_CACHE_SECONDS instead). */
+  forget(keys: (key: string) => boolean): number;
+}
+
+/**
+ * Lambda@Edge payload limit for an origin-request body (includeBody): 1 MB, else truncated.
+ * One handler is one container: its POST answers cache lives as long as the container.
+ */
+export function createOcspOriginRequestHandler(
+  props: EdgeHandlerProps & { postCacheSeconds?: number },
+): OcspOriginRequestHandler {
+  const entries = new TimedLruCache<OriginFetch>(EDGE_POST_CACHE_MAX_ENTRIES);
+  const lifetimeSeconds = Math.min(
+    props.postCacheSeconds ?? EDGE_POST_CACHE_SECONDS,
+    EDGE_POST_CACHE_SECONDS,
+  );
+  const handler = async (event: CfOriginRequestEvent): Promise<CfRequest | CfResponse> => {
     const request = event.Records[0]!.cf.request;
     if (request.method !== 'POST') return request;
     const { primary, replica } = props.storesFor(request.origin);
@@ -77,6 +97,10 @@ export function createOcspOriginRequestHandler(props: EdgeHandlerProps) {
       replica,
       clock: props.clock,
       policy: policyOf(request.origin),
+      cache:
+        lifetimeSeconds > 0
+          ? { entries, scope: request.origin?.s3.domainName ?? '', lifetimeSeconds }
+          : undefined,
     });
     const body = request.body;
     const der =
@@ -86,6 +110,10 @@ export function createOcspOriginRequestHandler(props: EdgeHandlerProps) {
     // Inserted by ca-repo's web ACL (lib/constructs/ocsp-web-acl.ts) when an abuse rule matched.
     return toCfResponse(await responder.answer(der, headerValue(request.headers, ABUSE_LABEL_HEADER)));
   };
+  return Object.assign(handler, {
+    forget: (keys: (key: string) => boolean) =>
+      entries.deleteWhere((cacheKey) => keys(cacheKey.slice(cacheKey.indexOf('|') + 1))),
+  });
 }
 
 /**

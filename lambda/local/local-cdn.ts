@@ -20,7 +20,11 @@ import {
   type CfS3Origin,
 } from '../core/serving/cloudfront-events.ts';
 import { DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS, ORIGIN_HEADER } from '../core/contract/edge-origin-headers.ts';
-import { createOcspOriginRequestHandler, createOriginResponseHandler } from '../handlers/edge-handlers.ts';
+import {
+  createOcspOriginRequestHandler,
+  createOriginResponseHandler,
+  type OcspOriginRequestHandler,
+} from '../handlers/edge-handlers.ts';
 import { textResponse, type HttpRequest, type HttpResponse } from '../services/http.ts';
 import type { Clock, ObjectStore } from '../services/ports.ts';
 import { fetchFromS3Origin, type OriginFetch } from '../services/edge/s3-origin.ts';
@@ -61,7 +65,7 @@ export class LocalCdn {
   readonly stats: CdnStats = { hits: 0, misses: 0, originFetches: 0, invalidatedEntries: 0 };
   private readonly cache = new Map<string, CacheEntry>();
   private readonly viewerRequest: ViewerRequestHandler;
-  private readonly originRequest: ReturnType<typeof createOcspOriginRequestHandler>;
+  private readonly originRequest: OcspOriginRequestHandler;
   private readonly originResponse: ReturnType<typeof createOriginResponseHandler>;
   private readonly origin: CfS3Origin;
 
@@ -217,15 +221,19 @@ export class LocalCdn {
     }
   }
 
-  /** CloudFront invalidation semantics: exact paths, or a prefix ending in `*`. */
+  /**
+   * CloudFront invalidation semantics: exact paths, or a prefix ending in `*`. The in-process
+   * edge's POST answers under those paths are dropped too: here the invalidation can reach the
+   * origin-request handler's memory, where in AWS the publish waits EDGE_POST_CACHE_SECONDS.
+   */
   invalidate(paths: readonly string[]): number {
+    const hit = (uri: string) =>
+      paths.some((path) => (path.endsWith('*') ? uri.startsWith(path.slice(0, -1)) : uri === path));
     let removed = 0;
     for (const key of [...this.cache.keys()]) {
-      const hit = paths.some((path) =>
-        path.endsWith('*') ? key.startsWith(path.slice(0, -1)) : key === path,
-      );
-      if (hit && this.cache.delete(key)) removed++;
+      if (hit(key) && this.cache.delete(key)) removed++;
     }
+    removed += this.originRequest.forget((key) => hit(`/${key}`));
     this.stats.invalidatedEntries += removed;
     return removed;
   }

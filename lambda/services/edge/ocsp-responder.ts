@@ -2,6 +2,10 @@
  * Answers an OCSP request body (POST, RFC 6960 Appendix A.1) from the pre-generated responses:
  * parse the CertID, read its object from the primary store, from the replica when the primary
  * fails, and answer exactly what a GET for the same CertID would get.
+ *
+ * With a `cache` (the container's, see edge-handlers.ts), a stored OCSP response read once is
+ * answered from memory for EDGE_POST_CACHE_SECONDS at most and never past its nextUpdate; its
+ * headers are still computed at answer time, so max-age keeps counting down to nextUpdate.
  */
 import {
   adaptOriginAnswer,
@@ -10,6 +14,8 @@ import {
   type EdgePolicy,
 } from '../../core/serving/edge-response-policy.ts';
 import { ocspObjectKey } from '../../core/ocsp/ocsp-object-key.ts';
+import { META, readMetaTime } from '../../core/serving/cache-policy.ts';
+import { cachedAnswerExpiry, type TimedLruCache } from '../../core/serving/post-answer-cache.ts';
 import { MAX_OCSP_REQUEST_BYTES, parseOcspRequest } from '../../core/ocsp/ocsp-request.ts';
 import type { Clock, ObjectStore } from '../ports.ts';
 import { fetchFromS3Origin, type OriginFetch } from './s3-origin.ts';
@@ -19,6 +25,14 @@ export interface OcspResponderProps {
   replica?: ObjectStore;
   clock: Clock;
   policy: EdgePolicy;
+  cache?: PostAnswerCache;
+}
+
+/** One container's memory of stored answers; `scope` keeps apart the stores of different origins. */
+export interface PostAnswerCache {
+  entries: TimedLruCache<OriginFetch>;
+  scope: string;
+  lifetimeSeconds: number;
 }
 
 export class OcspResponder {
@@ -35,9 +49,25 @@ export class OcspResponder {
     const certId = requestDer.length <= MAX_OCSP_REQUEST_BYTES ? parseOcspRequest(requestDer) : null;
     if (!certId) return ocspErrorAnswer('malformedRequest', 0, now);
     const key = ocspObjectKey(certId);
-    const fetched = await this.fetch(key);
+    const fetched = await this.fetchCached(key, now);
     const answer = adaptOriginAnswer(`/${key}`, fetched, now, this.props.policy);
     return answer.body ? answer : { ...answer, body: fetched.body };
+  }
+
+  /** Only a stored OCSP response with a nextUpdate is kept: never an error, an `unauthorized`, a 5xx. */
+  private async fetchCached(key: string, now: Date): Promise<OriginFetch> {
+    const cache = this.props.cache;
+    if (!cache) return this.fetch(key);
+    const cacheKey = `${cache.scope}|${key}`;
+    const hit = cache.entries.get(cacheKey, now.getTime());
+    if (hit) return hit;
+    const fetched = await this.fetch(key);
+    if (fetched.status === 200 && fetched.headers[`x-amz-meta-${META.kind}`] === 'ocsp-response') {
+      const nextUpdate = readMetaTime(fetched.headers[`x-amz-meta-${META.nextUpdate}`]);
+      const expiry = cachedAnswerExpiry(now.getTime(), nextUpdate, cache.lifetimeSeconds);
+      if (expiry !== undefined) cache.entries.set(cacheKey, fetched, expiry);
+    }
+    return fetched;
   }
 
   /** Reads one object like the CDN's origin group would: primary, then replica on a failure. */
