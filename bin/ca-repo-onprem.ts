@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import packageJson from '../package.json' with { type: 'json' };
 import { addHelpCommand, createRootProgram, type ProgramRun } from '../cli/command-kit.ts';
 import { addPublishCommand } from '../cli/publish-command.ts';
+import { addPresignCommands } from '../cli/presign-command.ts';
 import { shellWord } from '../cli/invocation.ts';
 import { runProgram } from '../cli/run-program.ts';
 
@@ -20,5 +21,6 @@ const program = createRootProgram({
     "The on-prem uploader of ca-repo, in one file: publish a bundle of signed artifacts (CA certificates, CRLs, CP/CPS, pre-generated OCSP responses) from the CA's machine to its repository. Honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY, NODE_EXTRA_CA_CERTS and AWS_ENDPOINT_URL_S3.",
 });
 addPublishCommand(program, run);
+addPresignCommands(program, run);
 addHelpCommand(program);
 await runProgram(program, run, process.argv);

@@ -17,6 +17,7 @@ import {
   type ProgramRun,
 } from './command-kit.ts';
 import { addPublishCommand } from './publish-command.ts';
+import { addPresignCommands } from './presign-command.ts';
 import type { CostOptions } from './cost-command.ts';
 import type { EvidenceOptions } from './evidence-command.ts';
 import type { ReportOptions } from './report-command.ts';
@@ -80,6 +81,7 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
     });
 
   addPublishCommand(program, run);
+  addPresignCommands(program, run);
 
   defineCommand(program, {
     name: 'demo',
