@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type * as Pkcs11Js from 'pkcs11js';
+import { CliError } from '../../lambda/core/contract/cli-error.ts';
 import { ecdsaRawToDer, type SigningKeyType } from '../../lambda/core/pki/signature-encoding.ts';
 import type { Signer } from './signer.ts';
 
@@ -29,7 +30,9 @@ type Binding = typeof Pkcs11Js;
 
 async function loadBinding(): Promise<Binding> {
   try {
-    return (await import('pkcs11js')) as unknown as Binding;
+    // A CommonJS module: its constants are on the default export only.
+    const imported = (await import('pkcs11js')) as unknown as { default?: Binding } & Binding;
+    return imported.default ?? imported;
   } catch (installed) {
     try {
       return createRequire(import.meta.url)(`./${PKCS11_ARTIFACT_DIR}/index.js`) as Binding;
@@ -45,15 +48,15 @@ async function loadBinding(): Promise<Binding> {
 export async function readPin(source: { env: string; file?: string }): Promise<string> {
   if (source.file) {
     const text = await readFile(source.file, 'utf8').catch((error: Error) => {
-      throw new Pkcs11Error(`--pkcs11-pin-file ${source.file}: ${error.message}`);
+      throw new CliError(`--pkcs11-pin-file ${source.file}: ${error.message}`);
     });
     const pin = text.split(/\r?\n/)[0] ?? '';
-    if (pin === '') throw new Pkcs11Error(`--pkcs11-pin-file ${source.file} is empty`);
+    if (pin === '') throw new CliError(`--pkcs11-pin-file ${source.file} is empty`);
     return pin;
   }
   const pin = process.env[source.env];
   if (!pin)
-    throw new Pkcs11Error(
+    throw new CliError(
       `no PKCS#11 PIN: set the environment variable ${source.env} or give --pkcs11-pin-file FILE`,
     );
   return pin;
