@@ -9,6 +9,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { addHelpCommand, createRootProgram, type ProgramRun } from '../cli/command-kit.ts';
 import { addPublishCommand } from '../cli/publish-command.ts';
 import { addWithdrawCommand } from '../cli/withdraw-command.ts';
+import { addPresignCommands } from '../cli/presign-command.ts';
 import { shellWord } from '../cli/invocation.ts';
 import { runProgram } from '../cli/run-program.ts';
 
@@ -22,5 +23,6 @@ const program = createRootProgram({
 });
 addPublishCommand(program, run);
 addWithdrawCommand(program, run);
+addPresignCommands(program, run);
 addHelpCommand(program);
 await runProgram(program, run, process.argv);

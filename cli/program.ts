@@ -18,6 +18,7 @@ import {
 } from './command-kit.ts';
 import { addPublishCommand } from './publish-command.ts';
 import { addWithdrawCommand } from './withdraw-command.ts';
+import { addPresignCommands } from './presign-command.ts';
 import type { CostOptions } from './cost-command.ts';
 import type { EvidenceOptions } from './evidence-command.ts';
 import type { ReportOptions } from './report-command.ts';
@@ -82,6 +83,7 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
 
   addPublishCommand(program, run);
   addWithdrawCommand(program, run);
+  addPresignCommands(program, run);
 
   defineCommand(program, {
     name: 'demo',

@@ -16,6 +16,10 @@ export const EXIT = {
   unreachable: 4,
   /** The port to serve on is in use. */
   portInUse: 5,
+  /** Another run holds the lock (`refresh`): this one did nothing. */
+  locked: 6,
+  /** Signing failed (`presign`, `refresh`): a key or token that cannot sign, a write that failed; the previous bundle is left. */
+  signing: 7,
   /** An unexpected failure: a bug (sysexits.h EX_SOFTWARE); `--debug` prints the stack trace. */
   internal: 70,
 } as const;
@@ -48,6 +52,15 @@ export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
       'the repository could not be reached: nothing listening at --repo, not a ca-repo repository, the --stack unreadable or AWS credentials missing, no receipt before --timeout',
   },
   { code: EXIT.portInUse, meaning: 'the --port to serve on is in use by another process' },
+  {
+    code: EXIT.locked,
+    meaning: 'refresh: another run holds the lock, this one did nothing (the next timer run tries again)',
+  },
+  {
+    code: EXIT.signing,
+    meaning:
+      'presign or refresh could not sign: the key or PKCS#11 token failed, or writing the bundle failed; the previous bundle is left as it was',
+  },
   {
     code: EXIT.internal,
     meaning: 'unexpected internal error (a bug): run again with --debug for the stack trace and report it',

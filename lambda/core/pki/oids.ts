@@ -20,6 +20,9 @@ export const OID = {
   crlNumber: '2.5.29.20', // id-ce-cRLNumber
   deltaCrlIndicator: '2.5.29.27', // id-ce-deltaCRLIndicator
   crlReason: '2.5.29.21', // id-ce-cRLReasons, a CRL entry extension (RFC 5280 §5.3.1)
+  authorityKeyIdentifier: '2.5.29.35', // id-ce-authorityKeyIdentifier (RFC 5280 §4.2.1.1, §5.2.1)
+  issuingDistributionPoint: '2.5.29.28', // id-ce-issuingDistributionPoint (RFC 5280 §5.2.5)
+  crlDistributionPoints: '2.5.29.31', // id-ce-cRLDistributionPoints (RFC 5280 §4.2.1.13)
 
   // Extended key usage purposes (RFC 5280 §4.2.1.12)
   kpOcspSigning: '1.3.6.1.5.5.7.3.9', // id-kp-OCSPSigning
@@ -27,6 +30,7 @@ export const OID = {
   // OCSP (RFC 6960 §4.2.1)
   ocspBasic: '1.3.6.1.5.5.7.48.1.1', // id-pkix-ocsp-basic
   ocspNonce: '1.3.6.1.5.5.7.48.1.2', // id-pkix-ocsp-nonce
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5', // id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1)
 
   // Private key containers (RFC 5208 / RFC 5958, RFC 7292, RFC 8018)
   pkcs5Pbes2: '1.2.840.113549.1.5.13', // id-PBES2

@@ -1,0 +1,121 @@
+/**
+ * Encodes pre-produced OCSP responses (RFC 6960 §4.2.1) octet by octet: one BasicOCSPResponse per
+ * certificate, with one SingleResponse per CertID hash (RFC 9919 §2.2: a response may answer SHA-1
+ * and SHA-256 CertIDs together), no nonce (a pre-produced response answers every request alike,
+ * RFC 5019 §2.2.1) and no extensions. Signing is the caller's: it gets the tbsResponseData octets
+ * and gives back the signature value.
+ *
+ * Pure and synchronous, so the pre-signer's workers and the test kit use the same encoder.
+ */
+import { digestSync } from '../encoding/bytes.ts';
+import {
+  DER_NULL,
+  derBitString,
+  derEnumerated,
+  derExplicit,
+  derGeneralizedTime,
+  derImplicitConstructed,
+  derImplicitPrimitive,
+  derIntegerFromHex,
+  derOctetString,
+  derOid,
+  derSequence,
+} from '../encoding/der-writer.ts';
+import { HASH_ALGORITHM_OID, type HashAlgorithmName } from '../pki/hash-algorithms.ts';
+import { OID } from '../pki/oids.ts';
+import type { CertStatus } from './cert-id.ts';
+
+/** What a CertID takes from the issuer (RFC 6960 §4.1.1): its Name's DER and its key's bits. */
+export interface IssuerIdentity {
+  subjectDer: Uint8Array;
+  publicKeyBits: Uint8Array;
+}
+
+/** CertID fields before the serial, per hash: computed once per issuer, reused per certificate. */
+export interface CertIdPrefix {
+  hash: HashAlgorithmName;
+  /** hashAlgorithm, issuerNameHash, issuerKeyHash: the CertID's contents before serialNumber. */
+  prefix: Uint8Array;
+}
+
+export function certIdPrefixes(issuer: IssuerIdentity, hashes: readonly HashAlgorithmName[]): CertIdPrefix[] {
+  return hashes.map((hash) => ({
+    hash,
+    prefix: new Uint8Array([
+      // NULL parameters, as OpenSSL writes them for every hash.
+      ...derSequence(derOid(HASH_ALGORITHM_OID[hash]), DER_NULL),
+      ...derOctetString(digestSync(hash, issuer.subjectDer)),
+      ...derOctetString(digestSync(hash, issuer.publicKeyBits)),
+    ]),
+  }));
+}
+
+/** ResponderID byName [1] Name (RFC 6960 §4.2.2.3), from the signer's subject DER. */
+export function responderIdByName(subjectDer: Uint8Array): Uint8Array {
+  return derExplicit(1, subjectDer);
+}
+
+/** ResponderID byKey [2] KeyHash: SHA-1 of the signer's subjectPublicKey bits (RFC 6960 §4.2.2.3). */
+export function responderIdByKey(publicKeyBits: Uint8Array): Uint8Array {
+  return derExplicit(2, derOctetString(digestSync('sha1', publicKeyBits)));
+}
+
+/** One certificate's answer. */
+export interface CertificateAnswer {
+  /** Lowercase hex, minimal. */
+  serialHex: string;
+  status: Exclude<CertStatus, 'unknown'>;
+  revokedAt?: Date;
+  /** CRLReason (RFC 5280 §5.3.1); omitted when undefined (unspecified is never written, BR §7.2.2). */
+  reason?: number;
+  thisUpdate: Date;
+  nextUpdate: Date;
+}
+
+/** CertStatus (RFC 6960 §4.2.1): good [0] IMPLICIT NULL, revoked [1] IMPLICIT RevokedInfo. */
+function certStatus(answer: CertificateAnswer): Uint8Array {
+  if (answer.status === 'good') return derImplicitPrimitive(0, new Uint8Array(0));
+  if (!answer.revokedAt) throw new Error(`serial ${answer.serialHex}: revoked without a revocation time`);
+  return derImplicitConstructed(
+    1,
+    derGeneralizedTime(answer.revokedAt),
+    ...(answer.reason === undefined ? [] : [derExplicit(0, derEnumerated(answer.reason))]),
+  );
+}
+
+/** The ResponseData (tbsResponseData) for one certificate, one SingleResponse per CertID hash. */
+export function encodeTbsResponseData(input: {
+  responderId: Uint8Array;
+  producedAt: Date;
+  certIds: readonly CertIdPrefix[];
+  answer: CertificateAnswer;
+}): Uint8Array {
+  const { answer } = input;
+  const serial = derIntegerFromHex(answer.serialHex);
+  const status = certStatus(answer);
+  const thisUpdate = derGeneralizedTime(answer.thisUpdate);
+  const nextUpdate = derExplicit(0, derGeneralizedTime(answer.nextUpdate));
+  const singles = input.certIds.map(({ prefix }) =>
+    derSequence(derSequence(prefix, serial), status, thisUpdate, nextUpdate),
+  );
+  // version v1 is the DEFAULT and so absent in DER.
+  return derSequence(input.responderId, derGeneralizedTime(input.producedAt), derSequence(...singles));
+}
+
+/**
+ * OCSPResponse { successful, id-pkix-ocsp-basic, BasicOCSPResponse } around a signed
+ * tbsResponseData; `certs` carries a delegated responder's certificate (RFC 6960 §4.2.2.2).
+ */
+export function encodeOcspResponse(input: {
+  tbs: Uint8Array;
+  signatureAlgorithm: Uint8Array;
+  signature: Uint8Array;
+  certs?: readonly Uint8Array[];
+}): Uint8Array {
+  const certs = input.certs?.length ? [derExplicit(0, derSequence(...input.certs))] : [];
+  const basic = derSequence(input.tbs, input.signatureAlgorithm, derBitString(input.signature), ...certs);
+  return derSequence(
+    derEnumerated(0), // successful
+    derExplicit(0, derSequence(derOid(OID.ocspBasic), derOctetString(basic))),
+  );
+}
