@@ -20,6 +20,10 @@ export const OID = {
   crlNumber: '2.5.29.20', // id-ce-cRLNumber
   deltaCrlIndicator: '2.5.29.27', // id-ce-deltaCRLIndicator
   crlReason: '2.5.29.21', // id-ce-cRLReasons, a CRL entry extension (RFC 5280 §5.3.1)
+  issuingDistributionPoint: '2.5.29.28', // id-ce-issuingDistributionPoint (RFC 5280 §5.2.5)
+  authorityKeyIdentifier: '2.5.29.35', // id-ce-authorityKeyIdentifier (RFC 5280 §4.2.1.1, §5.2.1)
+  freshestCrl: '2.5.29.46', // id-ce-freshestCRL (RFC 5280 §5.2.6): points to delta CRLs
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5', // id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1)
 
   // Extended key usage purposes (RFC 5280 §4.2.1.12)
   kpOcspSigning: '1.3.6.1.5.5.7.3.9', // id-kp-OCSPSigning
