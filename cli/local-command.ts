@@ -5,6 +5,8 @@ import { describePinnedCas, readTrustFiles } from './trust-files.ts';
 import { CLI } from './invocation.ts';
 import { formatRun, readSentinel } from './health-command.ts';
 import type { Sentinel } from '../lambda/core/health/sentinel.ts';
+import { parsePublicBaseUrl } from '../lambda/core/publish/public-urls.ts';
+import { readCaPolicySpecs } from './ca-policy-spec.ts';
 
 export async function runLocal(options: {
   trust: string[];
@@ -17,6 +19,10 @@ export async function runLocal(options: {
   healthIntervalSeconds?: number;
   /** `CERT:ISSUER:STATUS[:HASH]` specs of OCSP sentinel certificates for the health checker. */
   sentinels?: string[];
+  /** Public base URLs relying parties use; default the local address. */
+  publicUrls?: string[];
+  /** `CA_CERT:PROFILE:SCOPE[:retired[=EXPIRY]]` specs (cli/ca-policy-spec.ts). */
+  caPolicies?: string[];
 }): Promise<number> {
   let ocspPathPrefix: string;
   try {
@@ -31,6 +37,13 @@ export async function runLocal(options: {
   if (sentinels.length > 0 && options.healthIntervalSeconds === undefined) {
     throw new CliError('--sentinel needs --health-interval SECONDS');
   }
+  let publicBaseUrls: string[];
+  try {
+    publicBaseUrls = [...new Set((options.publicUrls ?? []).map(parsePublicBaseUrl))];
+  } catch (error) {
+    throw new CliError(`--public-url: ${(error as Error).message}`);
+  }
+  const caPolicies = await readCaPolicySpecs(options.caPolicies ?? []);
   const trust = await readTrustFiles(options.trust);
   for (const ca of await describePinnedCas(trust)) console.log(`ca-repo local: pinned CA ${ca}`);
   const repository = await startLocalRepository({
@@ -40,6 +53,8 @@ export async function runLocal(options: {
     title: options.title,
     replica: options.replica,
     ocspPathPrefix,
+    publicBaseUrls,
+    caPolicies,
     onReceipt: (receipt) =>
       console.log(
         `bundle ${receipt.bundleId}: ${receipt.status}, ${receipt.accepted.length} accepted, ${receipt.rejected.length} rejected`,
@@ -63,6 +78,7 @@ export async function runLocal(options: {
   console.log(
     `ca-repo local: serving ${repository.url}/ (ingest S3 at ${repository.s3.endpoint}); Ctrl-C to stop`,
   );
+  console.log(`ca-repo local: public base URL ${repository.publicBaseUrls.join(', ')}`);
   console.log(
     `ca-repo local: OCSP at ${repository.url}${ocspPathPrefix} (GET ${ocspPathPrefix === '/' ? '' : ocspPathPrefix}/<request>, POST)${
       options.replica ? `; replica bucket ${REPLICA_BUCKET} behind an origin group` : ''

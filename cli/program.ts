@@ -67,6 +67,18 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
       ).argParser(parsePositive),
     )
     .addOption(repeatable('--sentinel <SPEC>', `${SENTINEL_HELP}; needs --health-interval`))
+    .addOption(
+      repeatable(
+        '--public-url <URL>',
+        'public base URL relying parties use (http://repo.example.jp): absolute CRL URLs, IDP checks, crl-urls files; default the local address',
+      ),
+    )
+    .addOption(
+      repeatable(
+        '--ca-policy <SPEC>',
+        'CA_CERT:PROFILE:SCOPE[:retired[=EXPIRY]]: lint profile rfc5280|br and CRL scope subscriber|root of a pinned CA',
+      ),
+    )
     .action(async (options) => {
       const { runLocal } = await import('./local-command.ts');
       run.exitCode = await runLocal({
@@ -78,6 +90,8 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
         ocspPathPrefix: options.ocspPath,
         healthIntervalSeconds: options.healthInterval,
         sentinels: options.sentinel ?? [],
+        publicUrls: options.publicUrl ?? [],
+        caPolicies: options.caPolicy ?? [],
       });
     });
 

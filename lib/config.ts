@@ -34,6 +34,8 @@ import {
   requiredString,
   stringArray,
 } from './config/fields.ts';
+import { readCaPolicies, readPublicBaseUrls } from './config/revocation.ts';
+import type { CaPolicy } from '../lambda/core/publish/ca-policy.ts';
 import {
   readUploaderIdentity,
   readUploaderSources,
@@ -118,6 +120,10 @@ export interface CaRepoConfig {
   reservedConcurrency: ReservedConcurrencyConfig;
   /** Put on every resource of every stack (cost allocation); always holds `ca-repo:deployment`. */
   tags: Record<string, string>;
+  /** Public base URLs relying parties use (`http://repo.example.jp`); empty: the CloudFront domain. */
+  publicBaseUrls: string[];
+  /** Per pinned CA (by certificate SHA-256): lint profile, CRL scope, retirement. */
+  caPolicies: Record<string, CaPolicy>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
@@ -156,6 +162,8 @@ const KNOWN_FIELDS = new Set([
   'abuseLimits',
   'reservedConcurrency',
   'tags',
+  'publicBaseUrls',
+  'caPolicies',
 ]);
 
 /** Reads, validates and resolves a configuration file; trust paths are relative to the file. */
@@ -294,6 +302,8 @@ export async function validateConfig(raw: unknown, baseDir: string): Promise<CaR
     abuseLimits: readAbuseLimits(c.abuseLimits, webAclArn),
     reservedConcurrency: readReservedConcurrency(c.reservedConcurrency),
     tags: readTags(c.tags, name),
+    publicBaseUrls: readPublicBaseUrls(c, domainNames),
+    caPolicies: await readCaPolicies(c.caPolicies, baseDir, trustCertificates),
   };
 }
 

@@ -11,6 +11,8 @@ import { S3ObjectStore } from '../storage/s3-object-store.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { PUBLISH_ENVIRONMENT as ENV } from '../core/contract/lambda-environment.ts';
 import { DEFAULT_OCSP_PATH_PREFIX } from '../core/ocsp/ocsp-path.ts';
+import { parseCaPolicies, type CaPolicies } from '../core/publish/ca-policy.ts';
+import { parsePublicBaseUrls } from '../core/publish/public-urls.ts';
 import { parseCacheCaps, type CacheCaps } from '../core/serving/cache-policy.ts';
 import { TrustStore } from '../core/pki/trust-store.ts';
 import { PublishService } from '../services/publish/publish-service.ts';
@@ -28,6 +30,8 @@ export interface PublishEnvironment {
   distributionId?: string;
   trustDir: string;
   cacheCaps: CacheCaps;
+  publicBaseUrls: string[];
+  caPolicies: CaPolicies;
 }
 
 function readCacheCaps(json: string | undefined): CacheCaps {
@@ -35,6 +39,14 @@ function readCacheCaps(json: string | undefined): CacheCaps {
     return parseCacheCaps(json);
   } catch (error) {
     throw new PublishEnvironmentError(`environment variable ${ENV.cacheCaps}: ${(error as Error).message}`);
+  }
+}
+
+function readSetting<T>(name: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new PublishEnvironmentError(`environment variable ${name}: ${(error as Error).message}`);
   }
 }
 
@@ -52,6 +64,8 @@ export function readPublishEnvironment(env: Record<string, string | undefined>):
     distributionId: env[ENV.distributionId] || undefined,
     trustDir: env[ENV.trustDir] || 'trust',
     cacheCaps: readCacheCaps(env[ENV.cacheCaps]),
+    publicBaseUrls: readSetting(ENV.publicBaseUrls, () => parsePublicBaseUrls(env[ENV.publicBaseUrls])),
+    caPolicies: readSetting(ENV.caPolicies, () => parseCaPolicies(env[ENV.caPolicies])),
   };
 }
 
@@ -64,6 +78,8 @@ export async function createPublishService(environment: PublishEnvironment): Pro
     clock: systemClock,
     ocspUrl: environment.ocspUrl,
     cacheCaps: environment.cacheCaps,
+    publicBaseUrls: environment.publicBaseUrls,
+    caPolicies: environment.caPolicies,
     cdn: environment.distributionId
       ? new CloudFrontInvalidator(new CloudFrontClient({}), environment.distributionId)
       : undefined,

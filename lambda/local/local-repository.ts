@@ -18,6 +18,7 @@ import { systemClock } from '../adapters/system-clock.ts';
 import type { HealthThresholds } from '../core/health/health-thresholds.ts';
 import type { CacheCaps } from '../core/serving/cache-policy.ts';
 import type { ValidationPolicy } from '../core/policy.ts';
+import type { CaPolicies } from '../core/publish/ca-policy.ts';
 import { TrustStore } from '../core/pki/trust-store.ts';
 import { bundleIdOfManifestKey, manifestKey, receiptKey } from '../core/publish/bundle.ts';
 import { createPublishDispatchHandler } from '../handlers/publish-dispatch-handler.ts';
@@ -85,6 +86,10 @@ export interface LocalRepositoryOptions {
   policy?: ValidationPolicy;
   cacheCaps?: CacheCaps;
   title?: string;
+  /** Public base URLs relying parties use (`http://repo.example.jp`); default the local address. */
+  publicBaseUrls?: readonly string[];
+  /** Each pinned CA's lint profile, CRL scope and retirement, by CA SHA-256. */
+  caPolicies?: CaPolicies;
   /**
    * Called with each receipt (the CLI prints them; tests await them). In a fan-out, two workers
    * that finish a bundle together both report it.
@@ -108,6 +113,8 @@ export interface LocalHealthCheckOptions {
 
 export interface LocalRepository {
   url: string;
+  /** What the publish gate takes as the repository's public base URLs. */
+  publicBaseUrls: readonly string[];
   s3: EmbeddedS3;
   cdn: LocalCdn;
   /** The queue between the dispatcher and the workers (fan-out only): counts and dead letters. */
@@ -132,7 +139,11 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
   const replica = options.replica ? new OutageSwitch(s3.store(REPLICA_BUCKET), REPLICA_BUCKET) : undefined;
   const ocspPathPrefix = options.ocspPathPrefix ?? '/ocsp';
   const cdn = new LocalCdn({ primary, replica, clock, ocspPathPrefix, caps: options.cacheCaps });
+  // The local address is known once the server listens (port 0 picks one): the array is filled then.
+  const publicBaseUrls: string[] = [...(options.publicBaseUrls ?? [])];
   const service = new PublishService({
+    publicBaseUrls,
+    caPolicies: options.caPolicies,
     ingest: s3.store(INGEST_BUCKET),
     repository: s3.store(REPOSITORY_BUCKET),
     trust,
@@ -207,6 +218,7 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
   }
 
   const url = `http://${options.host ?? '127.0.0.1'}:${portOf(server)}`;
+  if (publicBaseUrls.length === 0) publicBaseUrls.push(url);
   let health: LocalRepository['health'];
   if (options.healthCheck) {
     try {
@@ -245,6 +257,7 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
 
   return {
     url,
+    publicBaseUrls,
     s3,
     cdn,
     ...(workQueue ? { workQueue } : {}),

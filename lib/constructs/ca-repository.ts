@@ -28,6 +28,7 @@ import { Publisher, TRUST_DIR } from './publisher.ts';
 import { ReplicationMonitor } from './replication-monitor.ts';
 import { REPLICATION_RULE_ID, RepositoryBucket } from './repository-bucket.ts';
 import { UploaderRole, type UploaderRoleIdentity } from './uploader-role.ts';
+import type { CaPolicies } from '../../lambda/core/publish/ca-policy.ts';
 
 export interface CaRepositoryReplica {
   bucketName: string;
@@ -55,6 +56,10 @@ export interface CaRepositoryProps {
   /** Default 14. */
   ingestRetentionDays?: number;
   domainNames?: string[];
+  /** Public base URLs relying parties use; default `http://` + the first domain name or the CloudFront domain. */
+  publicBaseUrls?: readonly string[];
+  /** Per pinned CA (by SHA-256): lint profile, CRL scope, retirement (lambda/core/publish/ca-policy.ts). */
+  caPolicies?: CaPolicies;
   certificateArn?: string;
   /** Default PriceClass_200 (includes Japan). */
   priceClass?: PriceClassName;
@@ -175,6 +180,7 @@ export class CaRepository extends Construct {
     });
     // CloudFront reads the origin with the viewer's protocol: plain HTTP for CDP/AIA/OCSP URLs.
     this.repository.requireTlsExceptDistributionReads(this.distribution.sourceArn);
+    this.publicHost = props.domainNames?.[0] ?? this.distribution.distribution.distributionDomainName;
     this.publisher = new Publisher(this, 'Publisher', {
       ingest: this.ingest,
       repository: this.repository.bucket,
@@ -182,12 +188,16 @@ export class CaRepository extends Construct {
       ocspPathPrefix: this.ocspPathPrefix,
       cacheCaps,
       trustCertificates: props.trustCertificates,
+      publicBaseUrls:
+        props.publicBaseUrls && props.publicBaseUrls.length > 0
+          ? props.publicBaseUrls
+          : [`http://${this.publicHost}`],
+      caPolicies: props.caPolicies,
       logRetentionDays,
       alarmTopic: this.alarms.topic,
       buildDirectory,
       dispatcherReservedConcurrency: props.dispatcherReservedConcurrency,
     });
-    this.publicHost = props.domainNames?.[0] ?? this.distribution.distribution.distributionDomainName;
     if (props.health) {
       this.health = new HealthChecker(this, 'Health', {
         ...props.health,

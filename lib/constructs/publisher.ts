@@ -21,6 +21,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PUBLISH_ENVIRONMENT as ENV } from '../../lambda/core/contract/lambda-environment.ts';
 import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
+import type { CaPolicies } from '../../lambda/core/publish/ca-policy.ts';
 import { PUBLISH_WORK_QUEUE } from '../../lambda/core/contract/publish-work-queue.ts';
 import type { IngestBucket } from './ingest-bucket.ts';
 import { HANDLER_ENTRIES, RegionalFunction } from './lambda-defaults.ts';
@@ -43,6 +44,10 @@ export interface PublisherProps {
   cacheCaps: CacheCaps;
   /** DER of every pinned CA certificate. */
   trustCertificates: readonly Uint8Array[];
+  /** Public base URLs, the primary first (a token, e.g. the distribution's domain, is fine). */
+  publicBaseUrls: readonly string[];
+  /** Per pinned CA (by SHA-256): lint profile, CRL scope, retirement. */
+  caPolicies?: CaPolicies;
   logRetentionDays: number;
   alarmTopic: sns.ITopic;
   /** Scratch directory for the trust layer's files. */
@@ -84,6 +89,8 @@ export class Publisher extends Construct {
       [ENV.distributionId]: props.distributionId,
       [ENV.trustDir]: TRUST_DIR,
       [ENV.cacheCaps]: JSON.stringify(props.cacheCaps),
+      [ENV.publicBaseUrls]: props.publicBaseUrls.join(','),
+      [ENV.caPolicies]: JSON.stringify(props.caPolicies ?? {}),
     };
     this.dispatcher = new RegionalFunction(this, 'Dispatcher', {
       entry: HANDLER_ENTRIES.publishDispatcher,

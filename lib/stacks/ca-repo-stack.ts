@@ -63,6 +63,8 @@ export class CaRepoStack extends Stack {
       noncurrentVersionRetentionDays: config.noncurrentVersionRetentionDays,
       ingestRetentionDays: config.ingestRetentionDays,
       domainNames: config.domainNames,
+      publicBaseUrls: config.publicBaseUrls,
+      caPolicies: config.caPolicies,
       certificateArn: config.certificateArn,
       priceClass: config.priceClass,
       webAclArn: props.abuseLimitsWebAclArn ?? config.webAclArn,

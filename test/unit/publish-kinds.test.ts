@@ -45,6 +45,8 @@ function context(served: Map<string, ServedBytes>, part: CandidateFile[] = []): 
     policy: DEFAULT_POLICY,
     caps: DEFAULT_CACHE_CAPS,
     ocspUrl: '/ocsp',
+    publicBaseUrls: ['http://repo.example.jp'],
+    caPolicies: {},
     now,
     bundleId: 'b-1',
     part: new Map(part.map((f) => [f.path, f])),

@@ -19,6 +19,10 @@ export const PUBLISH_ENVIRONMENT = {
   trustDir: 'TRUST_DIR',
   /** JSON of the cache caps (lambda/core/serving/cache-policy.ts). */
   cacheCaps: 'CACHE_CAPS',
+  /** The repository's public base URLs, comma-separated, the first the primary (core/publish/public-urls.ts). */
+  publicBaseUrls: 'PUBLIC_BASE_URLS',
+  /** JSON of each pinned CA's lint profile, CRL scope and retirement (core/publish/ca-policy.ts). */
+  caPolicies: 'CA_POLICIES',
 } as const;
 
 /** The health checker: lib/constructs/health-checker.ts → lambda/handlers/health-lambda-environment.ts. */

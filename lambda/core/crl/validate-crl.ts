@@ -9,6 +9,7 @@ import { parseBer } from '../encoding/asn1.ts';
 import { bytesEqual } from '../encoding/bytes.ts';
 import { OID } from '../pki/oids.ts';
 import { crlEntries, type CrlEntry } from './crl-reason.ts';
+import { issuingDistributionPointOf, type IssuingDistributionPoint } from './issuing-distribution-point.ts';
 import { isoTime, type ValidationPolicy } from '../policy.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
 import { formatName, type PinnedCa, type TrustStore } from '../pki/trust-store.ts';
@@ -28,6 +29,12 @@ export interface CrlFacts {
   entries: Map<string, CrlEntry>;
   /** The CRL it replaces at this path (when not the same bytes): what revocation finality compares with. */
   replaces?: { entries: Map<string, CrlEntry>; thisUpdate: Date };
+  /** Its Issuing Distribution Point (a partition), when it carries one (RFC 5280 §5.2.5). */
+  idp?: IssuingDistributionPoint;
+  /** The IDP of the CRL served at this path (null: a full CRL); absent when nothing is served. */
+  previousIdp?: IssuingDistributionPoint | null;
+  /** The decoded CRL, for the lints (crl/lints). */
+  parsed: pkijs.CertificateRevocationList;
 }
 
 export interface ValidateCrlInput {
@@ -115,13 +122,17 @@ export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
   const issuer = await findSigningCa(crl, trust);
   const { crlNumber, thisUpdate, nextUpdate } = checkCrlWindow(crl, now, policy);
 
+  const idp = issuingDistributionPointOf(crl);
   let unchanged = false;
   let replaces: CrlFacts['replaces'];
+  let previousIdp: IssuingDistributionPoint | null | undefined;
   if (previousDer) {
     if (bytesEqual(previousDer, der)) {
       unchanged = true;
+      previousIdp = idp ?? null;
     } else {
       const previous = parseCrl(previousDer);
+      previousIdp = issuingDistributionPointOf(previous) ?? null;
       requireThat(
         bytesEqual(nameDer(previous.issuer), nameDer(crl.issuer)),
         `this path already serves a CRL of "${formatName(previous.issuer)}", not "${formatName(crl.issuer)}"`,
@@ -146,5 +157,8 @@ export async function validateCrl(input: ValidateCrlInput): Promise<CrlFacts> {
     unchanged,
     entries: crlEntries(crl),
     ...(replaces ? { replaces } : {}),
+    ...(idp ? { idp } : {}),
+    ...(previousIdp !== undefined ? { previousIdp } : {}),
+    parsed: crl,
   };
 }

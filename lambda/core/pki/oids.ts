@@ -23,6 +23,7 @@ export const OID = {
   authorityKeyIdentifier: '2.5.29.35', // id-ce-authorityKeyIdentifier (RFC 5280 §4.2.1.1, §5.2.1)
   issuingDistributionPoint: '2.5.29.28', // id-ce-issuingDistributionPoint (RFC 5280 §5.2.5)
   crlDistributionPoints: '2.5.29.31', // id-ce-cRLDistributionPoints (RFC 5280 §4.2.1.13)
+  freshestCrl: '2.5.29.46', // id-ce-freshestCRL (RFC 5280 §5.2.6): points to delta CRLs
 
   // Extended key usage purposes (RFC 5280 §4.2.1.12)
   kpOcspSigning: '1.3.6.1.5.5.7.3.9', // id-kp-OCSPSigning

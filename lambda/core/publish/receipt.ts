@@ -16,6 +16,8 @@ export interface AcceptedFile {
   url: string;
   /** The same bytes were already served: nothing was written. */
   unchanged?: boolean;
+  /** Lint warnings: published, but short of the CA's profile (core/crl/lints). */
+  warnings?: string[];
 }
 
 export interface RejectedFile {

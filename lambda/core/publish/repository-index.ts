@@ -23,6 +23,16 @@ export interface CrlEntry {
   nextUpdate: string;
   revokedCount: number;
   delta: boolean;
+  /** SHA-256 of the issuing CA's certificate (lower-case hex): its CCADB disclosure file. */
+  ca?: string;
+  /** `full`, or `partition` when it carries an Issuing Distribution Point (RFC 5280 §5.2.5). */
+  scope?: 'full' | 'partition';
+  /** The absolute URL relying parties fetch it at (the IDP URI of a partition). */
+  publicUrl?: string;
+  /** Size in bytes of the DER served. */
+  size?: number;
+  /** Lint warnings it was published with (core/crl/lints). */
+  warnings?: string[];
 }
 
 export interface DocumentEntry {

@@ -46,6 +46,7 @@ import {
 } from '../../core/publish/revocation-history.ts';
 import type { ObjectWrite } from '../../core/publish/write-plan.ts';
 import { judgeWithdrawal, withdrawalKey, type Withdrawal } from '../../core/publish/withdrawal.ts';
+import type { CaPolicies } from '../../core/publish/ca-policy.ts';
 import { DEFAULT_POLICY, type ValidationPolicy } from '../../core/policy.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import type { TrustStore } from '../../core/pki/trust-store.ts';
@@ -75,6 +76,10 @@ export interface PublishServiceProps {
   cacheCaps?: CacheCaps;
   /** Path of the OCSP endpoint as relying parties see it. Default `/ocsp`. */
   ocspUrl?: string;
+  /** Public base URLs (`http://repo.example.jp`), the primary first: absolute CRL URLs, IDP checks. */
+  publicBaseUrls?: readonly string[];
+  /** Each pinned CA's lint profile, CRL scope and retirement, by CA SHA-256. */
+  caPolicies?: CaPolicies;
   /** Title of index.html. */
   title?: string;
   /** Files validated and written in parallel. */
@@ -98,6 +103,8 @@ export class PublishService {
       policy: props.policy ?? DEFAULT_POLICY,
       caps: props.cacheCaps ?? DEFAULT_CACHE_CAPS,
       ocspUrl: props.ocspUrl ?? '/ocsp',
+      publicBaseUrls: props.publicBaseUrls ?? [],
+      caPolicies: props.caPolicies ?? {},
     };
     this.concurrency = props.concurrency ?? 8;
   }

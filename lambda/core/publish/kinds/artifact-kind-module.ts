@@ -5,6 +5,7 @@
  * and keeps the books. A kind does no I/O: it reads what is served through the ServedView it is
  * given, so its decisions run the same over S3 or a Map.
  */
+import type { CaPolicies } from '../ca-policy.ts';
 import type { PinnedCa, TrustStore } from '../../pki/trust-store.ts';
 import type { ValidationPolicy } from '../../policy.ts';
 import type { CacheCaps } from '../../serving/cache-policy.ts';
@@ -39,6 +40,10 @@ export interface PublishSettings {
   caps: CacheCaps;
   /** Path of the OCSP endpoint as relying parties see it (an OCSP response's URL). */
   ocspUrl: string;
+  /** The repository's public base URLs, the primary first (core/publish/public-urls.ts). */
+  publicBaseUrls: readonly string[];
+  /** Each pinned CA's lint profile, CRL scope and retirement, by CA SHA-256 (core/publish/ca-policy.ts). */
+  caPolicies: CaPolicies;
 }
 
 export interface AssessContext extends PublishSettings, WriteContext {

@@ -4,11 +4,19 @@
  * leaves it before its certificate expired (revocation-finality.ts; RFC 5280 §3.3, BR §4.10.1).
  * The write is conditional on the object compared with: of two publishes racing on one path, the
  * higher number wins. What it revokes is remembered in the CA's revocation history.
+ * A partition (Issuing Distribution Point) is accepted only at the URL its IDP names
+ * (crl/crl-partition.ts); every CRL is linted with its CA's profile (crl/lints), errors refuse.
  */
 import { digest, toHex } from '../../encoding/bytes.ts';
 import type { CrlFacts } from '../../crl/validate-crl.ts';
 import { precheckCrl, validateCrl } from '../../crl/validate-crl.ts';
 import { META } from '../../serving/cache-policy.ts';
+import { placeCrl } from '../../crl/crl-partition.ts';
+import { CRL_LINTS } from '../../crl/lints/crl-lints.ts';
+import { formatFinding, runLints } from '../../crl/lints/lint.ts';
+import { assertCrlStillAccepted } from '../../crl/retired-ca.ts';
+import { RejectedError } from '../../rejection.ts';
+import { policyOf } from '../ca-policy.ts';
 import type { RevocationRecord, RevocationUpdate } from '../revocation-history.ts';
 import { droppedCrlEntries } from '../revocation-finality.ts';
 import { assertServesKind } from '../served-object.ts';
@@ -76,11 +84,33 @@ export const crlKind: ArtifactKindModule = {
       previousDer: served?.body,
     });
     const url = `/${file.path}`;
+    const policy = policyOf(context.caPolicies, facts.issuer.fingerprints.sha256);
+    assertCrlStillAccepted(policy, facts.issuer.subject, context.now);
+    const placement = placeCrl({
+      idp: facts.idp,
+      path: file.path,
+      publicBaseUrls: context.publicBaseUrls,
+      ...(facts.previousIdp !== undefined ? { previousIdp: facts.previousIdp } : {}),
+    });
+    const findings = runLints(CRL_LINTS, { crl: facts.parsed, der, issuer: facts.issuer, policy }, policy);
+    const errors = findings.filter((f) => f.severity === 'error');
+    if (errors.length > 0) {
+      throw new RejectedError(
+        `refused by the ${policy.profile} lint profile: ${errors.map(formatFinding).join('; ')}`,
+      );
+    }
+    const warnings = findings.map(formatFinding);
     const crlNumber = facts.crlNumber.toString();
     const assessment = emptyAssessment();
     // Delta CRLs (RFC 5280 §5.2.4) list changes only: what they omit says nothing.
     if (!facts.isDelta) assessment.revocations = [await revocationUpdate(facts, url, context.part)];
-    assessment.accepted.push({ file: file.path, kind: 'crl', url, unchanged: facts.unchanged });
+    assessment.accepted.push({
+      file: file.path,
+      kind: 'crl',
+      url,
+      unchanged: facts.unchanged,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    });
     if (facts.unchanged) {
       if (served) assessment.unchanged.push({ key: file.path, served });
     } else {
@@ -108,6 +138,11 @@ export const crlKind: ArtifactKindModule = {
         nextUpdate: facts.nextUpdate.toISOString(),
         revokedCount: facts.revokedCount,
         delta: facts.isDelta,
+        ca: facts.issuer.fingerprints.sha256,
+        scope: placement.scope,
+        ...(placement.publicUrl ? { publicUrl: placement.publicUrl } : {}),
+        size: der.byteLength,
+        ...(warnings.length > 0 ? { warnings } : {}),
       },
     ];
     return assessment;
