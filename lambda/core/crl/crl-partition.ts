@@ -25,7 +25,8 @@ export interface CrlPlacementInput {
   idp: IssuingDistributionPoint | undefined;
   /** The bundle path (the object key), without a leading `/`. */
   path: string;
-  publicBaseUrls: readonly string[];
+  /** Unknown on the CA's machine (the pre-flight): the partition's URL is then left to the gate. */
+  publicBaseUrls: readonly string[] | undefined;
   /** The IDP of the CRL served at this path now (null: a full CRL), when a CRL is served there. */
   previousIdp?: IssuingDistributionPoint | null;
 }
@@ -49,7 +50,7 @@ export function placeCrl(input: CrlPlacementInput): CrlPlacement {
       );
     }
   }
-  const urls = publicBaseUrls.map((base) => absoluteUrl(base, path));
+  const urls = (publicBaseUrls ?? []).map((base) => absoluteUrl(base, path));
   if (!idp) return { scope: 'full', ...(urls[0] ? { publicUrl: urls[0] } : {}) };
 
   if (!idp.critical) {
@@ -68,6 +69,7 @@ export function placeCrl(input: CrlPlacementInput): CrlPlacement {
       'the Issuing Distribution Point names no URI (fullName uniformResourceIdentifier): its URL cannot be checked (BR §7.2.2.1)',
     );
   }
+  if (publicBaseUrls === undefined) return { scope: 'partition' };
   if (urls.length === 0) {
     throw new RejectedError(
       'the repository knows no public base URL, so a partition’s URL cannot be checked: configure publicBaseUrls',

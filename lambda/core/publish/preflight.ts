@@ -98,6 +98,10 @@ async function fullCheck(
     caps: DEFAULT_CACHE_CAPS,
     // Only the receipt's URL of an OCSP response uses it; the pre-flight reports no URLs.
     ocspUrl: '/ocsp',
+    // The repository's URLs and per-CA lint profiles are its configuration, not known here: the
+    // pre-flight applies the default profile and leaves a partition's URL to the gate.
+    publicBaseUrls: undefined,
+    caPolicies: {},
     now: options.now,
     bundleId: 'pre-flight',
     part,

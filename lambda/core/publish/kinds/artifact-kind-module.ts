@@ -40,8 +40,9 @@ export interface PublishSettings {
   caps: CacheCaps;
   /** Path of the OCSP endpoint as relying parties see it (an OCSP response's URL). */
   ocspUrl: string;
-  /** The repository's public base URLs, the primary first (core/publish/public-urls.ts). */
-  publicBaseUrls: readonly string[];
+  /** The repository's public base URLs, the primary first (core/publish/public-urls.ts); undefined on
+   * the CA's machine (the pre-flight), where a partition's URL is left to the gate. */
+  publicBaseUrls: readonly string[] | undefined;
   /** Each pinned CA's lint profile, CRL scope and retirement, by CA SHA-256 (core/publish/ca-policy.ts). */
   caPolicies: CaPolicies;
 }
