@@ -71,7 +71,8 @@ export async function runPublish(options: {
       progress: process.stderr,
       trust,
     });
-    if ('stack' in target) await waitOutEdgeCaches(receipt, { progress: (line) => process.stderr.write(line) });
+    if ('stack' in target)
+      await waitOutEdgeCaches(receipt, { progress: (line) => process.stderr.write(line) });
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(formatResult(result, receipt));
     return publishExitCode(result, receipt);
