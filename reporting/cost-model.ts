@@ -15,6 +15,7 @@
  * hourly resources, as AWS bills them. GB means 2^30 bytes, as AWS meters transfer and storage.
  */
 import { DEFAULT_UNIT_PRICES, type UnitPrices } from './cost-prices.ts';
+import { EDGE_POST_CACHE_SECONDS } from '../lambda/core/contract/edge-post-cache.ts';
 
 export { DEFAULT_UNIT_PRICES, PRICE_SOURCES, type UnitPrices } from './cost-prices.ts';
 
@@ -37,6 +38,12 @@ export interface CostAssumptions {
   edgeGetOriginRequestMs: number;
   edgeOriginResponseMs: number;
   edgeMemoryMb: number;
+  /** POST answers kept in a Lambda@Edge container's memory (EDGE_POST_CACHE_SECONDS, the handler's). */
+  edgePostCacheSeconds: number;
+  /** Warm Lambda@Edge containers that each keep their own POST cache (13 regional edge caches, a few each). */
+  edgePostContainers: number;
+  /** Billed duration of a POST answered from that cache (no S3 read). */
+  edgePostCachedMs: number;
   /** Share of certificates revoked in a month: each revocation invalidates its OCSP path. */
   revokedSharePerMonth: number;
   crlCount: number;
@@ -73,6 +80,9 @@ export const DEFAULT_ASSUMPTIONS: Readonly<CostAssumptions> = {
   edgeGetOriginRequestMs: 1,
   edgeOriginResponseMs: 2,
   edgeMemoryMb: 128,
+  edgePostCacheSeconds: EDGE_POST_CACHE_SECONDS,
+  edgePostContainers: 40,
+  edgePostCachedMs: 1,
   revokedSharePerMonth: 0.002,
   crlCount: 1,
   crlBytes: 100_000,
@@ -190,6 +200,19 @@ export function expectedGetMisses(gets: number, certificates: number, a: CostAss
   return slots * -Math.expm1(-gets / slots);
 }
 
+/**
+ * POSTs that read S3: each (certificate, warm container) pair reads once per POST-cache lifetime
+ * at most; the same saturation as expectedGetMisses. At many certificates and few POSTs each,
+ * nearly every POST still reads S3: the cache pays off for popular certificates and bursts.
+ */
+export function expectedPostReads(posts: number, certificates: number, a: CostAssumptions): number {
+  if (a.edgePostCacheSeconds <= 0) return posts;
+  const slots =
+    certificates * a.keysPerCertificate * a.edgePostContainers * (SECONDS_PER_MONTH / a.edgePostCacheSeconds);
+  if (slots === 0 || posts === 0) return 0;
+  return slots * -Math.expm1(-posts / slots);
+}
+
 export function estimateCosts(
   inputs: CostInputs,
   prices: UnitPrices = DEFAULT_UNIT_PRICES,
@@ -238,18 +261,22 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
     usd: (invocations.billable / 1e6) * p.cloudfrontFunctionPerMillion,
   });
 
+  const postReads = expectedPostReads(posts, inputs.certificates, a);
   const edgeInvocations = posts + 2 * misses;
   const edgeGbSeconds =
-    ((posts * a.edgePostMs + misses * (a.edgeGetOriginRequestMs + a.edgeOriginResponseMs)) / 1000) *
+    ((postReads * a.edgePostMs +
+      (posts - postReads) * a.edgePostCachedMs +
+      misses * (a.edgeGetOriginRequestMs + a.edgeOriginResponseMs)) /
+      1000) *
     (a.edgeMemoryMb / 1024);
   lines.push({
     item: 'Lambda@Edge (POST origin-request; GET miss origin-request + origin-response)',
     quantity: `${count(edgeInvocations, 'invocations')}, ${count(edgeGbSeconds, 'GB-s')}`,
     usd: (edgeInvocations / 1e6) * p.lambdaEdgeRequestsPerMillion + edgeGbSeconds * p.lambdaEdgePerGbSecond,
   });
-  const s3Reads = posts + misses;
+  const s3Reads = postReads + misses;
   lines.push({
-    item: 'S3 GET (every POST, every GET miss)',
+    item: 'S3 GET (POSTs not in the edge POST cache, every GET miss)',
     quantity: count(s3Reads, 'requests'),
     usd: (s3Reads / 1000) * p.s3GetPer1000,
   });
@@ -322,6 +349,7 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
 
   return option('ca-repo (CloudFront + S3)', lines, [
     ...(free ? [FREE_TIER_NOTE] : []),
+    `${count(postReads, 'POSTs')} of ${count(posts, 'read S3')} (POST cache ${a.edgePostCacheSeconds} s in ${a.edgePostContainers} warm containers)`,
     `${count(misses, 'GET cache misses')} expected (${(gets > 0 ? (100 * misses) / gets : 0).toFixed(1)} % of GETs) with ${a.edgeCachesFetchingFromOrigin} regional edge caches and max-age ${a.ocspMaxAgeSeconds} s`,
   ]);
 }

@@ -9,24 +9,14 @@
  *
  * Built by build-viewer-request.ts into one ES5-style file with OCSP_PATH_PREFIX substituted.
  */
-import { MALFORMED_REQUEST_DER, ocspObjectKeyForGetPath } from '../core/ocsp/ocsp-request.ts';
+import { ocspObjectKeyForGetPath } from '../core/ocsp/ocsp-request.ts';
 import type { CfFunctionEvent, CfFunctionRequest, CfFunctionResponse } from './cloudfront-function-event.ts';
 
 declare var OCSP_PATH_PREFIX: string;
+/** MALFORMED_REQUEST_DER (core/ocsp/ocsp-request.ts) in base64, substituted by the build. */
+declare var MALFORMED_REQUEST_BASE64: string;
 
-var BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-function encodeBase64(bytes: number[]): string {
-  var out = '';
-  for (var i = 0; i < bytes.length; i += 3) {
-    var n = ((bytes[i] as number) << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
-    out += BASE64.charAt((n >> 18) & 63) + BASE64.charAt((n >> 12) & 63);
-    out += i + 1 < bytes.length ? BASE64.charAt((n >> 6) & 63) : '=';
-    out += i + 2 < bytes.length ? BASE64.charAt(n & 63) : '=';
-  }
-  return out;
-}
-
-function generated(statusCode: number, description: string, body: number[] | null): CfFunctionResponse {
+function generated(statusCode: number, description: string, body: string | null): CfFunctionResponse {
   var response: CfFunctionResponse = {
     statusCode: statusCode,
     statusDescription: description,
@@ -34,7 +24,7 @@ function generated(statusCode: number, description: string, body: number[] | nul
   };
   if (body) {
     response.headers!['content-type'] = { value: 'application/ocsp-response' };
-    response.body = { encoding: 'base64', data: encodeBase64(body) };
+    response.body = { encoding: 'base64', data: body };
   } else {
     response.headers!['allow'] = { value: 'GET, HEAD, POST' };
   }
@@ -50,7 +40,7 @@ export function handler(event: CfFunctionEvent): CfFunctionRequest | CfFunctionR
   var uri = request.uri;
   var rest = uri.indexOf(prefix) === 0 ? uri.substring(prefix.length) : uri;
   var key = ocspObjectKeyForGetPath(rest);
-  if (!key) return generated(200, 'OK', MALFORMED_REQUEST_DER);
+  if (!key) return generated(200, 'OK', MALFORMED_REQUEST_BASE64);
   request.uri = '/' + key;
   // The query string is not part of an OCSP request; dropping it keeps one cache entry per CertID.
   request.querystring = {};

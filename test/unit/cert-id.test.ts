@@ -11,7 +11,11 @@ import {
   certStatusOfTag,
 } from '../../lambda/core/ocsp/cert-id.ts';
 import { parseOcspRequest } from '../../lambda/core/ocsp/ocsp-request.ts';
-import { HASH_ALGORITHM_OID, WEBCRYPTO_HASH } from '../../lambda/core/pki/hash-algorithms.ts';
+import {
+  HASH_ALGORITHM_OID,
+  HASH_ALGORITHM_OID_DER_HEX,
+  WEBCRYPTO_HASH,
+} from '../../lambda/core/pki/hash-algorithms.ts';
 import { oid, tlv } from '../../testkit/ocsp-fixtures.ts';
 
 /** An OCSPRequest with one CertID whose hashAlgorithm OID has these content octets. */
@@ -76,5 +80,14 @@ describe('certificate statuses (RFC 6960 §4.2.1 CertStatus)', () => {
       undefined,
       undefined,
     ]);
+  });
+});
+
+describe('HASH_ALGORITHM_OID_DER_HEX', () => {
+  it.each(Object.entries(HASH_ALGORITHM_OID))('%s: the DER content octets of %s', (name, dotted) => {
+    const content = new asn1js.ObjectIdentifier({ value: dotted }).valueBlock.toBER();
+    expect(HASH_ALGORITHM_OID_DER_HEX[name as keyof typeof HASH_ALGORITHM_OID]).toBe(
+      Buffer.from(content).toString('hex'),
+    );
   });
 });

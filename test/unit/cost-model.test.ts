@@ -11,9 +11,11 @@ import {
   applyOverrides,
   estimateCosts,
   expectedGetMisses,
+  expectedPostReads,
   type CostOption,
 } from '../../reporting/cost-model.ts';
 import { estimateFromOptions, formatCostText } from '../../cli/cost-command.ts';
+import { EDGE_POST_CACHE_SECONDS } from '../../lambda/core/contract/edge-post-cache.ts';
 
 const line = (option: CostOption | undefined, start: string) => {
   const found = option?.lines.find((l) => l.item.startsWith(start));
@@ -90,14 +92,23 @@ describe('cost model', () => {
     const misses = expectedGetMisses(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
     expect(misses).toBeCloseTo(288e6 * (1 - Math.exp(-50e6 / 288e6)), 0);
     expect(Math.round(misses)).toBe(45_900_362);
-    // invocations = 50e6 + 2 × 45,900,362 = 141,800,724 → × $0.60 / 1e6 = $85.0804
-    // GB-s = (50e6 × 20 ms + 45,900,362 × 3 ms) / 1000 × 0.125 GB = 142,212.6 → × $0.00005001 = $7.1121
+    // POSTs reading S3: slots = 100,000 certs × 40 containers × (2,592,000 s / 60 s) = 1.728e11,
+    // reads = 1.728e11 × (1 − e^(−50e6 / 1.728e11)) = 49,992,768 (to the unit); the rest hit the cache
+    const reads = expectedPostReads(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
+    expect(reads).toBeCloseTo(1.728e11 * -Math.expm1(-50e6 / 1.728e11), 0);
+    // invocations = 50e6 + 2 × misses; GB-s = (reads × 20 ms + hits × 1 ms + misses × 3 ms) / 1000 × 0.125 GB
     const invocations = 50e6 + 2 * misses;
-    const gbSeconds = ((50e6 * 20 + misses * 3) / 1000) * 0.125;
+    const gbSeconds = ((reads * 20 + (50e6 - reads) * 1 + misses * 3) / 1000) * 0.125;
     expect(line(ours, 'Lambda@Edge')).toBeCloseTo((invocations / 1e6) * 0.6 + gbSeconds * 0.00005001, 6);
-    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(92.19, 2);
-    // S3 GET = (50e6 + 45,900,362) / 1000 × $0.00037 = $35.4831
-    expect(line(ours, 'S3 GET')).toBeCloseTo(35.4831, 3);
+    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(92.19, 1);
+    expect(line(ours, 'S3 GET')).toBeCloseTo(((reads + misses) / 1000) * 0.00037, 6);
+  });
+
+  it('POSTs for few certificates are answered from the edge POST cache, at most one read per lifetime', () => {
+    // 10 certificates × 40 containers × 43,200 windows = 17,280,000: 50 M POSTs cannot read more often
+    expect(expectedPostReads(50e6, 10, DEFAULT_ASSUMPTIONS)).toBeLessThanOrEqual(17_280_000);
+    expect(expectedPostReads(50e6, 10, { ...DEFAULT_ASSUMPTIONS, edgePostCacheSeconds: 0 })).toBe(50e6);
+    expect(DEFAULT_ASSUMPTIONS.edgePostCacheSeconds).toBe(EDGE_POST_CACHE_SECONDS);
   });
 
   it('misses never exceed the GETs and saturate at one per certificate, cache and window', () => {

@@ -84,6 +84,26 @@ describe('ocspObjectKeyForGetPath: lenient as clients and proxies really send it
   });
 
   it.each([
+    ['a non-ASCII escape', (t: string) => `${t.slice(0, 8)}%C3%A9${t.slice(8)}`],
+    ['an escape that is not hex', (t: string) => `%G1${t}`],
+    ['a truncated escape', (t: string) => `${t}%4`],
+    ['padding inside', (t: string) => `${t.slice(0, 8)}=${t.slice(8)}`],
+  ])('refuses a request with %s', (_name, spoil) => {
+    expect(ocspObjectKeyForGetPath(spoil(sha256()))).toBeNull();
+  });
+
+  // A proxy merged or a client doubled a `/` inside the base64: each `//` reads as one `/`.
+  it.each([
+    ['a slash inside doubled', '//'],
+    ['a slash inside doubled, escaped', '%2F%2F'],
+    ['a slash inside doubled, one half escaped', '/%2F'],
+  ])('decodes %s', (_name, doubled) => {
+    const hash = (['sha1', 'sha256', 'sha384'] as const).find((h) => b64(requests[h]!).includes('/'));
+    expect(hash).toBeDefined(); // three requests without a `/` in their base64: regenerate
+    expect(ocspObjectKeyForGetPath(b64(requests[hash!]!).replace('/', doubled))).toBe(expectedKey(hash!));
+  });
+
+  it.each([
     ['empty', ''],
     ['not base64', '!!!!'],
     ['bad percent escape', '%E0%A4%A'],

@@ -5,7 +5,12 @@
  *
  * Dependency-free and ES5-style (var, function): the CloudFront Function reads CertIDs with it.
  */
-import { HASH_ALGORITHMS, hashAlgorithmOfOid, type HashAlgorithmName } from '../pki/hash-algorithms.ts';
+import {
+  HASH_ALGORITHMS,
+  HASH_ALGORITHM_OID_DER_HEX,
+  hashAlgorithmOfOid,
+  type HashAlgorithmName,
+} from '../pki/hash-algorithms.ts';
 
 /**
  * CertID hash algorithms answered: every hash of hash-algorithms.ts, with its OID there. SHA-1 is
@@ -17,6 +22,15 @@ export var CERT_ID_HASHES: readonly HashAlgorithmName[] = HASH_ALGORITHMS;
 export function certIdHashOfOid(oid: string): HashAlgorithmName | undefined {
   var name = hashAlgorithmOfOid(oid);
   return name && CERT_ID_HASHES.indexOf(name) >= 0 ? name : undefined;
+}
+
+/** The CertID hash whose OID has these DER content octets (lowercase hex), or undefined. */
+export function certIdHashOfOidContentHex(hex: string): HashAlgorithmName | undefined {
+  for (var i = 0; i < CERT_ID_HASHES.length; i++) {
+    var name = CERT_ID_HASHES[i] as HashAlgorithmName;
+    if (HASH_ALGORITHM_OID_DER_HEX[name] === hex) return name;
+  }
+  return undefined;
 }
 
 export type CertStatus = 'good' | 'revoked' | 'unknown';

@@ -15,7 +15,7 @@
  *                              issuerKeyHash OCTET STRING, serialNumber CertificateSerialNumber }
  * Nonces and other extensions are skipped: a pre-produced response cannot echo them (RFC 9919 §4).
  */
-import { certIdHashOfOid } from './cert-id.ts';
+import { certIdHashOfOidContentHex } from './cert-id.ts';
 import { ocspObjectKey, type CertIdKey } from './ocsp-object-key.ts';
 
 /** Largest request accepted (GET URLs are < 1 KB; POST bodies with a signature a few KB). */
@@ -131,37 +131,15 @@ export function parseOcspRequest(bytes: Uint8Array): CertIdKey | null {
   ) {
     return null;
   }
-  var dotted = dottedOid(bytes, oid.start, oid.end);
+  // Compared as DER content octets: a non-DER encoding of a known OID matches none, as before.
+  var oidHex = hexOf(bytes, oid.start, oid.end);
   return {
     // An unsupported hash algorithm still parses: it is answered `unauthorized`, not malformed.
-    hashAlgorithm: (dotted && certIdHashOfOid(dotted)) || 'oid-' + hexOf(bytes, oid.start, oid.end),
+    hashAlgorithm: certIdHashOfOidContentHex(oidHex) || 'oid-' + oidHex,
     issuerNameHashHex: hexOf(bytes, nameHash.start, nameHash.end),
     issuerKeyHashHex: hexOf(bytes, keyHash.start, keyHash.end),
     serialHex: minimalSerialHex(hexOf(bytes, serial.start, serial.end)),
   };
-}
-
-/**
- * The dotted form of an OBJECT IDENTIFIER's content octets (X.690 §8.19), or null when they are
- * not DER: a sub-identifier padded with a leading 0x80 octet, or the last one cut short. Only
- * compared with the CertID hash OIDs: an arc too large for a double cannot round to their arcs.
- */
-function dottedOid(bytes: Uint8Array, start: number, end: number): string | null {
-  var arcs: number[] = [];
-  var value = 0;
-  for (var i = start; i < end; i++) {
-    var b = bytes[i] as number;
-    if (value === 0 && b === 0x80) return null;
-    value = value * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      arcs.push(value);
-      value = 0;
-    }
-  }
-  if ((bytes[end - 1] as number) & 0x80) return null;
-  var first = arcs[0] as number;
-  var top = first < 80 ? Math.floor(first / 40) : 2; // the first octets hold 40 * arc1 + arc2
-  return top + '.' + (first - 40 * top) + (arcs.length > 1 ? '.' + arcs.slice(1).join('.') : '');
 }
 
 /** Drops redundant leading zero octets (BER allows them, DER does not), as the publish side does. */
@@ -170,58 +148,101 @@ function minimalSerialHex(hex: string): string {
   return hex;
 }
 
-var BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Value of a hex digit's character code, or -1. */
+function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+}
 
-/** Decodes standard or URL-safe base64, padding optional; null on any other character. */
-function decodeBase64Lenient(text: string): Uint8Array | null {
-  var clean = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
-  if (clean.length % 4 === 1) return null;
-  var out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  var buffer = 0;
-  var bits = 0;
-  var index = 0;
-  for (var i = 0; i < clean.length; i++) {
-    var value = BASE64.indexOf(clean.charAt(i));
-    if (value < 0) return null;
-    buffer = (buffer << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (buffer >> bits) & 0xff;
-    }
-  }
-  return out;
+/** Base64 value of a character code, standard or URL-safe alphabet (`-` `_`), or -1. */
+function base64Value(c: number): number {
+  return c >= 65 && c <= 90
+    ? c - 65
+    : c >= 97 && c <= 122
+      ? c - 71
+      : c >= 48 && c <= 57
+        ? c + 4
+        : c === 43 || c === 45
+          ? 62
+          : c === 47 || c === 95
+            ? 63
+            : -1;
 }
 
 /**
  * Decodes the part of a GET URL after the OCSP prefix (RFC 6960 Appendix A.1: the URL-encoding of
  * the base64 of the DER request) leniently, as real clients and proxies send it: percent-escapes
  * (including %2F), `+` arriving as a space, leading or doubled slashes added by clients joining
- * URLs, missing padding, base64url.
+ * URLs, missing padding, base64url. With `collapse`, each `//` reads as one `/` (a proxy merged
+ * them inside the base64, or a client doubled a separator).
+ *
+ * One pass over character codes, building no strings: the CloudFront Function runs this on every
+ * GET. It answers what decodeURIComponent, then base64 decoding, would: any escape that is not two
+ * hex digits, or decodes to a non-ASCII character, can never be base64, so it is null here.
  */
-function decodeOcspGetPath(path: string): Uint8Array | null {
-  var unescaped: string;
-  try {
-    unescaped = decodeURIComponent(path);
-  } catch (_error) {
-    return null; // ES5 needs the catch binding
+function decodeGetPath(path: string, collapse: boolean): Uint8Array | null {
+  var out = new Uint8Array((path.length * 3) >> 2);
+  var length = 0; // characters after the leading slashes, as sent (the size limit's measure)
+  var count = 0; // base64 characters read
+  var index = 0;
+  var buffer = 0;
+  var bits = 0;
+  var padding = false;
+  var slashes = 0; // collapse: slashes in the current run
+  for (var i = 0; i <= path.length; i++) {
+    var c = 47;
+    if (i < path.length) {
+      c = path.charCodeAt(i);
+      if (c === 37) {
+        var high = hexDigit(path.charCodeAt(i + 1));
+        var low = hexDigit(path.charCodeAt(i + 2));
+        if (high < 0 || low < 0 || high > 7) return null;
+        c = high * 16 + low;
+        i += 2;
+      }
+      if (c === 32) c = 43; // '+' arrived as a space
+      if (length === 0 && c === 47) continue; // leading slashes
+      length++;
+      if (collapse && c === 47) {
+        slashes++;
+        continue;
+      }
+    }
+    // A run of n slashes reads as ceil(n / 2) when collapsing (each `//` pair becomes one `/`).
+    var run = collapse ? (slashes + 1) >> 1 : 0;
+    slashes = 0;
+    for (var k = 0; k <= run; k++) {
+      var code = k < run ? 47 : c;
+      if (k === run && i >= path.length) break; // past the end: no character, only the run
+      if (code === 61) {
+        padding = true;
+        continue;
+      }
+      var value = padding ? -1 : base64Value(code);
+      if (value < 0) return null;
+      count++;
+      buffer = ((buffer << 6) | value) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[index++] = (buffer >> bits) & 0xff;
+      }
+    }
   }
-  var text = unescaped.replace(/ /g, '+').replace(/^\/+/, '');
-  if (text.length === 0 || text.length > (MAX_OCSP_REQUEST_BYTES * 4) / 3 + 4) return null;
-  var decoded = decodeBase64Lenient(text);
-  if (decoded && parseOcspRequest(decoded)) return decoded;
-  // A proxy may have merged `//` inside the base64 into one `/`; or a client doubled a separator.
-  var collapsed = text.replace(/\/\//g, '/');
-  if (collapsed !== text) {
-    decoded = decodeBase64Lenient(collapsed);
-    if (decoded && parseOcspRequest(decoded)) return decoded;
-  }
-  return null;
+  if (length === 0 || length > (MAX_OCSP_REQUEST_BYTES * 4) / 3 + 4 || count % 4 === 1) return null;
+  return out.subarray(0, index);
+}
+
+/** The first request's CertID of a GET path, or null (tried as sent, then with `//` collapsed). */
+function certIdOfGetPath(path: string): CertIdKey | null {
+  var decoded = decodeGetPath(path, false);
+  var certId = decoded && parseOcspRequest(decoded);
+  if (certId) return certId;
+  decoded = decodeGetPath(path, true);
+  return (decoded && parseOcspRequest(decoded)) || null;
 }
 
 /** The OCSP store key for a GET path, or null when the path is not a well-formed request. */
 export function ocspObjectKeyForGetPath(path: string): string | null {
-  var der = decodeOcspGetPath(path);
-  var certId = der ? parseOcspRequest(der) : null;
+  var certId = certIdOfGetPath(path);
   return certId ? ocspObjectKey(certId) : null;
 }

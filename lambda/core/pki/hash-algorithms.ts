@@ -16,6 +16,18 @@ export var HASH_ALGORITHM_OID: { readonly [name in HashAlgorithmName]: string } 
   sha512: '2.16.840.1.101.3.4.2.3', // id-sha512
 };
 
+/**
+ * The content octets of each OID above in DER (X.690 §8.19), as lowercase hex: what a CertID's
+ * hashAlgorithm holds, compared without decoding it to dotted form (the CloudFront Function does
+ * this on every GET). A unit test derives them from HASH_ALGORITHM_OID.
+ */
+export var HASH_ALGORITHM_OID_DER_HEX: { readonly [name in HashAlgorithmName]: string } = {
+  sha1: '2b0e03021a',
+  sha256: '608648016503040201',
+  sha384: '608648016503040202',
+  sha512: '608648016503040203',
+};
+
 /** Every hash above, weakest first. */
 export var HASH_ALGORITHMS: readonly HashAlgorithmName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
 
