@@ -15,6 +15,7 @@ import {
   RECEIPT_FORMAT,
   parseReceipt,
   type AcceptedFile,
+  type DeletedPart,
   type Receipt,
   type RejectedFile,
 } from '../../core/publish/receipt.ts';
@@ -48,6 +49,7 @@ export class PublishRun {
   private readonly changes: IndexChanges = noIndexChanges();
   private revocations: RevocationUpdate[] = [];
   private histories = new Map<string, Promise<RevocationHistory>>();
+  private readonly deleted: DeletedPart[] = [];
 
   constructor(
     readonly bundleId: string,
@@ -122,6 +124,11 @@ export class PublishRun {
     return updates;
   }
 
+  /** An ingest part deleted for holding key material. */
+  deletedPart(part: DeletedPart): void {
+    this.deleted.push(part);
+  }
+
   replaced(key: string): void {
     this.replacedKeys.add(key);
   }
@@ -154,6 +161,7 @@ export class PublishRun {
       replaced: [...this.replacedKeys],
       changed: [...this.changed],
       changes: this.changes,
+      ...(this.deleted.length > 0 ? { deletedParts: this.deleted } : {}),
     };
   }
 
@@ -164,6 +172,7 @@ export class PublishRun {
       run.accept(result);
       for (const key of result.replaced) run.replaced(key);
       run.changedPaths(...result.changed);
+      for (const part of result.deletedParts ?? []) run.deletedPart(part);
     }
     return run;
   }
@@ -181,6 +190,9 @@ export class PublishRun {
       replaced: [...this.replacedKeys].sort(),
       invalidated: this.invalidatedPaths,
       ...(error ? { error } : {}),
+      ...(this.deleted.length > 0
+        ? { deletedParts: [...this.deleted].sort((a, b) => a.key.localeCompare(b.key)) }
+        : {}),
     };
   }
 }
