@@ -161,6 +161,12 @@ export class Publisher extends Construct {
               actions: ['s3:GetObject', 's3:PutObject'],
               resources: [ingest.partResultObjectsArn()],
             }),
+            // A part holding key material (sent by an uploader without the pre-flight) is deleted on reading.
+            new iam.PolicyStatement({
+              sid: 'DeleteBundlePartsHoldingKeys',
+              actions: ['s3:DeleteObject'],
+              resources: [ingest.bundleObjectsArn()],
+            }),
           ]
         : []),
       new iam.PolicyStatement({

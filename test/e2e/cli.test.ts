@@ -4,7 +4,7 @@
  * its documented exit code and no stack trace unless --debug.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -218,12 +218,20 @@ describe('expected failures: one line, the documented exit code, no stack trace'
     }
   }, 130_000);
 
+  /** A bundle the pre-flight passes (the scratch directory holds keys: those would stop it first, exit 3). */
+  async function cleanBundle(): Promise<string> {
+    const dir = join(work, 'clean-bundle');
+    await mkdir(join(dir, 'ca'), { recursive: true });
+    await writeFile(join(dir, 'ca/root.crt'), pki.ca.cert.certDer);
+    return dir;
+  }
+
   it('nothing listening at --repo', async () => {
     const closed: Server = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const result = await cli(['publish', work, '--repo', `http://127.0.0.1:${port}`]);
+    const result = await cli(['publish', await cleanBundle(), '--repo', `http://127.0.0.1:${port}`]);
     expectOneLine(
       result,
       EXIT.unreachable,
@@ -233,11 +241,14 @@ describe('expected failures: one line, the documented exit code, no stack trace'
 
   it('no AWS credentials for --stack', async () => {
     const home = join(work, 'empty-home');
-    const result = await cli(['publish', work, '--stack', 'ca-repo', '--region', 'eu-west-1'], {
-      // Nothing of the credential chain: no variables, no ~/.aws, no instance metadata.
-      env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true' },
-      timeoutMs: 60_000,
-    });
+    const result = await cli(
+      ['publish', await cleanBundle(), '--stack', 'ca-repo', '--region', 'eu-west-1'],
+      {
+        // Nothing of the credential chain: no variables, no ~/.aws, no instance metadata.
+        env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true' },
+        timeoutMs: 60_000,
+      },
+    );
     expectOneLine(result, EXIT.unreachable, /no AWS credentials to read stack ca-repo: set AWS_PROFILE/);
   });
 });

@@ -10,7 +10,7 @@ export const EXIT = {
   rejected: 1,
   /** The command line, or a file or value it names, is wrong. */
   usage: 2,
-  /** Key material found in the bundle: nothing was sent (reserved for the uploader's pre-flight). */
+  /** Key material found in the bundle by the uploader's pre-flight: nothing was sent. */
   keyMaterial: 3,
   /** The repository could not be reached: nothing listening, no credentials, no receipt in time. */
   unreachable: 4,
@@ -44,7 +44,8 @@ export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
   },
   {
     code: EXIT.keyMaterial,
-    meaning: 'private key material found in the bundle, nothing sent (reserved for the pre-flight check)',
+    meaning:
+      'private key material found in the bundle by the pre-flight: nothing sent (publish, publish --dry-run)',
   },
   {
     code: EXIT.unreachable,

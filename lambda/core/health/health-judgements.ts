@@ -4,7 +4,7 @@
  * never disagree about what a valid CRL, OCSP response or signed document is. Pure: the answer
  * and the probe's clock are passed in.
  */
-import { digest, toHex } from '../encoding/bytes.ts';
+import { bytesEqual, digest, toHex } from '../encoding/bytes.ts';
 import { CONTENT_TYPES } from '../serving/cache-policy.ts';
 import { classifyContent } from '../publish/classify-content.ts';
 import { MALFORMED_REQUEST_DER, UNAUTHORIZED_DER } from '../ocsp/ocsp-request.ts';
@@ -255,18 +255,26 @@ const UNSUCCESSFUL_BODIES: Readonly<Record<string, string>> = {
 export async function judgeOcspAnswer(input: {
   answer: HttpAnswer;
   request: OcspProbeRequest;
+  /** The nonce extension's value the request carried (POST, as `openssl ocsp` sends by default). */
+  sentNonce?: Uint8Array;
   expectedStatus: CertStatus;
   trust: TrustStore;
   now: Date;
   thresholds: HealthThresholds;
 }): Promise<Judgement> {
-  const { answer, request, expectedStatus, trust, now, thresholds } = input;
+  const { answer, request, sentNonce, expectedStatus, trust, now, thresholds } = input;
   return judge(async (measures) => {
     requireOk(answer);
     requireContentType(answer, CONTENT_TYPES['ocsp-response']);
     const unsuccessful = UNSUCCESSFUL_BODIES[toHex(answer.body)];
     requireThat(!unsuccessful, `responder answered ${unsuccessful}`);
     const facts = await validateOcspResponse({ der: answer.body, trust, now, policy: policyOf(thresholds) });
+    // As OpenSSL's OCSP_check_nonce: no nonce in the response passes ("WARNING: no nonce in
+    // response"), another one fails ("Nonce Verify error"), and a request without one checks nothing.
+    requireThat(
+      !sentNonce || !facts.nonce || bytesEqual(facts.nonce, sentNonce),
+      'the response carries a nonce other than the one sent (RFC 6960 §4.4.1): `openssl ocsp` clients, which send a nonce by default, refuse it with "Nonce Verify error"; publish responses made with `openssl ocsp ... -no_nonce`',
+    );
     const wanted = request.certId;
     const single = facts.responses.find(
       (candidate) =>

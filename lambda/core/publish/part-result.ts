@@ -3,7 +3,7 @@
  * partResultKey) for the worker that finishes the bundle to merge. Workers of two releases may
  * meet on one bundle during a deployment, so the record carries its format.
  */
-import type { AcceptedFile, RejectedFile } from './receipt.ts';
+import type { AcceptedFile, DeletedPart, RejectedFile } from './receipt.ts';
 import type { IndexChanges } from './repository-index.ts';
 
 /** Written into every part result; readers take an unlabelled one as this format (the same fields). */
@@ -18,6 +18,8 @@ export interface PartResult {
   /** CDN paths to invalidate. */
   changed: string[];
   changes: IndexChanges;
+  /** The part's archive, deleted from the ingest store for holding key material. */
+  deletedParts?: DeletedPart[];
 }
 
 export function serialisePartResult(result: PartResult): string {
@@ -35,9 +37,17 @@ export function parsePartResult(text: string): PartResult {
   if (format !== PART_RESULT_FORMAT) {
     throw new Error(`part result format ${String(format)} is not ${PART_RESULT_FORMAT}`);
   }
-  const { accepted, rejected, replaced, changed, changes } = value;
+  const { accepted, rejected, replaced, changed, changes, deletedParts } = value;
   if (![accepted, rejected, replaced, changed].every(Array.isArray) || !changes) {
     throw new Error('part result needs accepted, rejected, replaced, changed and changes');
   }
-  return { format: PART_RESULT_FORMAT, accepted, rejected, replaced, changed, changes } as PartResult;
+  return {
+    format: PART_RESULT_FORMAT,
+    accepted,
+    rejected,
+    replaced,
+    changed,
+    changes,
+    ...(Array.isArray(deletedParts) ? { deletedParts } : {}),
+  } as PartResult;
 }

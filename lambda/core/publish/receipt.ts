@@ -41,6 +41,17 @@ export interface Receipt {
   withdrawn?: string[];
   /** Why the bundle as a whole failed (status 'failed'). */
   error?: string;
+  /**
+   * Ingest parts the gate deleted on reading them because a file in them holds private key
+   * material (an uploader without the pre-flight): the part's other files were still judged.
+   */
+  deletedParts?: DeletedPart[];
+}
+
+/** An ingest part deleted because it held key material, and the files in it that did. */
+export interface DeletedPart {
+  key: string;
+  keyMaterial: string[];
 }
 
 /** Reads a stored receipt; a receipt this code cannot read is a RejectedError naming why. */

@@ -11,6 +11,7 @@
  * and certificates by the URLs in their certificates, not through the index, and an outage must
  * count against each endpoint's availability.
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   CHECK_NAMES,
@@ -57,6 +58,8 @@ export interface HealthProbeOptions {
   concurrency?: number;
   /** Compare the replica bucket's copy of every CRL with the primary bucket's (AWS only). */
   replica?: ReplicaComparison;
+  /** A fresh nonce for each POST probe; default 16 random bytes, as `openssl ocsp` sends. */
+  nonce?: () => Uint8Array;
 }
 
 /** The two buckets behind the origin group, read directly (HEAD), and the replication window. */
@@ -257,8 +260,16 @@ export class HealthProbe {
     const responder = this.options.ocspUrl ?? resolve(index?.ocsp?.url ?? DEFAULT_OCSP_PATH_PREFIX);
     for (const { sentinel, request } of this.sentinels) {
       const target = `${responder} serial ${request.certId.serialHex} ${request.certId.hashAlgorithm}`;
-      const judgeAnswer = (answer: HttpAnswer, now: Date) =>
-        judgeOcspAnswer({ answer, request, expectedStatus: sentinel.expectedStatus, trust, now, thresholds });
+      const judgeAnswer = (answer: HttpAnswer, now: Date, sentNonce?: Uint8Array) =>
+        judgeOcspAnswer({
+          answer,
+          request,
+          sentNonce,
+          expectedStatus: sentinel.expectedStatus,
+          trust,
+          now,
+          thresholds,
+        });
       planned.push({
         check: 'ocsp-get',
         target,
@@ -268,17 +279,18 @@ export class HealthProbe {
       planned.push({
         check: 'ocsp-post',
         target,
-        exchange: async (signal, now) =>
-          judgeAnswer(
-            await this.send({
-              method: 'POST',
-              url: responder,
-              headers: { 'content-type': 'application/ocsp-request' },
-              body: request.der,
-              signal,
-            }),
-            now,
-          ),
+        // With a nonce, as `openssl ocsp -url` sends by default (GET, as Java sends it, has none).
+        exchange: async (signal, now) => {
+          const { der, extnValue } = request.withNonce(this.options.nonce?.() ?? randomBytes(16));
+          const answer = await this.send({
+            method: 'POST',
+            url: responder,
+            headers: { 'content-type': 'application/ocsp-request' },
+            body: der,
+            signal,
+          });
+          return judgeAnswer(answer, now, extnValue);
+        },
       });
     }
     return planned;

@@ -15,6 +15,7 @@ import {
   RECEIPT_FORMAT,
   parseReceipt,
   type AcceptedFile,
+  type DeletedPart,
   type Receipt,
   type RejectedFile,
 } from '../../core/publish/receipt.ts';
@@ -49,6 +50,7 @@ export class PublishRun {
   private readonly changes: IndexChanges = noIndexChanges();
   private revocations: RevocationUpdate[] = [];
   private histories = new Map<string, Promise<RevocationHistory>>();
+  private readonly deleted: DeletedPart[] = [];
 
   constructor(
     readonly bundleId: string,
@@ -130,6 +132,11 @@ export class PublishRun {
     this.changed.add(invalidatePath);
   }
 
+  /** An ingest part deleted for holding key material. */
+  deletedPart(part: DeletedPart): void {
+    this.deleted.push(part);
+  }
+
   replaced(key: string): void {
     this.replacedKeys.add(key);
   }
@@ -162,6 +169,7 @@ export class PublishRun {
       replaced: [...this.replacedKeys],
       changed: [...this.changed],
       changes: this.changes,
+      ...(this.deleted.length > 0 ? { deletedParts: this.deleted } : {}),
     };
   }
 
@@ -172,6 +180,7 @@ export class PublishRun {
       run.accept(result);
       for (const key of result.replaced) run.replaced(key);
       run.changedPaths(...result.changed);
+      for (const part of result.deletedParts ?? []) run.deletedPart(part);
     }
     return run;
   }
@@ -190,6 +199,9 @@ export class PublishRun {
       invalidated: this.invalidatedPaths,
       ...(this.withdrawnUrls.length > 0 ? { withdrawn: [...this.withdrawnUrls].sort() } : {}),
       ...(error ? { error } : {}),
+      ...(this.deleted.length > 0
+        ? { deletedParts: [...this.deleted].sort((a, b) => a.key.localeCompare(b.key)) }
+        : {}),
     };
   }
 }

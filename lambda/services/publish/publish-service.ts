@@ -263,6 +263,7 @@ export class PublishService {
     const entries = new Map<string, TarEntry>();
     for (const entry of await readTar(archive.body)) entries.set(entry.path, entry);
     const files = await this.collectPartFiles(listed, entries, run);
+    await this.deleteKeyMaterial(partInfo.key, files, run);
     for (const path of entries.keys()) {
       if (!listed.some((f) => f.path === path))
         run.reject(path, 'in the archive but not listed in the manifest');
@@ -276,6 +277,20 @@ export class PublishService {
       this.publishFile(file, byPath, manifest.bundleId, run),
     );
     await this.recordRevocations(run);
+  }
+
+  /**
+   * An uploader without the pre-flight (an old or modified one) sent key material: the archive
+   * holding it is deleted from the ingest store at once rather than kept for the retention period
+   * (the ingest bucket is not versioned, so the delete leaves no copy behind; the bytes read are
+   * in this process's memory only). The part's other files are judged from memory as usual; a
+   * retried delivery finds the archive gone and refuses them with that reason.
+   */
+  private async deleteKeyMaterial(key: string, files: CandidateFile[], run: PublishRun): Promise<void> {
+    const keyMaterial = files.filter((f) => f.content.type === 'private-key').map((f) => f.path);
+    if (keyMaterial.length === 0) return;
+    await this.props.ingest.delete(key);
+    run.deletedPart({ key, keyMaterial });
   }
 
   /**

@@ -44,7 +44,7 @@ function kindOf(file: CandidateFile): ArtifactKindModule {
   const content = file.content;
   if (content.type === 'private-key') {
     throw new RejectedError(
-      `private key material (${content.form}): the whole file is refused, keys never leave the CA`,
+      `private key material (${content.form}): the whole file is refused and the ingest part holding it deleted (deletedParts); keys never leave the CA`,
     );
   }
   if (content.type === 'unrecognised') throw new RejectedError(`unrecognised content: ${content.reason}`);
