@@ -33,7 +33,7 @@ import {
 } from '../../core/publish/revocation-history.ts';
 import type { PinnedCa } from '../../core/pki/trust-store.ts';
 import { RejectedError } from '../../core/rejection.ts';
-import type { ObjectHead, ObjectStore } from '../ports.ts';
+import { PreconditionFailedError, type ObjectHead, type ObjectStore } from '../ports.ts';
 
 /** The verdicts of one publish (a bundle, or one part of it in the fan-out), gathered as files are judged. */
 export class PublishRun {
@@ -202,11 +202,48 @@ export function describeFailure(error: unknown): string {
   }`;
 }
 
+/** A bundle's receipt as stored, with the ETag a conditional rewrite names. */
+export interface StoredReceiptObject {
+  receipt: Receipt | undefined;
+  etag: string;
+}
+
+/** The stored receipt (undefined receipt: present but unreadable), or undefined when there is none. */
+export async function readReceiptObject(
+  ingest: ObjectStore,
+  bundleId: string,
+): Promise<StoredReceiptObject | undefined> {
+  const object = await ingest.get(receiptKey(bundleId));
+  if (!object) return undefined;
+  try {
+    return { receipt: parseReceipt(Buffer.from(object.body).toString('utf8')), etag: object.etag };
+  } catch (error) {
+    if (error instanceof RejectedError) return { receipt: undefined, etag: object.etag };
+    throw error;
+  }
+}
+
+/**
+ * Writes a bundle's receipt unless it is already completed: a completed receipt is final (the
+ * uploader may have read it; a duplicate SQS delivery or S3 event must not rewrite it), and it is
+ * answered instead. The write is conditional on what was read (created if absent, replaced only
+ * as the failed or unreadable receipt that was there), so two finishing workers write one receipt.
+ */
 export async function writeReceipt(ingest: ObjectStore, receipt: Receipt): Promise<Receipt> {
-  await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(receipt, null, 2)}\n`), {
-    contentType: 'application/json; charset=utf-8',
-  });
-  return receipt;
+  for (;;) {
+    const stored = await readReceiptObject(ingest, receipt.bundleId);
+    if (stored?.receipt?.status === 'completed') return stored.receipt;
+    try {
+      await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(receipt, null, 2)}\n`), {
+        contentType: 'application/json; charset=utf-8',
+        ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+      });
+      return receipt;
+    } catch (error) {
+      // Another invocation wrote the receipt in between: read it again and decide again.
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
 }
 
 /** A receipt that cannot be read settles nothing: an invalidation stays owed. */

@@ -16,6 +16,7 @@ import {
   MAX_MANIFEST_BYTES,
   bundleIdOfManifestKey,
   manifestKey,
+  partResultKey,
   parseManifest,
   type BundleFile,
   type BundleManifest,
@@ -63,6 +64,7 @@ import {
   PublishRun,
   describeFailure,
   readPartResults,
+  readReceiptObject,
   writePartResult,
   writeReceipt,
 } from './publish-run.ts';
@@ -111,6 +113,8 @@ export class PublishService {
   }
 
   async publishBundle(bundleId: string): Promise<Receipt> {
+    const done = await this.completedReceipt(bundleId);
+    if (done) return done;
     const run = new PublishRun(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
@@ -132,6 +136,9 @@ export class PublishService {
     bundleId: string,
     enqueuePart: (part: number) => Promise<void>,
   ): Promise<Receipt | undefined> {
+    // A duplicate ObjectCreated event of a finished bundle: nothing is published or withdrawn again.
+    const done = await this.completedReceipt(bundleId);
+    if (done) return done;
     const run = new PublishRun(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
@@ -150,9 +157,14 @@ export class PublishService {
    */
   async publishBundlePart(bundleId: string, part: number): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
+    // A duplicate delivery (SQS is at-least-once) of a finished bundle or of a recorded part
+    // republishes nothing: the receipt of a completed bundle is final.
+    if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
-    await this.publishPart(manifest, part, run);
-    await writePartResult(this.props.ingest, bundleId, part, run);
+    if (!(await this.props.ingest.head(partResultKey(bundleId, part)))) {
+      await this.publishPart(manifest, part, run);
+      await writePartResult(this.props.ingest, bundleId, part, run);
+    }
     const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
     if (!results) return undefined; // another worker will finish
     const merged = PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results);
@@ -167,14 +179,24 @@ export class PublishService {
    */
   async failBundlePart(bundleId: string, part: number, reason: string): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
+    if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
     for (const file of manifest.files.filter((f) => f.part === part)) {
       run.reject(file.path, `part ${part} could not be published on any attempt: ${reason}`);
     }
-    await writePartResult(this.props.ingest, bundleId, part, run);
+    // A part an earlier receive did record keeps its verdicts.
+    if (!(await this.props.ingest.head(partResultKey(bundleId, part)))) {
+      await writePartResult(this.props.ingest, bundleId, part, run);
+    }
     const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
     if (!results) return undefined; // another worker will finish
     return this.finish(manifest, PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results));
+  }
+
+  /** The bundle's receipt when it is completed: final, never rewritten (writeReceipt). */
+  private async completedReceipt(bundleId: string): Promise<Receipt | undefined> {
+    const stored = await readReceiptObject(this.props.ingest, bundleId);
+    return stored?.receipt?.status === 'completed' ? stored.receipt : undefined;
   }
 
   /** Index, invalidation, then the receipt: the last writes of a publish. */
