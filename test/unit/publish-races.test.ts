@@ -1,10 +1,12 @@
 /**
  * Races of the fan-out publish (issue 13, finding 6), each shown by a test that fails without its
- * fix: a duplicate SQS delivery after the bundle completed, ...
+ * fix: a duplicate SQS delivery after the bundle completed; a write after the writer's completed
+ * receipt within the same second (the store keeps whole seconds).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import { receiptKey } from '../../lambda/core/publish/bundle.ts';
+import { META } from '../../lambda/core/serving/cache-policy.ts';
 import type { Clock } from '../../lambda/services/ports.ts';
 import { PublishService } from '../../lambda/services/publish/publish-service.ts';
 import { putBundle } from '../../testkit/bundles.ts';
@@ -12,9 +14,11 @@ import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
 let pki: TestPki;
 let crl: Uint8Array;
+let crl2: Uint8Array;
 beforeAll(async () => {
   pki = await createTestPki();
   crl = await pki.ca.generateCrl({ crlNumber: 1n });
+  crl2 = await pki.ca.generateCrl({ crlNumber: 2n });
 });
 afterAll(() => pki?.cleanup());
 
@@ -63,5 +67,42 @@ describe('a duplicate delivery after the bundle completed', () => {
     const after = await ingest.head(receiptKey(bundleId));
     expect(after?.etag).toBe(stored?.etag);
     expect(after?.lastModified).toEqual(stored?.lastModified);
+  });
+});
+
+describe('a write after the writer completed, within the same second', () => {
+  it('is not taken as settled by the receipt: re-sending the bytes invalidates it', async () => {
+    expect((await service.publishBundle(await putBundle(ingest, { 'crl/ca.crl': crl }))).status).toBe(
+      'completed',
+    );
+    const a = await service.publishBundle(await putBundle(ingest, { 'crl/ca.crl': crl2 }));
+    expect(a.invalidated).toEqual(['/crl/ca.crl']);
+    // A late duplicate delivery of A's part (its run began before A completed) writes the object
+    // again after A's receipt, in the same second, and dies before finishing: its write is owed.
+    const served = (await repository.get('crl/ca.crl'))!;
+    await repository.put('crl/ca.crl', served.body, {
+      contentType: served.contentType,
+      cacheControl: served.cacheControl,
+      expires: served.expires,
+      metadata: { ...served.metadata, [META.run]: 'late-duplicate-run' },
+    });
+    expect((await repository.head('crl/ca.crl'))!.lastModified).toEqual(
+      (await ingest.head(receiptKey(a.bundleId)))!.lastModified,
+    );
+
+    later(1);
+    invalidated = [];
+    const resent = await service.publishBundle(await putBundle(ingest, { 'crl/ca.crl': crl2 }));
+    expect(resent.accepted).toMatchObject([{ file: 'crl/ca.crl', unchanged: true }]);
+    expect(invalidated).toEqual([['/crl/ca.crl']]);
+  });
+
+  it('a completed publish still leaves nothing owed in the same second', async () => {
+    await service.publishBundle(await putBundle(ingest, { 'crl/ca.crl': crl }));
+    await service.publishBundle(await putBundle(ingest, { 'crl/ca.crl': crl2 }));
+    invalidated = [];
+    const again = await service.publishBundle(await putBundle(ingest, { 'crl/ca.crl': crl2 }));
+    expect(again.invalidated).toEqual([]);
+    expect(invalidated).toEqual([]);
   });
 });

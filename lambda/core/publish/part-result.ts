@@ -18,6 +18,8 @@ export interface PartResult {
   /** CDN paths to invalidate. */
   changed: string[];
   changes: IndexChanges;
+  /** The publish runs whose writes this result covers (optional: older results lack it). */
+  runs?: string[];
 }
 
 export function serialisePartResult(result: PartResult): string {
@@ -35,9 +37,17 @@ export function parsePartResult(text: string): PartResult {
   if (format !== PART_RESULT_FORMAT) {
     throw new Error(`part result format ${String(format)} is not ${PART_RESULT_FORMAT}`);
   }
-  const { accepted, rejected, replaced, changed, changes } = value;
+  const { accepted, rejected, replaced, changed, changes, runs } = value;
   if (![accepted, rejected, replaced, changed].every(Array.isArray) || !changes) {
     throw new Error('part result needs accepted, rejected, replaced, changed and changes');
   }
-  return { format: PART_RESULT_FORMAT, accepted, rejected, replaced, changed, changes } as PartResult;
+  return {
+    format: PART_RESULT_FORMAT,
+    accepted,
+    rejected,
+    replaced,
+    changed,
+    changes,
+    ...(Array.isArray(runs) ? { runs } : {}),
+  } as PartResult;
 }

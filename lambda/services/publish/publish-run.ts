@@ -43,6 +43,9 @@ export class PublishRun {
   private readonly changed = new Set<string>();
   private invalidatedPaths: string[] = [];
   private readonly withdrawnUrls: string[] = [];
+  /** This run, recorded on every object it writes; then the runs of the part results merged in. */
+  readonly runId = globalThis.crypto.randomUUID();
+  private readonly runs = new Set<string>([this.runId]);
   private readonly claims = new Map<string, string>();
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
@@ -99,6 +102,11 @@ export class PublishRun {
     if (owner && owner !== file) return owner;
     this.claims.set(key, file);
     return undefined;
+  }
+
+  /** An earlier run of this bundle whose owed invalidation this run makes. */
+  settlesRun(runId: string): void {
+    this.runs.add(runId);
   }
 
   reject(file: string, reason: string): void {
@@ -162,6 +170,7 @@ export class PublishRun {
       replaced: [...this.replacedKeys],
       changed: [...this.changed],
       changes: this.changes,
+      runs: [...this.runs],
     };
   }
 
@@ -172,6 +181,7 @@ export class PublishRun {
       run.accept(result);
       for (const key of result.replaced) run.replaced(key);
       run.changedPaths(...result.changed);
+      for (const id of result.runs ?? []) run.runs.add(id);
     }
     return run;
   }
@@ -189,6 +199,7 @@ export class PublishRun {
       replaced: [...this.replacedKeys].sort(),
       invalidated: this.invalidatedPaths,
       ...(this.withdrawnUrls.length > 0 ? { withdrawn: [...this.withdrawnUrls].sort() } : {}),
+      runs: [...this.runs].sort(),
       ...(error ? { error } : {}),
     };
   }
@@ -251,8 +262,8 @@ async function readStoredReceipt(ingest: ObjectStore, bundleId: string): Promise
   const object = await ingest.get(receiptKey(bundleId));
   if (!object) return undefined;
   try {
-    const { status } = parseReceipt(Buffer.from(object.body).toString('utf8'));
-    return { status, storedAt: object.lastModified };
+    const { status, runs } = parseReceipt(Buffer.from(object.body).toString('utf8'));
+    return { status, storedAt: object.lastModified, ...(Array.isArray(runs) ? { runs } : {}) };
   } catch (error) {
     if (error instanceof RejectedError) return undefined;
     throw error;

@@ -39,7 +39,7 @@ import {
   type IndexChanges,
   type RepositoryIndex,
 } from '../../core/publish/repository-index.ts';
-import type { ServedHead } from '../../core/publish/served-object.ts';
+import { readServedMetadata, type ServedHead } from '../../core/publish/served-object.ts';
 import {
   applyRevocationUpdate,
   readRevocationHistory,
@@ -324,6 +324,7 @@ export class PublishService {
         ...this.settings,
         now: this.props.clock.now(),
         bundleId,
+        runId: run.runId,
         part,
         served: {
           head: (key) => run.headOnce(key, repository),
@@ -407,7 +408,11 @@ export class PublishService {
     const pending = pendingInvalidation(served, this.props.clock.now(), this.settings.caps);
     if (!pending) return;
     const receipt = pending.writer ? await run.receiptOnce(pending.writer, this.props.ingest) : undefined;
-    if (!isSettledBy(receipt, served)) run.changedPaths(`/${key}`);
+    if (isSettledBy(receipt, served)) return;
+    run.changedPaths(`/${key}`);
+    // An earlier run of this very bundle wrote it (a retry): this run's invalidation settles that one's write.
+    const writtenBy = readServedMetadata(served.metadata).run;
+    if (pending.writer === run.bundleId && writtenBy) run.settlesRun(writtenBy);
   }
 
   private async invalidate(run: PublishRun): Promise<void> {
