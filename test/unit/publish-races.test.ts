@@ -1,7 +1,7 @@
 /**
  * Races of the fan-out publish (issue 13, finding 6), each shown by a test that fails without its
  * fix: a duplicate SQS delivery after the bundle completed; a write after the writer's completed
- * receipt within the same second (the store keeps whole seconds).
+ * receipt within the same second (the store keeps whole seconds); two parts answering one CertID.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
@@ -104,5 +104,34 @@ describe('a write after the writer completed, within the same second', () => {
     const again = await service.publishBundle(await putBundle(ingest, { 'crl/ca.crl': crl2 }));
     expect(again.invalidated).toEqual([]);
     expect(invalidated).toEqual([]);
+  });
+});
+
+describe('two parts of one bundle answering the same CertID', () => {
+  it('publish one and refuse the other, naming it, whichever part runs first', async () => {
+    for (const order of [
+      [0, 1],
+      [1, 0],
+    ]) {
+      const response = await pki.ca.ocspResponse(pki.leaf);
+      const bundleId = await putBundle(
+        ingest,
+        { 'a/leaf.ocsp': response, 'b/leaf.ocsp': response },
+        {
+          filesPerPart: 1,
+        },
+      );
+      expect(await service.publishBundlePart(bundleId, order[0]!)).toBeUndefined();
+      const receipt = (await service.publishBundlePart(bundleId, order[1]!))!;
+      const [first, second] = order.map((part) => ['a/leaf.ocsp', 'b/leaf.ocsp'][part]!);
+      expect(receipt.accepted.map((a) => a.file)).toEqual([first]);
+      expect(receipt.rejected).toEqual([
+        {
+          file: second,
+          reason: expect.stringContaining(`the same CertID is also answered by ${first} in this bundle`),
+        },
+      ]);
+      later(1);
+    }
   });
 });

@@ -96,13 +96,19 @@ export class PublishRun {
     return receipt;
   }
 
-  /** Claims a key for a file of this run; answers the file holding it when that is another. */
-  claim(key: string, file: string): string | undefined {
+  /**
+   * Claims a key for a file of this run, then of the whole bundle when the run is one part of it
+   * (claimInBundle); answers the file holding it when that is another.
+   */
+  async claim(key: string, file: string): Promise<string | undefined> {
     const owner = this.claims.get(key);
     if (owner && owner !== file) return owner;
     this.claims.set(key, file);
-    return undefined;
+    return this.claimInBundle?.(key, file);
   }
+
+  /** Set for a fan-out part: claims a key across the bundle's parts (publish-service.ts). */
+  claimInBundle?: (key: string, file: string) => Promise<string | undefined>;
 
   /** An earlier run of this bundle whose owed invalidation this run makes. */
   settlesRun(runId: string): void {

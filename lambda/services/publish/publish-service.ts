@@ -15,6 +15,7 @@ import { readTar, type TarEntry } from '../../core/encoding/tar-archive.ts';
 import {
   MAX_MANIFEST_BYTES,
   bundleIdOfManifestKey,
+  certIdClaimKey,
   manifestKey,
   partResultKey,
   parseManifest,
@@ -161,6 +162,7 @@ export class PublishService {
     // republishes nothing: the receipt of a completed bundle is final.
     if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
+    run.claimInBundle = (key, file) => this.claimAcrossParts(bundleId, key, file);
     if (!(await this.props.ingest.head(partResultKey(bundleId, part)))) {
       await this.publishPart(manifest, part, run);
       await writePartResult(this.props.ingest, bundleId, part, run);
@@ -191,6 +193,28 @@ export class PublishService {
     const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
     if (!results) return undefined; // another worker will finish
     return this.finish(manifest, PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results));
+  }
+
+  /**
+   * Two parts of one bundle answering the same CertID: which response should be served is
+   * ambiguous, so the first file to claim the key keeps it and any other is refused, naming it.
+   * The claim is a create-if-absent in the ingest store, so workers of different parts agree
+   * (a retry of the same file finds its own claim).
+   */
+  private async claimAcrossParts(bundleId: string, key: string, file: string): Promise<string | undefined> {
+    const claimKey = certIdClaimKey(bundleId, key);
+    try {
+      await this.props.ingest.put(claimKey, Buffer.from(file), {
+        contentType: 'text/plain; charset=utf-8',
+        ifNoneMatch: '*',
+      });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      const held = await this.props.ingest.get(claimKey);
+      const owner = held && Buffer.from(held.body).toString('utf8');
+      return owner && owner !== file ? owner : undefined;
+    }
   }
 
   /** The bundle's receipt when it is completed: final, never rewritten (writeReceipt). */
