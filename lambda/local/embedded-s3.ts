@@ -12,7 +12,7 @@ import {
   type S3EventRecord,
 } from '../adapters/s3-event.ts';
 import { embeddedS3Client } from '../storage/embedded-s3-client.ts';
-import { makeObjectWritesAtomic } from './s3rver-atomic-objects.ts';
+import { makeObjectWritesAtomic, sweepAbandonedPartialFiles } from './s3rver-atomic-objects.ts';
 
 export type { S3Event, S3EventRecord };
 
@@ -69,6 +69,7 @@ const OBJECT_FILE_SUFFIX = '._S3rver_object';
  */
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const address = options.address ?? '127.0.0.1';
+  await sweepAbandonedPartialFiles(options.directory);
   const server = new S3rver({
     address,
     port: options.port ?? 0,

@@ -303,7 +303,9 @@ async function startLocalHealthCheck(
     sentinels: options.sentinels,
     thresholds: options.thresholds,
   });
-  const ledger = new HealthLedger({ store: new DirectoryObjectStore(ledgerDir) });
+  const ledgerStore = new DirectoryObjectStore(ledgerDir);
+  await ledgerStore.sweepAbandonedPartials();
+  const ledger = new HealthLedger({ store: ledgerStore });
   const onError = options.onError ?? ((error) => console.error('ca-repo local: health check failed:', error));
   const schedule = startHealthSchedule({
     intervalMs: options.intervalSeconds * 1000,

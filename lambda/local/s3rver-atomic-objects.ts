@@ -11,11 +11,43 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type S3rver from 's3rver';
+
+/** The temporary file of a write in progress (putObject below): the object file's name, a random tag. */
+const PARTIAL_FILE = /\.[0-9a-f]{16}\.partial$/;
+
+/**
+ * Removes the `.partial` files writes killed mid-way left under the store's directory, each as large
+ * as the object it was becoming (up to 512 MiB). Run before the server starts: the embedded S3 is
+ * then the directory's only writer and has nothing in progress, so every such file is abandoned.
+ * (S3 itself has no such files; an interrupted multipart upload is aborted by a lifecycle rule.)
+ */
+export async function sweepAbandonedPartialFiles(directory: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && PARTIAL_FILE.test(entry.name)) {
+        await unlink(path);
+        removed.push(path);
+      }
+    }
+  };
+  await walk(directory);
+  return removed;
+}
 
 /** Patches the store in place; returns the metadata read to use outside s3rver (listings), which takes
  *  the same lock. (The store's own getMetadata stays unlocked: its getObject calls it under the lock.) */

@@ -75,6 +75,35 @@ export class DirectoryObjectStore implements ObjectStore {
     await rename(temporary, path);
   }
 
+  /**
+   * Removes the temporary files of writes whose process is gone (killed between write and
+   * rename); a live process's file is left alone, since several commands may share one ledger
+   * directory. Returns the keys' files removed.
+   */
+  async sweepAbandonedPartials(): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (relative: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.root, relative), { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const path = join(this.root, relative, entry.name);
+        if (entry.isDirectory()) await walk(join(relative, entry.name));
+        const pid = /\.(\d+)\.partial$/.exec(entry.name)?.[1];
+        if (entry.isFile() && pid && !isProcessAlive(Number(pid))) {
+          await rm(path, { force: true });
+          removed.push(path);
+        }
+      }
+    };
+    await walk('');
+    return removed;
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
   }
@@ -132,4 +161,14 @@ export class DirectoryObjectStore implements ObjectStore {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending; EPERM: it exists, not ours). */
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -67,6 +67,14 @@ export function partResultKey(bundleId: string, part: number): string {
   return `results/${bundleId}/part-${String(part + 1).padStart(4, '0')}.json`;
 }
 
+/**
+ * Where a fan-out worker claims an OCSP store key for one file of the bundle, so two parts cannot
+ * both answer one CertID: created only if absent, holding the claiming file's path.
+ */
+export function certIdClaimKey(bundleId: string, ocspKey: string): string {
+  return `results/${bundleId}/certids/${ocspKey}`;
+}
+
 export function receiptKey(bundleId: string): string {
   return `receipts/${bundleId}.json`;
 }

@@ -42,6 +42,8 @@ export interface StoredReceipt {
   status: Receipt['status'];
   /** The receipt object's Last-Modified, on the store's clock. */
   storedAt: Date;
+  /** The publish runs whose writes the receipt settles (absent on receipts written before runs were recorded). */
+  runs?: readonly string[];
 }
 
 /**
@@ -63,7 +65,17 @@ export function pendingInvalidation(
   return { writer: writer && isValidBundleId(writer) ? writer : undefined };
 }
 
-/** The writer's completed receipt was written after the object (both times are the store's): it invalidated. */
+/**
+ * Whether the writer's completed receipt settles the object's invalidation. By the run that wrote
+ * it: the receipt lists the runs whose writes its bundle invalidated. Comparing the receipt's and
+ * the object's Last-Modified is not enough, because the store keeps whole seconds: a late duplicate
+ * delivery of a part (SQS is at-least-once) may write the object after the completed receipt within
+ * the same second, and would then pass for settled while nobody invalidated it. The times decide
+ * only for an object or a receipt written before runs were recorded.
+ */
 export function isSettledBy(receipt: StoredReceipt | undefined, served: ServedHead): boolean {
-  return receipt?.status === 'completed' && receipt.storedAt >= served.lastModified;
+  if (receipt?.status !== 'completed') return false;
+  const run = readServedMetadata(served.metadata).run;
+  if (run && receipt.runs) return receipt.runs.includes(run);
+  return receipt.storedAt >= served.lastModified;
 }

@@ -20,6 +20,8 @@ export interface PartResult {
   changes: IndexChanges;
   /** The part's archive, deleted from the ingest store for holding key material. */
   deletedParts?: DeletedPart[];
+  /** The publish runs whose writes this result covers (optional: older results lack it). */
+  runs?: string[];
 }
 
 export function serialisePartResult(result: PartResult): string {
@@ -37,7 +39,7 @@ export function parsePartResult(text: string): PartResult {
   if (format !== PART_RESULT_FORMAT) {
     throw new Error(`part result format ${String(format)} is not ${PART_RESULT_FORMAT}`);
   }
-  const { accepted, rejected, replaced, changed, changes, deletedParts } = value;
+  const { accepted, rejected, replaced, changed, changes, deletedParts, runs } = value;
   if (![accepted, rejected, replaced, changed].every(Array.isArray) || !changes) {
     throw new Error('part result needs accepted, rejected, replaced, changed and changes');
   }
@@ -49,5 +51,6 @@ export function parsePartResult(text: string): PartResult {
     changed,
     changes,
     ...(Array.isArray(deletedParts) ? { deletedParts } : {}),
+    ...(Array.isArray(runs) ? { runs } : {}),
   } as PartResult;
 }

@@ -39,6 +39,8 @@ export interface Receipt {
   invalidated: string[];
   /** URLs withdrawn (`ca-repo withdraw`): now noncurrent versions, out of the index. */
   withdrawn?: string[];
+  /** The publish runs whose writes this receipt settles (left-invalidation.ts); absent on older receipts. */
+  runs?: string[];
   /** Why the bundle as a whole failed (status 'failed'). */
   error?: string;
   /**

@@ -30,6 +30,8 @@ export interface ServedMetadata {
   bundleId: string | undefined;
   /** The write replaced a copy the CDN may hold: its bundle owed an invalidation. */
   invalidationOwed: boolean;
+  /** The publish run that wrote it (absent on objects written before runs were recorded). */
+  run: string | undefined;
 }
 
 /**
@@ -51,6 +53,7 @@ export function readServedMetadata(metadata: Readonly<Record<string, string>>): 
     certStatus: metadata[META.certStatus],
     bundleId: metadata[META.bundleId],
     invalidationOwed: metadata[META.invalidate] === 'yes',
+    run: metadata[META.run],
   };
 }
 

@@ -53,6 +53,8 @@ export interface WriteContext {
   caps: CacheCaps;
   /** The bundle being published, recorded as the object's writer. */
   bundleId: string;
+  /** The publish run writing it (left-invalidation.ts: which completed receipt settles it). */
+  runId?: string;
 }
 
 export function planWrite(object: PlannedObject, context: WriteContext): ObjectWrite {
@@ -61,6 +63,7 @@ export function planWrite(object: PlannedObject, context: WriteContext): ObjectW
     [META.kind]: object.kind,
     [META.sha256]: object.sha256,
     [META.bundleId]: context.bundleId,
+    ...(context.runId ? { [META.run]: context.runId } : {}),
     ...object.metadata,
   };
   if (object.thisUpdate) metadata[META.thisUpdate] = object.thisUpdate.toISOString();

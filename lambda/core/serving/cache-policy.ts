@@ -88,6 +88,11 @@ export const META = {
    * the write's bundle owes an invalidation until its completed receipt exists.
    */
   invalidate: 'ca-repo-invalidate',
+  /**
+   * The publish run (one invocation's work on a bundle or a part) that wrote the object; its
+   * bundle's completed receipt lists the runs it settled (core/publish/left-invalidation.ts).
+   */
+  run: 'ca-repo-run',
 } as const;
 
 export function capFor(kind: string | undefined, caps: CacheCaps): number {

@@ -34,7 +34,7 @@ import {
 } from '../../core/publish/revocation-history.ts';
 import type { PinnedCa } from '../../core/pki/trust-store.ts';
 import { RejectedError } from '../../core/rejection.ts';
-import type { ObjectHead, ObjectStore } from '../ports.ts';
+import { PreconditionFailedError, type ObjectHead, type ObjectStore } from '../ports.ts';
 
 /** The verdicts of one publish (a bundle, or one part of it in the fan-out), gathered as files are judged. */
 export class PublishRun {
@@ -44,6 +44,9 @@ export class PublishRun {
   private readonly changed = new Set<string>();
   private invalidatedPaths: string[] = [];
   private readonly withdrawnUrls: string[] = [];
+  /** This run, recorded on every object it writes; then the runs of the part results merged in. */
+  readonly runId = globalThis.crypto.randomUUID();
+  private readonly runs = new Set<string>([this.runId]);
   private readonly claims = new Map<string, string>();
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
@@ -95,12 +98,23 @@ export class PublishRun {
     return receipt;
   }
 
-  /** Claims a key for a file of this run; answers the file holding it when that is another. */
-  claim(key: string, file: string): string | undefined {
+  /**
+   * Claims a key for a file of this run, then of the whole bundle when the run is one part of it
+   * (claimInBundle); answers the file holding it when that is another.
+   */
+  async claim(key: string, file: string): Promise<string | undefined> {
     const owner = this.claims.get(key);
     if (owner && owner !== file) return owner;
     this.claims.set(key, file);
-    return undefined;
+    return this.claimInBundle?.(key, file);
+  }
+
+  /** Set for a fan-out part: claims a key across the bundle's parts (publish-service.ts). */
+  claimInBundle?: (key: string, file: string) => Promise<string | undefined>;
+
+  /** An earlier run of this bundle whose owed invalidation this run makes. */
+  settlesRun(runId: string): void {
+    this.runs.add(runId);
   }
 
   reject(file: string, reason: string): void {
@@ -170,6 +184,7 @@ export class PublishRun {
       changed: [...this.changed],
       changes: this.changes,
       ...(this.deleted.length > 0 ? { deletedParts: this.deleted } : {}),
+      runs: [...this.runs],
     };
   }
 
@@ -181,6 +196,7 @@ export class PublishRun {
       for (const key of result.replaced) run.replaced(key);
       run.changedPaths(...result.changed);
       for (const part of result.deletedParts ?? []) run.deletedPart(part);
+      for (const id of result.runs ?? []) run.runs.add(id);
     }
     return run;
   }
@@ -198,6 +214,7 @@ export class PublishRun {
       replaced: [...this.replacedKeys].sort(),
       invalidated: this.invalidatedPaths,
       ...(this.withdrawnUrls.length > 0 ? { withdrawn: [...this.withdrawnUrls].sort() } : {}),
+      runs: [...this.runs].sort(),
       ...(error ? { error } : {}),
       ...(this.deleted.length > 0
         ? { deletedParts: [...this.deleted].sort((a, b) => a.key.localeCompare(b.key)) }
@@ -214,11 +231,48 @@ export function describeFailure(error: unknown): string {
   }`;
 }
 
+/** A bundle's receipt as stored, with the ETag a conditional rewrite names. */
+export interface StoredReceiptObject {
+  receipt: Receipt | undefined;
+  etag: string;
+}
+
+/** The stored receipt (undefined receipt: present but unreadable), or undefined when there is none. */
+export async function readReceiptObject(
+  ingest: ObjectStore,
+  bundleId: string,
+): Promise<StoredReceiptObject | undefined> {
+  const object = await ingest.get(receiptKey(bundleId));
+  if (!object) return undefined;
+  try {
+    return { receipt: parseReceipt(Buffer.from(object.body).toString('utf8')), etag: object.etag };
+  } catch (error) {
+    if (error instanceof RejectedError) return { receipt: undefined, etag: object.etag };
+    throw error;
+  }
+}
+
+/**
+ * Writes a bundle's receipt unless it is already completed: a completed receipt is final (the
+ * uploader may have read it; a duplicate SQS delivery or S3 event must not rewrite it), and it is
+ * answered instead. The write is conditional on what was read (created if absent, replaced only
+ * as the failed or unreadable receipt that was there), so two finishing workers write one receipt.
+ */
 export async function writeReceipt(ingest: ObjectStore, receipt: Receipt): Promise<Receipt> {
-  await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(receipt, null, 2)}\n`), {
-    contentType: 'application/json; charset=utf-8',
-  });
-  return receipt;
+  for (;;) {
+    const stored = await readReceiptObject(ingest, receipt.bundleId);
+    if (stored?.receipt?.status === 'completed') return stored.receipt;
+    try {
+      await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(receipt, null, 2)}\n`), {
+        contentType: 'application/json; charset=utf-8',
+        ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+      });
+      return receipt;
+    } catch (error) {
+      // Another invocation wrote the receipt in between: read it again and decide again.
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
 }
 
 /** A receipt that cannot be read settles nothing: an invalidation stays owed. */
@@ -226,8 +280,8 @@ async function readStoredReceipt(ingest: ObjectStore, bundleId: string): Promise
   const object = await ingest.get(receiptKey(bundleId));
   if (!object) return undefined;
   try {
-    const { status } = parseReceipt(Buffer.from(object.body).toString('utf8'));
-    return { status, storedAt: object.lastModified };
+    const { status, runs } = parseReceipt(Buffer.from(object.body).toString('utf8'));
+    return { status, storedAt: object.lastModified, ...(Array.isArray(runs) ? { runs } : {}) };
   } catch (error) {
     if (error instanceof RejectedError) return undefined;
     throw error;

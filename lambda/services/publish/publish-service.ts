@@ -15,7 +15,9 @@ import { readTar, type TarEntry } from '../../core/encoding/tar-archive.ts';
 import {
   MAX_MANIFEST_BYTES,
   bundleIdOfManifestKey,
+  certIdClaimKey,
   manifestKey,
+  partResultKey,
   parseManifest,
   type BundleFile,
   type BundleManifest,
@@ -37,7 +39,7 @@ import {
   type IndexChanges,
   type RepositoryIndex,
 } from '../../core/publish/repository-index.ts';
-import type { ServedHead } from '../../core/publish/served-object.ts';
+import { readServedMetadata, type ServedHead } from '../../core/publish/served-object.ts';
 import {
   applyRevocationUpdate,
   readRevocationHistory,
@@ -62,6 +64,7 @@ import {
   PublishRun,
   describeFailure,
   readPartResults,
+  readReceiptObject,
   writePartResult,
   writeReceipt,
 } from './publish-run.ts';
@@ -116,6 +119,8 @@ export class PublishService {
   }
 
   async publishBundle(bundleId: string): Promise<Receipt> {
+    const done = await this.completedReceipt(bundleId);
+    if (done) return done;
     const run = new PublishRun(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
@@ -137,6 +142,9 @@ export class PublishService {
     bundleId: string,
     enqueuePart: (part: number) => Promise<void>,
   ): Promise<Receipt | undefined> {
+    // A duplicate ObjectCreated event of a finished bundle: nothing is published or withdrawn again.
+    const done = await this.completedReceipt(bundleId);
+    if (done) return done;
     const run = new PublishRun(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
@@ -155,9 +163,15 @@ export class PublishService {
    */
   async publishBundlePart(bundleId: string, part: number): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
+    // A duplicate delivery (SQS is at-least-once) of a finished bundle or of a recorded part
+    // republishes nothing: the receipt of a completed bundle is final.
+    if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
-    await this.publishPart(manifest, part, run);
-    await writePartResult(this.props.ingest, bundleId, part, run);
+    run.claimInBundle = (key, file) => this.claimAcrossParts(bundleId, key, file);
+    if (!(await this.props.ingest.head(partResultKey(bundleId, part)))) {
+      await this.publishPart(manifest, part, run);
+      await writePartResult(this.props.ingest, bundleId, part, run);
+    }
     const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
     if (!results) return undefined; // another worker will finish
     const merged = PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results);
@@ -172,14 +186,46 @@ export class PublishService {
    */
   async failBundlePart(bundleId: string, part: number, reason: string): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
+    if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
     for (const file of manifest.files.filter((f) => f.part === part)) {
       run.reject(file.path, `part ${part} could not be published on any attempt: ${reason}`);
     }
-    await writePartResult(this.props.ingest, bundleId, part, run);
+    // A part an earlier receive did record keeps its verdicts.
+    if (!(await this.props.ingest.head(partResultKey(bundleId, part)))) {
+      await writePartResult(this.props.ingest, bundleId, part, run);
+    }
     const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
     if (!results) return undefined; // another worker will finish
     return this.finish(manifest, PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results));
+  }
+
+  /**
+   * Two parts of one bundle answering the same CertID: which response should be served is
+   * ambiguous, so the first file to claim the key keeps it and any other is refused, naming it.
+   * The claim is a create-if-absent in the ingest store, so workers of different parts agree
+   * (a retry of the same file finds its own claim).
+   */
+  private async claimAcrossParts(bundleId: string, key: string, file: string): Promise<string | undefined> {
+    const claimKey = certIdClaimKey(bundleId, key);
+    try {
+      await this.props.ingest.put(claimKey, Buffer.from(file), {
+        contentType: 'text/plain; charset=utf-8',
+        ifNoneMatch: '*',
+      });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      const held = await this.props.ingest.get(claimKey);
+      const owner = held && Buffer.from(held.body).toString('utf8');
+      return owner && owner !== file ? owner : undefined;
+    }
+  }
+
+  /** The bundle's receipt when it is completed: final, never rewritten (writeReceipt). */
+  private async completedReceipt(bundleId: string): Promise<Receipt | undefined> {
+    const stored = await readReceiptObject(this.props.ingest, bundleId);
+    return stored?.receipt?.status === 'completed' ? stored.receipt : undefined;
   }
 
   /** Index, invalidation, then the receipt: the last writes of a publish. */
@@ -322,6 +368,7 @@ export class PublishService {
         ...this.settings,
         now: this.props.clock.now(),
         bundleId,
+        runId: run.runId,
         part,
         served: {
           head: (key) => run.headOnce(key, repository),
@@ -401,7 +448,11 @@ export class PublishService {
     const pending = pendingInvalidation(served, this.props.clock.now(), this.settings.caps);
     if (!pending) return;
     const receipt = pending.writer ? await run.receiptOnce(pending.writer, this.props.ingest) : undefined;
-    if (!isSettledBy(receipt, served)) run.changedPaths(`/${key}`);
+    if (isSettledBy(receipt, served)) return;
+    run.changedPaths(`/${key}`);
+    // An earlier run of this very bundle wrote it (a retry): this run's invalidation settles that one's write.
+    const writtenBy = readServedMetadata(served.metadata).run;
+    if (pending.writer === run.bundleId && writtenBy) run.settlesRun(writtenBy);
   }
 
   private async invalidate(run: PublishRun): Promise<void> {

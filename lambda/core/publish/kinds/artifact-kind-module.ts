@@ -51,8 +51,11 @@ export interface AssessContext extends PublishSettings, WriteContext {
   served: ServedView;
   /** Every candidate file of the same part, by path (a document finds its detached signature). */
   part: ReadonlyMap<string, CandidateFile>;
-  /** Claims a key for a file within this run; answers the file holding it when that is another. */
-  claim(key: string, file: string): string | undefined;
+  /**
+   * Claims a key for a file of this bundle, across all its parts; answers the file holding it when
+   * that is another.
+   */
+  claim(key: string, file: string): Promise<string | undefined> | string | undefined;
 }
 
 /** A file's verdict when accepted: what the receipt says, what to write, what the index gains. */

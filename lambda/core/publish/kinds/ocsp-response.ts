@@ -101,7 +101,7 @@ export const ocspResponseKind: ArtifactKindModule = {
     refuseNonce(facts.nonce);
     // One CertID may be answered by one file of a bundle only: which one should win is ambiguous.
     for (const single of facts.responses) {
-      const owner = context.claim(single.key, file.path);
+      const owner = await context.claim(single.key, file.path);
       if (owner) {
         throw new RejectedError(
           `serial ${single.certId.serialHex}: the same CertID is also answered by ${owner} in this bundle`,
