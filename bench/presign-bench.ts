@@ -135,7 +135,7 @@ export async function runPresignBench(ctx: BenchContext): Promise<PhaseResult> {
   const dir = join(ctx.workDir, 'presign');
   await mkdir(dir, { recursive: true });
   const rsa = await createBenchCa(join(ctx.workDir, 'ca-rsa-presign'), 'rsa');
-  const count = { ec: ctx.quick ? 5_000 : 100_000, rsa: ctx.quick ? 1_000 : 10_000 };
+  const count = { ec: ctx.quick ? 5_000 : 50_000, rsa: ctx.quick ? 1_000 : 5_000 };
   const opensslCount = ctx.quick ? 20 : 200;
 
   for (const [bench, algorithm, label, n] of [
