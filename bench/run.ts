@@ -25,6 +25,7 @@ import { runEdgeCacheBench } from './edge-cache-bench.ts';
 import { runFreshnessBench } from './freshness-bench.ts';
 import { runFuzzBench } from './fuzz-bench.ts';
 import { runSoakBench } from './soak-bench.ts';
+import { runPresignBench } from './presign-bench.ts';
 
 // The AWS SDK warns on every client under Node 20; the bench output is for figures.
 process.removeAllListeners('warning');
@@ -44,6 +45,7 @@ const PHASES: Record<string, (ctx: BenchContext) => Promise<PhaseResult>> = {
   freshness: runFreshnessBench,
   fuzz: runFuzzBench,
   soak: runSoakBench,
+  presign: runPresignBench,
 };
 
 async function main(): Promise<number> {

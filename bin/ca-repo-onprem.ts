@@ -1,8 +1,9 @@
 /**
  * The on-prem uploader as one file: the entry that `npm run build:onprem` bundles into
  * dist/ca-repo-onprem.mjs, to run with Node.js alone on the CA's machine in a closed network. It
- * registers only the commands that belong on that machine (publish, withdraw), from the same definitions as
- * the full CLI (cli/publish-command.ts, cli/withdraw-command.ts), so both accept the same arguments and print the same help.
+ * registers only the commands that belong on that machine (publish, withdraw, presign, refresh), from
+ * the same definitions as the full CLI (cli/publish-command.ts, cli/withdraw-command.ts,
+ * cli/presign-command.ts), so both accept the same arguments and print the same help.
  */
 import { fileURLToPath } from 'node:url';
 import packageJson from '../package.json' with { type: 'json' };
@@ -19,7 +20,7 @@ const program = createRootProgram({
   cli: `node ${shellWord(fileURLToPath(import.meta.url))}`,
   version: packageJson.version,
   description:
-    "The on-prem uploader of ca-repo, in one file: publish a bundle of signed artifacts (CA certificates, CRLs, CP/CPS, pre-generated OCSP responses) from the CA's machine to its repository. Honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY, NODE_EXTRA_CA_CERTS and AWS_ENDPOINT_URL_S3.",
+    "The on-prem uploader of ca-repo, in one file: sign OCSP responses and CRLs (presign, refresh) and publish a bundle of signed artifacts (CA certificates, CRLs, CP/CPS, pre-generated OCSP responses) from the CA's machine to its repository. Honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY, NODE_EXTRA_CA_CERTS and AWS_ENDPOINT_URL_S3.",
 });
 addPublishCommand(program, run);
 addWithdrawCommand(program, run);

@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { defineCommand, parsePositive, type ProgramRun } from './command-kit.ts';
 import type { PresignCliOptions } from './presign-run.ts';
+import type { RefreshCliOptions } from './refresh-run.ts';
 
 const PRESIGN_SYNOPSIS =
   '--ca CA_CERT (--index INDEX_TXT | --status-csv FILE) --out BUNDLE_DIR (--key KEY_PEM | --pkcs11-module LIB --pkcs11-token LABEL --pkcs11-key LABEL) [--responder-cert CERT (--responder-key KEY_PEM | --pkcs11-responder-key LABEL)] [--certs DIR] [--validity 4d] [--crl PATH] [--crl-validity 7d] [--state DIR] [--json]';
@@ -90,20 +91,9 @@ export function addPresignCommands(program: Command, run: ProgramRun): void {
         .argParser(parsePositive)
         .default(600),
     )
-    .action(
-      async (
-        options: PresignCliOptions & {
-          repo?: string;
-          stack?: string;
-          region?: string;
-          lock?: string;
-          timeout: number;
-        },
-        command: Command,
-      ) => {
-        if (!options.repo && !options.stack) command.error('refresh needs --repo URL or --stack NAME');
-        const { runRefresh } = await import('./refresh-run.ts');
-        run.exitCode = await runRefresh(options);
-      },
-    );
+    .action(async (options: RefreshCliOptions, command: Command) => {
+      if (!options.repo && !options.stack) command.error('refresh needs --repo URL or --stack NAME');
+      const { runRefresh } = await import('./refresh-run.ts');
+      run.exitCode = await runRefresh(options);
+    });
 }

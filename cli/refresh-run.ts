@@ -39,15 +39,16 @@ export async function takeLock(path: string): Promise<{ release(): Promise<void>
   throw new CliError(`could not take the lock ${path}`, { exitCode: EXIT.locked });
 }
 
-export async function runRefresh(
-  options: PresignCliOptions & {
-    repo?: string;
-    stack?: string;
-    region?: string;
-    lock?: string;
-    timeout: number;
-  },
-): Promise<number> {
+/** refresh's options: presign's, and where and how to publish. */
+export interface RefreshCliOptions extends PresignCliOptions {
+  repo?: string;
+  stack?: string;
+  region?: string;
+  lock?: string;
+  timeout: number;
+}
+
+export async function runRefresh(options: RefreshCliOptions): Promise<number> {
   const lockPath = options.lock ?? `${options.out.replace(/\/+$/, '')}.lock`;
   const lock = await takeLock(lockPath);
   if ('heldBy' in lock) {

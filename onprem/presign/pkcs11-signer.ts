@@ -74,7 +74,9 @@ class Pkcs11KeySigner implements Signer {
     readonly keyType: SigningKeyType,
     readonly description: string,
     private readonly release: () => void,
-  ) {}
+  ) {
+    this.idle = [...sessions];
+  }
 
   get parallelism(): number {
     return this.sessions.length;
@@ -86,11 +88,17 @@ class Pkcs11KeySigner implements Signer {
   ): Promise<Uint8Array> {
     const { binding, module } = this;
     const ec = this.keyType === 'ec';
-    module.C_SignInit(
-      lane.session,
-      { mechanism: ec ? binding.CKM_ECDSA : binding.CKM_SHA256_RSA_PKCS },
-      lane.key,
-    );
+    try {
+      module.C_SignInit(
+        lane.session,
+        { mechanism: ec ? binding.CKM_ECDSA : binding.CKM_SHA256_RSA_PKCS },
+        lane.key,
+      );
+    } catch (error) {
+      return Promise.reject(
+        new Pkcs11Error(`${this.description}: C_SignInit failed: ${(error as Error).message}`),
+      );
+    }
     const input = ec
       ? createHash('sha256').update(tbs).digest()
       : Buffer.from(tbs.buffer, tbs.byteOffset, tbs.byteLength);
@@ -102,19 +110,37 @@ class Pkcs11KeySigner implements Signer {
     });
   }
 
-  async sign(tbs: Uint8Array[]): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = new Array(tbs.length);
-    let next = 0;
-    // Each session signs one at a time (a session has one active operation, PKCS#11 §5.12).
-    await Promise.all(
-      this.sessions.map(async (lane) => {
-        while (next < tbs.length) {
-          const i = next++;
-          out[i] = await this.signOne(lane, tbs[i] as Uint8Array);
-        }
-      }),
+  /** Signatures waiting for a free session, from every batch in flight. */
+  private readonly queue: {
+    tbs: Uint8Array;
+    resolve(signature: Uint8Array): void;
+    reject(error: Error): void;
+  }[] = [];
+  private readonly idle: { session: Pkcs11Js.Handle; key: Pkcs11Js.Handle }[];
+
+  /** Hands queued signatures to idle sessions: a session has one active operation (PKCS#11 §5.12). */
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const lane = this.idle.pop() as { session: Pkcs11Js.Handle; key: Pkcs11Js.Handle };
+      const job = this.queue.shift() as (typeof this.queue)[number];
+      this.signOne(lane, job.tbs)
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          this.idle.push(lane);
+          this.pump();
+        });
+    }
+  }
+
+  sign(tbs: Uint8Array[]): Promise<Uint8Array[]> {
+    const signatures = tbs.map(
+      (bytes) =>
+        new Promise<Uint8Array>((resolve, reject) => {
+          this.queue.push({ tbs: bytes, resolve, reject });
+        }),
     );
-    return out;
+    this.pump();
+    return Promise.all(signatures);
   }
 
   async close(): Promise<void> {

@@ -272,6 +272,42 @@ describe('ca-repo presign → publish → openssl', () => {
     expect(await stat(`${out}.partial`).catch(() => undefined)).toBeUndefined();
   }, 180_000);
 
+  it('refresh presigns and publishes under a lock, with exit codes a monitor reads', async () => {
+    await ensureCerts();
+    const out = join(local.work, 'bundle-refresh');
+    const lock = join(local.work, 'refresh.lock');
+    const args = [
+      'refresh',
+      '--ca',
+      local.pki.ca.cert.certPath,
+      '--index',
+      certs.index,
+      '--key',
+      local.pki.ca.cert.keyPath,
+      '--out',
+      out,
+      '--state',
+      join(local.work, 'refresh-state'),
+      '--lock',
+      lock,
+    ];
+    const done = await runCli([...args, '--repo', local.repo.url]);
+    expect(done.stdout).toMatch(/accepted/);
+    expect(done.code).toBe(0);
+    expect(await stat(out).catch(() => undefined)).toBeUndefined(); // published: removed
+    expect(await stat(lock).catch(() => undefined)).toBeUndefined();
+    await expectStatuses();
+
+    await writeFile(lock, `${process.pid}\n`); // a live run holds the lock
+    const locked = await runCli([...args, '--repo', local.repo.url]);
+    expect(locked.code).toBe(6);
+    expect(locked.stderr).toMatch(new RegExp(`pid ${process.pid}`));
+    await writeFile(lock, '999999999\n'); // a killed run's lock is taken over
+    const unreachable = await runCli([...args, '--repo', 'http://127.0.0.1:1']);
+    expect(unreachable.code).toBe(4);
+    expect(await stat(lock).catch(() => undefined)).toBeUndefined();
+  });
+
   it.skipIf(!softhsm)('signs with a SoftHSM2 key; the PIN comes from the environment', async () => {
     const token = await softHsmToken(softhsm as string, { 'ca-key': local.pki.ca.cert.keyPath });
     const out = join(local.work, 'bundle-pkcs11');

@@ -32,14 +32,19 @@ function lengthOctets(length: number): Uint8Array {
   return Uint8Array.of(0x80 | octets.length, ...octets);
 }
 
-/** One element: tag octet, length, contents. */
+/** One element: tag octet, length, contents (copied once, straight into place). */
 export function derTlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  const body = contents.length === 1 ? (contents[0] as Uint8Array) : concatBytes(contents);
-  const length = lengthOctets(body.byteLength);
-  const out = new Uint8Array(1 + length.byteLength + body.byteLength);
+  let size = 0;
+  for (const part of contents) size += part.byteLength;
+  const length = lengthOctets(size);
+  const out = new Uint8Array(1 + length.byteLength + size);
   out[0] = tag;
   out.set(length, 1);
-  out.set(body, 1 + length.byteLength);
+  let offset = 1 + length.byteLength;
+  for (const part of contents) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
   return out;
 }
 
@@ -110,8 +115,29 @@ export function derBitString(contents: Uint8Array): Uint8Array {
   return derTlv(DER_TAG.bitString, Uint8Array.of(0), contents);
 }
 
+/**
+ * Encodings asked for again and again in one run (the same OIDs and times in every response), kept
+ * so that encoding stays cheap next to signing. Bounded: past the limit the memory starts again.
+ */
+const MEMO_LIMIT = 1024;
+function memo<K>(cache: Map<K, Uint8Array>, key: K, encode: () => Uint8Array): Uint8Array {
+  let value = cache.get(key);
+  if (!value) {
+    if (cache.size >= MEMO_LIMIT) cache.clear();
+    value = encode();
+    cache.set(key, value);
+  }
+  return value;
+}
+const oidCache = new Map<string, Uint8Array>();
+const generalizedTimeCache = new Map<number, Uint8Array>();
+
 /** OBJECT IDENTIFIER (X.690 §8.19) from its dotted form. */
 export function derOid(dotted: string): Uint8Array {
+  return memo(oidCache, dotted, () => encodeOid(dotted));
+}
+
+function encodeOid(dotted: string): Uint8Array {
   const arcs = dotted.split('.').map((arc) => BigInt(arc));
   if (arcs.length < 2) throw new Error(`OID ${dotted} has fewer than two arcs`);
   const values = [(arcs[0] as bigint) * 40n + (arcs[1] as bigint), ...arcs.slice(2)];
@@ -141,7 +167,7 @@ function timeText(date: Date, yearDigits: 2 | 4): Uint8Array {
 
 /** GeneralizedTime YYYYMMDDHHMMSSZ, whole seconds (RFC 5280 §4.1.2.5.2; RFC 6960 times). */
 export function derGeneralizedTime(date: Date): Uint8Array {
-  return derTlv(DER_TAG.generalizedTime, timeText(date, 4));
+  return memo(generalizedTimeCache, date.getTime(), () => derTlv(DER_TAG.generalizedTime, timeText(date, 4)));
 }
 
 /**
