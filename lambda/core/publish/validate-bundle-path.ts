@@ -4,6 +4,7 @@
  * relative, no dot segments (RFC 3986 §3.3, §5.2.4), a conservative character set, bounded.
  */
 import { RejectedError } from '../rejection.ts';
+import { isCrlDisclosureKey } from './crl-disclosure.ts';
 
 export const MAX_PATH_LENGTH = 512;
 const MAX_SEGMENT_LENGTH = 128;
@@ -40,6 +41,11 @@ export function validateBundlePath(path: string, ocspPrefix?: string): string {
   }
   if ((RESERVED_KEYS as readonly string[]).includes(path)) {
     throw new RejectedError(`${path} is written by the repository itself`);
+  }
+  if (isCrlDisclosureKey(path)) {
+    throw new RejectedError(
+      `${path} is reserved for the repository's CCADB CRL disclosure (crl-urls.json, crl-urls/): publish elsewhere`,
+    );
   }
   const ocsp = ocspPrefix?.replace(/^\/+|\/+$/g, '');
   if (ocsp && (path === ocsp || path.startsWith(`${ocsp}/`))) {
