@@ -79,6 +79,10 @@ export interface GenerateCrlOptions {
   lastUpdate?: Date;
   nextUpdate?: Date;
   form?: 'DER' | 'PEM';
+  /** A partition: an Issuing Distribution Point with these fullName URIs (RFC 5280 §5.2.5). */
+  issuingDistributionPoint?: { uris: string[]; critical?: boolean; indirect?: boolean };
+  /** Lines of openssl CRL extension config replacing the default `crl_ext` (AKI only), e.g. `deltaCRL = critical, 1`. */
+  crlExtensions?: string[];
 }
 
 export interface OcspRequestOptions {
@@ -494,12 +498,12 @@ export class OpensslCa {
         );
       }
       const pemPath = path.join(this.dir, 'crl', `crl-${Date.now()}-${randomBytes(3).toString('hex')}.pem`);
+      const extensionArgs = await this.crlExtensionArgs(options);
       await openssl([
         'ca',
         '-batch',
         '-gencrl',
-        '-config',
-        this.configPath,
+        ...extensionArgs,
         ...(options.omitCrlNumber ? ['-name', 'CA_no_crlnumber'] : []),
         ...timeArgs,
         '-out',
@@ -509,6 +513,27 @@ export class OpensslCa {
       const { stdout } = await openssl(['crl', '-in', pemPath, '-outform', 'DER']);
       return new Uint8Array(stdout);
     });
+  }
+
+  /** `-config` (and `-crlexts`) for a CRL with extensions of its own: a copy of the config with one more section. */
+  private async crlExtensionArgs(options: GenerateCrlOptions): Promise<string[]> {
+    const idp = options.issuingDistributionPoint;
+    if (!idp && !options.crlExtensions) return ['-config', this.configPath];
+    const lines = [...(options.crlExtensions ?? ['authorityKeyIdentifier = keyid:always'])];
+    const idpSection: string[] = [];
+    if (idp) {
+      for (const uri of idp.uris) assertConfigSafe('IDP URI', uri);
+      lines.push(`issuingDistributionPoint = ${idp.critical === false ? '' : 'critical, '}@crl_idp`);
+      idpSection.push(
+        '[ crl_idp ]',
+        `fullname = ${idp.uris.map((uri) => `URI:${uri}`).join(', ')}`,
+        ...(idp.indirect ? ['indirectCRL = TRUE'] : []),
+      );
+    }
+    const config = `${await fs.readFile(this.configPath, 'utf8')}\n[ crl_ext_custom ]\n${lines.join('\n')}\n${idpSection.join('\n')}\n`;
+    const configPath = this.scratchPath('crl-config', 'cnf');
+    await fs.writeFile(configPath, config);
+    return ['-config', configPath, '-crlexts', 'crl_ext_custom'];
   }
 
   /** A DER OCSPRequest for one certificate (RFC 6960 §4.1); no nonce unless asked. */

@@ -5,7 +5,7 @@
  * Verify error". Such a response is refused, by the uploader's pre-flight and by the gate, with the
  * fix named; the `-no_nonce` one is accepted and the default client verifies it.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../lambda/core/contract/exit-codes.ts';

@@ -50,6 +50,12 @@ export interface OcspIssuerEntry {
   latestProducedAt: string;
 }
 
+/** index.json's links to the CCADB CRL disclosure files (path-absolute, like every index URL). */
+export interface CrlDisclosureLinks {
+  all: string;
+  byCa: { ca: string; issuer?: string; all: string; full: string }[];
+}
+
 /** index.json's `version`: every index written so far carries it (an index without one is rebuilt). */
 export const INDEX_VERSION = 1;
 
@@ -60,6 +66,8 @@ export interface RepositoryIndex {
   crls: CrlEntry[];
   documents: DocumentEntry[];
   ocsp: { url: string; issuers: OcspIssuerEntry[] };
+  /** Links to the CCADB CRL disclosure files, derived from `crls` on every write (crl-disclosure.ts). */
+  crlUrls?: CrlDisclosureLinks;
 }
 
 export function emptyIndex(ocspUrl: string, now: Date): RepositoryIndex {
@@ -175,6 +183,7 @@ function relativeHref(url: string): string {
 /** The human index: readable without JavaScript, fingerprints selectable, dates in UTC. */
 export function renderIndexHtml(index: RepositoryIndex, title: string): string {
   const e = escapeHtml;
+  const none = (cols: number) => `<tr><td colspan="${cols}" class="none">none published</td></tr>`;
   const caRows = index.caCertificates
     .map(
       (ca) => `<tr><td><a href="${e(relativeHref(ca.url))}">${e(ca.url)}</a></td><td>${e(ca.subject)}</td>
@@ -186,11 +195,30 @@ export function renderIndexHtml(index: RepositoryIndex, title: string): string {
     .join('\n');
   const crlRows = index.crls
     .map(
-      (crl) => `<tr><td><a href="${e(relativeHref(crl.url))}">${e(crl.url)}</a></td><td>${e(crl.issuer)}</td>
-<td class="num">${e(crl.crlNumber)}${crl.delta ? ' (delta)' : ''}</td><td class="time">${e(displayTime(crl.thisUpdate))}</td>
-<td class="time">${e(displayTime(crl.nextUpdate))}</td><td class="num">${crl.revokedCount}</td></tr>`,
+      (crl) => `<tr><td><a href="${e(relativeHref(crl.url))}">${e(crl.url)}</a>${
+        crl.publicUrl ? `<br><code>${e(crl.publicUrl)}</code>` : ''
+      }</td><td>${e(crl.issuer)}</td>
+<td>${crl.delta ? 'delta' : e(crl.scope ?? 'full')}</td><td class="num">${e(crl.crlNumber)}</td><td class="time">${e(displayTime(crl.thisUpdate))}</td>
+<td class="time">${e(displayTime(crl.nextUpdate))}</td><td class="num">${crl.revokedCount}</td><td class="num">${
+        crl.size ?? ''
+      }</td><td>${(crl.warnings ?? []).map((w) => e(w)).join('<br>')}</td></tr>`,
     )
     .join('\n');
+  const disclosureRows = (index.crlUrls?.byCa ?? [])
+    .map(
+      (d) =>
+        `<tr><td>${e(d.issuer ?? '')}<code>${e(d.ca)}</code></td><td><a href="${e(relativeHref(d.all))}">${e(d.all)}</a></td><td><a href="${e(relativeHref(d.full))}">${e(d.full)}</a></td></tr>`,
+    )
+    .join('\n');
+  const disclosure = index.crlUrls
+    ? `<h2>CRL disclosure (CCADB)</h2>
+<p class="meta">Every CRL URL served: <a href="${e(relativeHref(index.crlUrls.all))}">${e(index.crlUrls.all)}</a></p>
+<table><thead><tr><th>CA (SHA-256 of its certificate)</th><th>All CRLs</th><th>Full CRLs</th></tr></thead>
+<tbody>
+${disclosureRows || none(3)}
+</tbody></table>
+`
+    : '';
   const documentRows = index.documents
     .map((doc) => {
       const signature =
@@ -207,7 +235,6 @@ export function renderIndexHtml(index: RepositoryIndex, title: string): string {
         `<tr><td>${e(o.issuer)}</td><td class="time">${e(displayTime(o.latestProducedAt))}</td><td class="time">${e(displayTime(o.lastPublishedAt))}</td></tr>`,
     )
     .join('\n');
-  const none = (cols: number) => `<tr><td colspan="${cols}" class="none">none published</td></tr>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -233,11 +260,11 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:
 ${caRows || none(4)}
 </tbody></table>
 <h2>Certificate revocation lists</h2>
-<table><thead><tr><th>CRL</th><th>Issuer</th><th class="num">CRL number</th><th>This update (UTC)</th><th>Next update (UTC)</th><th class="num">Revoked</th></tr></thead>
+<table><thead><tr><th>CRL</th><th>Issuer</th><th>Partition</th><th class="num">CRL number</th><th>This update (UTC)</th><th>Next update (UTC)</th><th class="num">Entries</th><th class="num">Bytes</th><th>Warnings</th></tr></thead>
 <tbody>
-${crlRows || none(6)}
+${crlRows || none(9)}
 </tbody></table>
-<h2>Certificate policy and practice statements (CP/CPS)</h2>
+${disclosure}<h2>Certificate policy and practice statements (CP/CPS)</h2>
 <table><thead><tr><th>Document</th><th>Signature</th><th>Signer</th><th>SHA-256</th></tr></thead>
 <tbody>
 ${documentRows || none(4)}

@@ -5,6 +5,7 @@
  */
 import { isOcspPath } from '../ocsp/ocsp-path.ts';
 import { RejectedError } from '../rejection.ts';
+import { isCrlDisclosureKey } from './crl-disclosure.ts';
 
 export const MAX_PATH_LENGTH = 512;
 const MAX_SEGMENT_LENGTH = 128;
@@ -41,6 +42,11 @@ export function validateBundlePath(path: string, ocspPrefix?: string): string {
   }
   if ((RESERVED_KEYS as readonly string[]).includes(path)) {
     throw new RejectedError(`${path} is written by the repository itself`);
+  }
+  if (isCrlDisclosureKey(path)) {
+    throw new RejectedError(
+      `${path} is reserved for the repository's CCADB CRL disclosure (crl-urls.json, crl-urls/): publish elsewhere`,
+    );
   }
   const ocsp = ocspPrefix?.replace(/\/+$/, '');
   if (ocsp && isOcspPath(`/${path}`, ocsp)) {

@@ -69,6 +69,8 @@ import {
   writeReceipt,
 } from './publish-run.ts';
 import { updateConditionally } from './conditional-update.ts';
+import { writeCrlDisclosure } from './crl-disclosure-writer.ts';
+import { crlDisclosureLinks } from '../../core/publish/crl-disclosure.ts';
 
 export interface PublishServiceProps {
   ingest: ObjectStore;
@@ -487,6 +489,7 @@ export class PublishService {
         changes,
         now,
       );
+      index.crlUrls = crlDisclosureLinks(index, this.pinnedCas());
       return {
         body: Buffer.from(serialiseIndex(index)),
         options: { contentType: CONTENT_TYPES['index-json'], cacheControl },
@@ -497,5 +500,14 @@ export class PublishService {
       contentType: CONTENT_TYPES['index-html'],
       cacheControl,
     });
+    await writeCrlDisclosure(this.props.repository, index!, {
+      pinnedCas: this.pinnedCas(),
+      publicBaseUrls: this.settings.publicBaseUrls ?? [],
+      cacheControl,
+    });
+  }
+
+  private pinnedCas(): string[] {
+    return this.settings.trust.cas.map((ca) => ca.fingerprints.sha256);
   }
 }
