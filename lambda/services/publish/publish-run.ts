@@ -1,29 +1,19 @@
 /**
- * The books of one publish: verdicts as files are judged, keys replaced, CDN paths owed an
- * invalidation, index changes; and where they are kept in the ingest store (a fan-out worker's
- * part result, the receipt the uploader waits for).
+ * The books of one part of a publish: verdicts as files are judged, keys replaced, CDN paths owed
+ * an invalidation, index changes (folded over the bundle by core/publish/receipt-tally.ts); and the
+ * receipt the uploader waits for, where it is kept in the ingest store.
  */
-import { partResultKey, receiptKey } from '../../core/publish/bundle.ts';
+import { receiptKey } from '../../core/publish/bundle.ts';
 import type { StoredReceipt } from '../../core/publish/left-invalidation.ts';
+import { PART_RESULT_FORMAT, type PartResult } from '../../core/publish/part-result.ts';
 import {
-  PART_RESULT_FORMAT,
-  parsePartResult,
-  serialisePartResult,
-  type PartResult,
-} from '../../core/publish/part-result.ts';
-import {
-  RECEIPT_FORMAT,
+  RECEIPT_FORMAT_SUMMARISED,
   parseReceipt,
   type AcceptedFile,
   type Receipt,
   type RejectedFile,
 } from '../../core/publish/receipt.ts';
-import {
-  addIndexChanges,
-  hasIndexChanges,
-  noIndexChanges,
-  type IndexChanges,
-} from '../../core/publish/repository-index.ts';
+import { addIndexChanges, noIndexChanges, type IndexChanges } from '../../core/publish/repository-index.ts';
 import {
   mergeRevocationUpdates,
   readRevocationHistory,
@@ -41,7 +31,6 @@ export class PublishRun {
   private readonly rejectedFiles: RejectedFile[] = [];
   private readonly replacedKeys = new Set<string>();
   private readonly changed = new Set<string>();
-  private invalidatedPaths: string[] = [];
   private readonly claims = new Map<string, string>();
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
@@ -130,22 +119,6 @@ export class PublishRun {
     for (const path of paths) this.changed.add(path);
   }
 
-  pathsToInvalidate(): string[] {
-    return [...this.changed];
-  }
-
-  invalidated(paths: string[]): void {
-    this.invalidatedPaths = paths;
-  }
-
-  hasIndexChanges(): boolean {
-    return hasIndexChanges(this.changes);
-  }
-
-  indexChanges(): IndexChanges {
-    return this.changes;
-  }
-
   toPartResult(): PartResult {
     return {
       format: PART_RESULT_FORMAT,
@@ -154,33 +127,6 @@ export class PublishRun {
       replaced: [...this.replacedKeys],
       changed: [...this.changed],
       changes: this.changes,
-    };
-  }
-
-  static fromPartResults(bundleId: string, receivedAt: Date, results: readonly PartResult[]): PublishRun {
-    const run = new PublishRun(bundleId, receivedAt);
-    for (const result of results) {
-      for (const r of result.rejected) run.reject(r.file, r.reason);
-      run.accept(result);
-      for (const key of result.replaced) run.replaced(key);
-      run.changedPaths(...result.changed);
-    }
-    return run;
-  }
-
-  finish(status: Receipt['status'], completedAt: Date, error?: string): Receipt {
-    const byFile = (a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file);
-    return {
-      format: RECEIPT_FORMAT,
-      bundleId: this.bundleId,
-      status,
-      receivedAt: this.receivedAt.toISOString(),
-      completedAt: completedAt.toISOString(),
-      accepted: [...this.acceptedFiles].sort(byFile),
-      rejected: [...this.rejectedFiles].sort(byFile),
-      replaced: [...this.replacedKeys].sort(),
-      invalidated: this.invalidatedPaths,
-      ...(error ? { error } : {}),
     };
   }
 }
@@ -194,7 +140,10 @@ export function describeFailure(error: unknown): string {
 }
 
 export async function writeReceipt(ingest: ObjectStore, receipt: Receipt): Promise<Receipt> {
-  await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(receipt, null, 2)}\n`), {
+  // A summarised receipt (format 2) stores no per-file lists: they are in its `files` objects.
+  const { accepted: _accepted, replaced: _replaced, ...rest } = receipt;
+  const stored = receipt.format === RECEIPT_FORMAT_SUMMARISED ? rest : receipt;
+  await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(stored, null, 2)}\n`), {
     contentType: 'application/json; charset=utf-8',
   });
   return receipt;
@@ -211,30 +160,4 @@ async function readStoredReceipt(ingest: ObjectStore, bundleId: string): Promise
     if (error instanceof RejectedError) return undefined;
     throw error;
   }
-}
-
-export async function writePartResult(
-  ingest: ObjectStore,
-  bundleId: string,
-  part: number,
-  run: PublishRun,
-): Promise<void> {
-  await ingest.put(partResultKey(bundleId, part), Buffer.from(serialisePartResult(run.toPartResult())), {
-    contentType: 'application/json',
-  });
-}
-
-/** Every part's recorded result, or undefined while a part is still unrecorded. */
-export async function readPartResults(
-  ingest: ObjectStore,
-  bundleId: string,
-  parts: number,
-): Promise<PartResult[] | undefined> {
-  const results: PartResult[] = [];
-  for (let part = 0; part < parts; part++) {
-    const stored = await ingest.get(partResultKey(bundleId, part));
-    if (!stored) return undefined;
-    results.push(parsePartResult(Buffer.from(stored.body).toString('utf8')));
-  }
-  return results;
 }
