@@ -24,9 +24,12 @@ import {
 import type { PinnedCa } from '../../core/pki/trust-store.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import type { ObjectHead, ObjectStore } from '../ports.ts';
+import { CreateFirstPolicy } from './create-first.ts';
 
 /** The verdicts of one publish (a bundle, or one part of it in the fan-out), gathered as files are judged. */
 export class PublishRun {
+  /** Whether this part's OCSP files are written as new without a HEAD first (create-first.ts). */
+  readonly createFirst = new CreateFirstPolicy();
   private readonly acceptedFiles: AcceptedFile[] = [];
   private readonly rejectedFiles: RejectedFile[] = [];
   private readonly replacedKeys = new Set<string>();

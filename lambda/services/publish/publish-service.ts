@@ -53,6 +53,7 @@ import { forEachWithConcurrency } from '../concurrency.ts';
 import { PreconditionFailedError, type CdnInvalidator, type Clock, type ObjectStore } from '../ports.ts';
 import { PublishRun, describeFailure, writeReceipt } from './publish-run.ts';
 import { updateConditionally } from './conditional-update.ts';
+import { CreateFirstPolicy } from './create-first.ts';
 import { filesOfPart, readManifest } from './bundle-source.ts';
 import { foldPartResults, receiptFileKeys, recordPart } from './part-books.ts';
 
@@ -286,14 +287,21 @@ export class PublishService {
     run: PublishRun,
   ): Promise<void> {
     const { repository } = this.props;
-    for (let attempt = 1; ; attempt++) {
+    // A new OCSP key is written without a HEAD (create-first.ts); a wrong guess is a 412, not an attempt.
+    // Attempt 0 is that guess; MAX_WRITE_ATTEMPTS judgements against what is served follow.
+    const guess = file.content.type === 'ocsp-response' && run.createFirst.shouldGuess();
+    for (let attempt = guess ? 0 : 1; ; attempt++) {
+      const guessing = attempt === 0;
       const context: AssessContext = {
         ...this.settings,
         now: this.props.clock.now(),
         bundleId,
         part,
         served: {
-          head: (key) => run.headOnce(key, repository),
+          head: (key) =>
+            guessing && CreateFirstPolicy.covers(key)
+              ? Promise.resolve(undefined)
+              : run.headOnce(key, repository),
           get: (key) => repository.get(key),
           revocations: (ca) => run.historyOnce(ca, repository),
         },
@@ -305,6 +313,7 @@ export class PublishService {
       try {
         // Objects are written before anything (index, receipt) names them.
         for (const write of verdict.writes) await this.writeObject(write, run);
+        if (guessing) run.createFirst.record(false);
         run.accept(verdict);
         return;
       } catch (error) {
@@ -312,6 +321,10 @@ export class PublishService {
         // what is served now (two CRLs racing on one path: the higher number wins).
         if (!(error instanceof PreconditionFailedError)) throw error;
         for (const write of verdict.writes) run.forgetHead(write.key);
+        if (guessing) {
+          run.createFirst.record(true);
+          continue;
+        }
         if (attempt === MAX_WRITE_ATTEMPTS) {
           const reason = 'changed concurrently by another publish; send it again';
           return this.rejectWithCompanions(file, reason, part, run);
