@@ -34,6 +34,7 @@ import { forEachWithConcurrency } from '../lambda/services/concurrency.ts';
 import { PublishService } from '../lambda/services/publish/publish-service.ts';
 import { DirectoryObjectStore } from '../lambda/storage/directory-object-store.ts';
 import { putBundle } from '../testkit/bundles.ts';
+import { awsRefreshModel } from './aws-refresh-model.ts';
 import { benchSerial, buildSignedResponse } from '../testkit/ocsp-fixtures.ts';
 import { formatNumber, markdownTable, ratio, type BenchContext, type PhaseResult } from './bench-context.ts';
 import { ROOT, syntheticSpec, wholeSecondsNow } from './bench-pki.ts';
@@ -102,7 +103,7 @@ export async function runScaleBench(ctx: BenchContext): Promise<PhaseResult> {
   const perWorkerRate = FILES_PER_PART / workLarge.seconds;
 
   ctx.log('scale: publish gate against raw PUT on one embedded S3 server, in this process');
-  const rate = await publishRate(ctx, join(dir, 's3'), ctx.quick ? 2_000 : 20_000, now);
+  const rate = await publishRate(ctx, join(dir, 's3'), ctx.quick ? 2_000 : 10_000, now);
 
   const mib = (n: number) => `${formatNumber(n)} MiB`;
   const markdown = `${markdownTable(
@@ -169,7 +170,9 @@ Lambdas and the local repository run. Parts other than part 0 carry their file l
 finishing worker would read) but no archive: no process here reads them. Deployed memory is
 \`PUBLISH_FUNCTION_MEMORY_MB\` from lib/constructs/publisher.ts, the construct's own setting.
 
-${rate.markdown}`;
+${rate.markdown}
+
+${awsRefreshModel({ responses: 2_000_000, filesPerPart: FILES_PER_PART, measuredPerWorker: perWorkerRate })}`;
   return {
     title: 'Scale: bounded memory and publish rate',
     markdown,
