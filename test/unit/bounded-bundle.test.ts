@@ -18,34 +18,21 @@ import { InvalidationTally } from '../../lambda/core/publish/invalidation-tally.
 import { parsePartFiles, serialisePartFiles } from '../../lambda/core/publish/part-files.ts';
 import { parseReceipt, RECEIPT_FORMAT_SUMMARISED } from '../../lambda/core/publish/receipt.ts';
 import { parseReceiptFiles } from '../../lambda/core/publish/receipt-files.ts';
-import type { ObjectStore, PutObjectOptions } from '../../lambda/services/ports.ts';
 import { PublishService } from '../../lambda/services/publish/publish-service.ts';
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import { putBundle } from '../../testkit/bundles.ts';
+import { PassThroughStore } from '../../testkit/pass-through-store.ts';
 import { benchSerial, buildSignedResponse, signingCa } from '../../testkit/ocsp-fixtures.ts';
 import { seededRandom } from '../../testkit/seeded-random.ts';
 import { createTestPki, HOUR, type TestPki } from '../../testkit/test-pki.ts';
 
 /** The ingest store, counting the bytes each key gave out (what a worker parsed). */
-class ReadCountingStore implements ObjectStore {
+class ReadCountingStore extends PassThroughStore {
   readonly bytesRead = new Map<string, number>();
-  constructor(readonly inner: ObjectStore) {}
-  async get(key: string) {
+  override async get(key: string) {
     const object = await this.inner.get(key);
     this.bytesRead.set(key, (this.bytesRead.get(key) ?? 0) + (object?.body.byteLength ?? 0));
     return object;
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  put(key: string, body: Uint8Array, options: PutObjectOptions) {
-    return this.inner.put(key, body, options);
-  }
-  delete(key: string) {
-    return this.inner.delete(key);
-  }
-  list(prefix: string) {
-    return this.inner.list(prefix);
   }
   /** Keys read under the bundle's own upload prefix (what the uploader wrote). */
   bundleReads(bundleId: string): string[] {

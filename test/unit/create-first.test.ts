@@ -4,33 +4,24 @@
  * what is refused are the same as when every key is HEADed first (revocation stays final).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ObjectStore, PutObjectOptions } from '../../lambda/services/ports.ts';
+import type { PutObjectOptions } from '../../lambda/services/ports.ts';
 import { PublishService } from '../../lambda/services/publish/publish-service.ts';
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import { putBundle } from '../../testkit/bundles.ts';
+import { PassThroughStore } from '../../testkit/pass-through-store.ts';
 import { benchSerial, buildSignedResponse, signingCa, type SigningCa } from '../../testkit/ocsp-fixtures.ts';
 import { createTestPki, HOUR, type TestPki } from '../../testkit/test-pki.ts';
 
-class CountingStore implements ObjectStore {
+class CountingStore extends PassThroughStore {
   heads = 0;
   puts = 0;
-  constructor(readonly inner: ObjectStore) {}
-  get(key: string) {
-    return this.inner.get(key);
-  }
-  head(key: string) {
+  override head(key: string) {
     if (key.startsWith('_ocsp/')) this.heads++;
     return this.inner.head(key);
   }
-  put(key: string, body: Uint8Array, options: PutObjectOptions) {
+  override put(key: string, body: Uint8Array, options: PutObjectOptions) {
     if (key.startsWith('_ocsp/')) this.puts++;
     return this.inner.put(key, body, options);
-  }
-  delete(key: string) {
-    return this.inner.delete(key);
-  }
-  list(prefix: string) {
-    return this.inner.list(prefix);
   }
 }
 
