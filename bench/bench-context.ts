@@ -13,6 +13,8 @@ export interface BenchContext {
   ec: BenchCa;
   /** Smaller counts and durations, for trying the bench out; never for recorded figures. */
   quick: boolean;
+  /** `--duration SECONDS`: the soak's length instead of its default 10 minutes (for trying it out). */
+  durationSeconds?: number;
   log(line: string): void;
 }
 

@@ -6,6 +6,7 @@
  *   npm run bench -- --only serving,fuzz   some phases, written to a scratch file
  *   npm run bench -- --only validation,publish   (phases without servers install no reference tools)
  *   npm run bench -- --quick            small counts to try the bench out (figures not for recording)
+ *   npm run bench -- --only soak --duration 120   a shorter soak than its 10 minutes
  *
  * Loopback only: every server listens on 127.0.0.1 and every load is bounded in time or count.
  */
@@ -26,6 +27,7 @@ import { runFreshnessBench } from './freshness-bench.ts';
 import { runFuzzBench } from './fuzz-bench.ts';
 import { runSoakBench } from './soak-bench.ts';
 import { runPresignBench } from './presign-bench.ts';
+import { runScaleBench } from './scale-bench.ts';
 
 // The AWS SDK warns on every client under Node 20; the bench output is for figures.
 process.removeAllListeners('warning');
@@ -46,6 +48,7 @@ const PHASES: Record<string, (ctx: BenchContext) => Promise<PhaseResult>> = {
   fuzz: runFuzzBench,
   soak: runSoakBench,
   presign: runPresignBench,
+  scale: runScaleBench,
 };
 
 async function main(): Promise<number> {
@@ -55,12 +58,13 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      duration: { type: 'string' },
     },
   });
   const names = values.only ? values.only.split(',') : Object.keys(PHASES);
   for (const name of names)
     if (!PHASES[name]) throw new Error(`unknown phase ${name}: ${Object.keys(PHASES).join(', ')}`);
-  const partial = Boolean(values.only) || values.quick;
+  const partial = Boolean(values.only) || values.quick || values.duration !== undefined;
   const out =
     values.out ?? (partial ? join(tmpdir(), 'BENCHMARKS.partial.md') : join(ROOT, 'docs', 'BENCHMARKS.md'));
 
@@ -79,7 +83,10 @@ async function main(): Promise<number> {
       throw new Error('wrk and ab are required (Debian packages wrk, apache2-utils)');
     const ec = await createBenchCa(join(workDir, 'ca-ec'), 'ec');
     await checkFixtures(ec);
-    const ctx: BenchContext = { workDir, tools, ec, quick: values.quick, log };
+    const durationSeconds = values.duration === undefined ? undefined : Number(values.duration);
+    if (durationSeconds !== undefined && !(durationSeconds >= 10))
+      throw new Error(`--duration ${values.duration}: give at least 10 seconds`);
+    const ctx: BenchContext = { workDir, tools, ec, quick: values.quick, durationSeconds, log };
 
     const results: PhaseResult[] = [];
     for (const name of names) {

@@ -2,16 +2,20 @@
  * Turns a bundle directory into a few tar parts plus a manifest (see lambda/core/publish/bundle.ts). Large
  * bundles (100,000+ OCSP responses) travel as a handful of archives, not one request per file, and
  * are packed part by part so memory stays bounded. A detached `X.p7s` always shares X's part.
+ * Each part's file list travels as an object of its own (manifest format 2, part-files.ts), so
+ * neither the uploader nor the publisher holds the whole bundle's list.
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
 import {
   MANIFEST_FORMAT,
+  partFilesKey,
   partKey,
   type BundleFile,
   type BundleManifest,
 } from '../lambda/core/publish/bundle.ts';
+import { serialisePartFiles } from '../lambda/core/publish/part-files.ts';
 import { writeTar } from '../lambda/core/encoding/tar-archive.ts';
 import { detectPrivateKey } from '../lambda/core/publish/detect-private-key.ts';
 import { KeyMaterialError } from './key-material.ts';
@@ -109,11 +113,36 @@ export async function packPart(
   return { archive: await writeTar(entries), files };
 }
 
+/** One part's file list as its object's bytes, with what the manifest says of it. */
+export async function packPartFiles(
+  bundleId: string,
+  index: number,
+  files: readonly BundleFile[],
+): Promise<{ body: Uint8Array; entry: PackedPart['files'] }> {
+  const body = new Uint8Array(Buffer.from(serialisePartFiles(bundleId, index, files)));
+  return {
+    body,
+    entry: {
+      key: partFilesKey(bundleId, index),
+      sha256: toHex(await digest('sha256', body)),
+      size: body.byteLength,
+      count: files.length,
+    },
+  };
+}
+
+/** What the manifest says of one uploaded part: its archive and its file list. */
+export interface PackedPart {
+  sha256: string;
+  size: number;
+  files: { key: string; sha256: string; size: number; count: number };
+}
+
+/** A format-2 manifest: the parts and their file lists, not the files themselves. */
 export function buildManifest(options: {
   bundleId: string;
   createdAt: Date;
-  parts: { sha256: string; size: number }[];
-  files: BundleFile[];
+  parts: PackedPart[];
   refused: BundlePlan['refused'];
   /** URLs to withdraw (`ca-repo withdraw`): such a manifest has no parts or files. */
   withdraw?: BundleManifest['withdraw'];
@@ -123,7 +152,6 @@ export function buildManifest(options: {
     bundleId: options.bundleId,
     createdAt: options.createdAt.toISOString(),
     parts: options.parts.map((part, i) => ({ key: partKey(options.bundleId, i), ...part })),
-    files: options.files,
     ...(options.refused.length > 0 ? { refused: options.refused } : {}),
     ...(options.withdraw?.length ? { withdraw: options.withdraw } : {}),
   };

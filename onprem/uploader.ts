@@ -4,13 +4,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
-import { manifestKey, partKey, receiptKey, type BundleFile } from '../lambda/core/publish/bundle.ts';
+import { manifestKey, partKey, receiptKey } from '../lambda/core/publish/bundle.ts';
 import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { embeddedS3Client } from '../lambda/storage/embedded-s3-client.ts';
 import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../lambda/core/contract/ingest-discovery.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
-import { parseReceipt, type Receipt } from '../lambda/core/publish/receipt.ts';
-import { buildManifest, packPart, planBundle, type BundlePlan } from './bundle-packer.ts';
+import { parseReceipt, type Receipt, type ReceiptSummary } from '../lambda/core/publish/receipt.ts';
+import { parseReceiptFiles } from '../lambda/core/publish/receipt-files.ts';
+import {
+  buildManifest,
+  packPart,
+  packPartFiles,
+  planBundle,
+  type BundlePlan,
+  type PackedPart,
+} from './bundle-packer.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { EXIT, type ExitCode } from '../lambda/core/contract/exit-codes.ts';
 import { createProgress } from './progress.ts';
@@ -20,8 +28,14 @@ import { keyMaterialIn, runPreflight, type PreflightReport } from './preflight.t
 import { proxyAwareRequestHandler } from './network.ts';
 
 export interface PublishResult {
+  /** Every accepted file, while the receipt lists them; empty when it summarises (`summary.listed` false). */
   accepted: { file: string; kind: string; url: string }[];
+  /** Every refused file, always. */
   rejected: { file: string; reason: string }[];
+  /** Counts by kind and change (receipt.ts ReceiptSummary). */
+  summary?: ReceiptSummary;
+  /** Where the per-file verdicts are (ingest store keys, one NDJSON object per part). */
+  files?: string[];
 }
 
 /** Where the bundle goes: an ingest store at hand, or one to reach only once the pre-flight passed. */
@@ -118,8 +132,7 @@ export async function publishBundle(
   const { ingest, repoUrl } = 'connect' in options ? await options.connect() : options;
   const bundleId = newBundleId(new Date());
   const progress = createProgress(options.progress, plan.fileCount);
-  const files: BundleFile[] = [];
-  const parts: { sha256: string; size: number }[] = [];
+  const parts: PackedPart[] = [];
   for (let i = 0; i < plan.parts.length; i++) {
     const packed = await packPart(options.bundleDir, plan, i);
     // Never replaces an object: the uploader role may only create new ones under bundles/.
@@ -127,11 +140,19 @@ export async function publishBundle(
       contentType: 'application/x-tar',
       ifNoneMatch: '*',
     });
-    parts.push({ sha256: toHex(await digest('sha256', packed.archive)), size: packed.archive.byteLength });
-    files.push(...packed.files);
+    const list = await packPartFiles(bundleId, i, packed.files);
+    await ingest.put(list.entry.key, list.body, {
+      contentType: 'application/json',
+      ifNoneMatch: '*',
+    });
+    parts.push({
+      sha256: toHex(await digest('sha256', packed.archive)),
+      size: packed.archive.byteLength,
+      files: list.entry,
+    });
     progress.advance(packed.files.length, `uploaded part ${i + 1}/${plan.parts.length}`);
   }
-  const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, files, refused: plan.refused });
+  const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, refused: plan.refused });
   // The manifest goes last: its arrival is what starts the publish.
   await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
     contentType: 'application/json',
@@ -140,11 +161,42 @@ export async function publishBundle(
   progress.finish(`bundle ${bundleId} uploaded; waiting for the receipt`);
 
   const receipt = await waitForReceipt(ingest, bundleId, options.timeoutSeconds ?? 600);
-  return {
-    ...toResult(receipt, [...files.map((f) => f.path), ...plan.refused.map((r) => r.path)], repoUrl),
-    receipt,
-    preflight,
-  };
+  const allFiles = [
+    ...plan.parts.flatMap((part) => part.map((f) => f.path)),
+    ...plan.refused.map((r) => r.path),
+  ];
+  if (receipt.summary?.listed === false) {
+    return { ...(await toSummarisedResult(receipt, allFiles, ingest)), receipt, preflight };
+  }
+  return { ...toResult(receipt, allFiles, repoUrl), receipt, preflight };
+}
+
+/**
+ * A receipt too large to list each file (format 2): counts, every rejection, and where the
+ * per-file verdicts are. Files the publisher never judged (a failed publish) are named from those
+ * per-file objects, read one part at a time.
+ */
+export async function toSummarisedResult(
+  receipt: Receipt,
+  allFiles: string[],
+  ingest: ObjectStore,
+): Promise<PublishResult> {
+  const rejected = [...receipt.rejected];
+  const summary = receipt.summary!;
+  const files = receipt.files?.keys ?? [];
+  if (summary.accepted + summary.rejected < allFiles.length) {
+    const judged = new Set(rejected.map((r) => r.file));
+    for (const key of files) {
+      const object = await ingest.get(key);
+      if (!object) continue;
+      for (const line of parseReceiptFiles(Buffer.from(object.body).toString('utf8'))) judged.add(line.file);
+    }
+    for (const file of allFiles) {
+      if (!judged.has(file)) rejected.push({ file, reason: receipt.error ?? 'not judged by the publisher' });
+    }
+    rejected.sort((a, b) => a.file.localeCompare(b.file));
+  }
+  return { accepted: [], rejected, summary, files };
 }
 
 /** The plan without the files the pre-flight refused, which are listed as refused instead. */
@@ -199,10 +251,23 @@ export function publishExitCode(result: PublishResult, receipt: Receipt): ExitCo
 export function formatResult(result: PublishResult, receipt: Receipt): string {
   const lines: string[] = [];
   for (const a of result.accepted) lines.push(`accepted  ${a.file}  ${a.kind}  ${a.url}`);
+  const summarised = result.summary?.listed === false;
+  if (summarised) {
+    for (const [kind, changes] of Object.entries(result.summary!.byKind)) {
+      const counts = Object.entries(changes).map(([change, n]) => `${n} ${change}`);
+      lines.push(`accepted  ${kind}: ${counts.join(', ')}`);
+    }
+  }
   for (const r of result.rejected) lines.push(`REJECTED  ${r.file}  ${r.reason}`);
+  const accepted = summarised ? result.summary!.accepted : result.accepted.length;
   lines.push(
-    `${result.accepted.length} accepted, ${result.rejected.length} rejected (bundle ${receipt.bundleId}, ${receipt.status})`,
+    `${accepted} accepted, ${result.rejected.length} rejected (bundle ${receipt.bundleId}, ${receipt.status})`,
   );
+  if (summarised && result.files?.length) {
+    lines.push(
+      `per-file verdicts: ${result.files.length} NDJSON objects in the ingest store, ${result.files[0]} …`,
+    );
+  }
   if (receipt.error) lines.push(`error: ${receipt.error}`);
   return `${lines.join('\n')}\n`;
 }

@@ -54,7 +54,6 @@ export async function withdrawUrls(options: {
     bundleId,
     createdAt: new Date(),
     parts: [],
-    files: [],
     refused: [],
     withdraw,
   });

@@ -2,9 +2,17 @@
  * Puts a bundle into an ingest store exactly as the uploader CLI does (tar parts + manifest last),
  * from an in-memory map of path → bytes.
  */
-import { buildManifest } from '../onprem/bundle-packer.ts';
+import { buildManifest, packPartFiles, type PackedPart } from '../onprem/bundle-packer.ts';
 import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
-import { manifestKey, partKey, type BundleFile } from '../lambda/core/publish/bundle.ts';
+import {
+  MANIFEST_FORMAT_V1,
+  manifestKey,
+  parseManifest,
+  partKey,
+  type BundleFile,
+  type BundleManifest,
+} from '../lambda/core/publish/bundle.ts';
+import { parsePartFiles } from '../lambda/core/publish/part-files.ts';
 import { writeTar } from '../lambda/core/encoding/tar-archive.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
 
@@ -13,7 +21,11 @@ let counter = 0;
 export async function putBundle(
   ingest: ObjectStore,
   files: Record<string, Uint8Array | string>,
-  options: { bundleId?: string; filesPerPart?: number } = {},
+  options: {
+    bundleId?: string;
+    filesPerPart?: number;
+    /** Manifest format; default 2, as the uploader writes. */ format?: 1 | 2;
+  } = {},
 ): Promise<string> {
   const bundleId = options.bundleId ?? `test-${Date.now()}-${counter++}`;
   const entries = Object.entries(files).map(([path, content]) => ({
@@ -21,13 +33,13 @@ export async function putBundle(
     bytes: typeof content === 'string' ? new Uint8Array(Buffer.from(content)) : content,
   }));
   const perPart = options.filesPerPart ?? entries.length;
-  const parts: { sha256: string; size: number }[] = [];
-  const listed: BundleFile[] = [];
+  const parts: PackedPart[] = [];
+  const everyFile: BundleFile[] = [];
   for (let i = 0; i * perPart < Math.max(entries.length, 1); i++) {
     const chunk = entries.slice(i * perPart, (i + 1) * perPart);
     const archive = await writeTar(chunk);
     await ingest.put(partKey(bundleId, i), archive, { contentType: 'application/x-tar' });
-    parts.push({ sha256: toHex(await digest('sha256', archive)), size: archive.byteLength });
+    const listed: BundleFile[] = [];
     for (const entry of chunk) {
       listed.push({
         path: entry.path,
@@ -36,8 +48,25 @@ export async function putBundle(
         part: i,
       });
     }
+    everyFile.push(...listed);
+    const list = await packPartFiles(bundleId, i, listed);
+    await ingest.put(list.entry.key, list.body, { contentType: 'application/json' });
+    parts.push({
+      sha256: toHex(await digest('sha256', archive)),
+      size: archive.byteLength,
+      files: list.entry,
+    });
   }
-  const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, files: listed, refused: [] });
+  const built = buildManifest({ bundleId, createdAt: new Date(), parts, refused: [] });
+  const manifest: BundleManifest =
+    options.format === 1
+      ? {
+          ...built,
+          format: MANIFEST_FORMAT_V1,
+          parts: built.parts.map(({ key, sha256, size }) => ({ key, sha256, size })),
+          files: everyFile,
+        }
+      : built;
   await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
     contentType: 'application/json',
   });
@@ -55,7 +84,6 @@ export async function putWithdrawal(
     bundleId,
     createdAt: new Date(),
     parts: [],
-    files: [],
     refused: [],
     withdraw,
   });
@@ -63,4 +91,16 @@ export async function putWithdrawal(
     contentType: 'application/json',
   });
   return bundleId;
+}
+
+/** Every file a stored bundle's manifest lists, from its one list (format 1) or each part's (format 2). */
+export async function listedFiles(ingest: ObjectStore, bundleId: string): Promise<BundleFile[]> {
+  const text = (object: { body: Uint8Array } | undefined) => Buffer.from(object!.body).toString('utf8');
+  const manifest = parseManifest(text(await ingest.get(manifestKey(bundleId))), bundleId);
+  if (manifest.files) return manifest.files;
+  const files: BundleFile[] = [];
+  for (const [part, { files: list }] of manifest.parts.entries()) {
+    files.push(...parsePartFiles(text(await ingest.get(list!.key)), { bundleId, part, count: list!.count }));
+  }
+  return files;
 }

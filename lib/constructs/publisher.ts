@@ -30,6 +30,11 @@ import { acknowledge, wildcardResourceFinding } from './nag.ts';
 /** Where the trust layer puts the pinned CA certificates inside the function (layers mount at /opt). */
 export const TRUST_DIR = '/opt/trust';
 
+/**
+ * Memory of the publish functions (MB). Exported for the bench, which states these limits beside
+ * the peak RSS it measures for a 2,000,000-response bundle (bench/scale-bench.ts).
+ */
+export const PUBLISH_FUNCTION_MEMORY_MB = { dispatcher: 1024, worker: 2048 } as const;
 const DISPATCHER_TIMEOUT = Duration.minutes(5);
 const WORKER_TIMEOUT = Duration.minutes(5);
 const WORK_VISIBILITY_TIMEOUT = Duration.seconds(PUBLISH_WORK_QUEUE.visibilityTimeoutSeconds);
@@ -96,7 +101,7 @@ export class Publisher extends Construct {
       entry: HANDLER_ENTRIES.publishDispatcher,
       description: 'ca-repo publish: plans a bundle from its manifest and queues the work',
       environment,
-      memorySize: 1024,
+      memorySize: PUBLISH_FUNCTION_MEMORY_MB.dispatcher,
       timeout: DISPATCHER_TIMEOUT,
       logRetentionDays: props.logRetentionDays,
       layers: [this.trustLayer],
@@ -109,7 +114,7 @@ export class Publisher extends Construct {
       entry: HANDLER_ENTRIES.publishWorker,
       description: 'ca-repo publish: validates and writes one batch of a bundle',
       environment,
-      memorySize: 2048,
+      memorySize: PUBLISH_FUNCTION_MEMORY_MB.worker,
       timeout: WORKER_TIMEOUT,
       logRetentionDays: props.logRetentionDays,
       layers: [this.trustLayer],

@@ -28,7 +28,7 @@ import {
 import type { ObjectStore } from '../../lambda/storage/object-store.ts';
 import { S3ObjectStore } from '../../lambda/storage/s3-object-store.ts';
 import { publishBundle } from '../../onprem/uploader.ts';
-import { putBundle } from '../../testkit/bundles.ts';
+import { listedFiles, putBundle } from '../../testkit/bundles.ts';
 import { benchSerial, signingCa, type SigningCa } from '../../testkit/ocsp-fixtures.ts';
 import { UNAUTHORIZED_DER } from '../../lambda/core/ocsp/ocsp-request.ts';
 import { goodResponse, postOcsp } from './ocsp-serials.ts';
@@ -218,8 +218,8 @@ describe('a part that fails on every receive', () => {
       expect(errors.filter((e) => e.includes('failed on receive'))).toHaveLength(receives);
       expect(repo.workQueue!.deadLetters()).toEqual([]);
 
-      const manifest = await manifestOf(ingest, bundleId);
-      const inPart1 = manifest.files.filter((f) => f.part === 1).map((f) => f.path);
+      const listed = await listedFiles(ingest, bundleId);
+      const inPart1 = listed.filter((f) => f.part === 1).map((f) => f.path);
       expect(inPart1.some((path) => path.startsWith('ocsp/'))).toBe(true);
       const receipt = (await storedReceipt(ingest, bundleId))!;
       expect(receipt.status).toBe('completed');
@@ -227,7 +227,7 @@ describe('a part that fails on every receive', () => {
       for (const rejected of receipt.rejected) {
         expect(rejected.reason).toMatch(/part 1 could not be published on any attempt: .*ECONNREFUSED/);
       }
-      const published = new Set(manifest.files.filter((f) => f.part !== 1).map((f) => f.path));
+      const published = new Set(listed.filter((f) => f.part !== 1).map((f) => f.path));
       await expectServedExactly(repo.url, published);
       expect(await repo.s3.store(REPOSITORY_BUCKET).get('index.json')).toBeDefined();
 

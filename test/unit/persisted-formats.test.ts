@@ -33,7 +33,7 @@ describe('bundle manifest', () => {
     const text = `{"format":"ca-repo-bundle/1","bundleId":"b-1","createdAt":"2026-11-30T10:00:00.000Z",
       "parts":[{"key":"bundles/b-1/part-0001.tar","sha256":"${SHA}","size":10240}],
       "files":[{"path":"crl/root.crl","size":512,"sha256":"${SHA}","part":0}]}`;
-    expect(parseManifest(text, 'b-1').files.map((f) => f.path)).toEqual(['crl/root.crl']);
+    expect(parseManifest(text, 'b-1').files!.map((f) => f.path)).toEqual(['crl/root.crl']);
     expect(() => parseManifest(text.replace('ca-repo-bundle/1', 'ca-repo-bundle/9'), 'b-1')).toThrow(
       /manifest format must be/,
     );

@@ -84,9 +84,9 @@ describe('size checks before reading', () => {
   });
 
   it('refuses an entry whose size differs from the manifest before hashing it', async () => {
-    const bundleId = await putBundle(ingest, { 'crl/ca.crl': crl });
+    const bundleId = await putBundle(ingest, { 'crl/ca.crl': crl }, { format: 1 });
     await rewriteManifest(bundleId, (m) => {
-      m.files[0]!.size += 1;
+      m.files![0]!.size += 1;
     });
     const receipt = await service.publishBundle(bundleId);
     expect(receipt.rejected).toEqual([

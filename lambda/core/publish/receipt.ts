@@ -5,8 +5,26 @@
 import { RejectedError, requireThat } from '../rejection.ts';
 import type { ArtifactKind, RecordedKind } from './artifact-kind.ts';
 
-/** Written into every receipt; readers take an unlabelled receipt as this format (the same fields). */
+/** Written into every receipt that lists each file; readers take an unlabelled receipt as this format. */
 export const RECEIPT_FORMAT = 'ca-repo-receipt/1';
+/**
+ * A receipt too large to list each accepted file (receipt-tally.ts RECEIPT_LISTED_FILES): no
+ * `accepted` or `replaced` lists, a `summary` and the per-file objects in `files` instead. Its own
+ * format, so a reader of format 1 refuses it rather than read "nothing accepted".
+ */
+export const RECEIPT_FORMAT_SUMMARISED = 'ca-repo-receipt/2';
+
+/** Accepted files counted by kind, then by what the publish did with each (its `change`). */
+export interface ReceiptSummary {
+  accepted: number;
+  rejected: number;
+  /** kind → change → files; change is `unchanged`, `new` or `replaced` (`written` where not told apart). */
+  byKind: Record<string, Record<string, number>>;
+  /** Object keys whose served content changed. */
+  replaced: number;
+  /** Whether `accepted` and `replaced` list every file and key (format 1), or only count them. */
+  listed: boolean;
+}
 
 export interface AcceptedFile {
   file: string;
@@ -26,7 +44,7 @@ export interface RejectedFile {
 }
 
 export interface Receipt {
-  format: typeof RECEIPT_FORMAT;
+  format: typeof RECEIPT_FORMAT | typeof RECEIPT_FORMAT_SUMMARISED;
   bundleId: string;
   status: 'completed' | 'failed';
   receivedAt: string;
@@ -48,6 +66,10 @@ export interface Receipt {
    * material (an uploader without the pre-flight): the part's other files were still judged.
    */
   deletedParts?: DeletedPart[];
+  /** Counts by kind and change (always written since format 2 exists; required in format 2). */
+  summary?: ReceiptSummary;
+  /** The per-file verdicts, one NDJSON object per part (receipt-files.ts). */
+  files?: { keys: string[] };
 }
 
 /** An ingest part deleted because it held key material, and the files in it that did. */
@@ -67,11 +89,22 @@ export function parseReceipt(text: string): Receipt {
   const r = value as Partial<Omit<Receipt, 'format'>> & { format?: unknown };
   requireThat(r && typeof r === 'object', 'receipt is not an object');
   const format = r.format ?? RECEIPT_FORMAT;
-  requireThat(format === RECEIPT_FORMAT, `receipt format ${String(format)} is not ${RECEIPT_FORMAT}`);
+  requireThat(
+    format === RECEIPT_FORMAT || format === RECEIPT_FORMAT_SUMMARISED,
+    `receipt format ${String(format)} is not ${RECEIPT_FORMAT} or ${RECEIPT_FORMAT_SUMMARISED}`,
+  );
   requireThat(
     r.status === 'completed' || r.status === 'failed',
     'receipt status is neither completed nor failed',
   );
+  if (format === RECEIPT_FORMAT_SUMMARISED) {
+    requireThat(
+      typeof r.bundleId === 'string' && Array.isArray(r.rejected) && typeof r.summary === 'object',
+      'receipt needs a bundleId, a rejected list and a summary',
+    );
+    // The lists are not in a summarised receipt: empty here, counted in `summary`.
+    return { ...r, accepted: [], replaced: [], format } as Receipt;
+  }
   requireThat(
     typeof r.bundleId === 'string' && Array.isArray(r.accepted) && Array.isArray(r.rejected),
     'receipt needs a bundleId and accepted and rejected lists',

@@ -1,30 +1,20 @@
 /**
- * The books of one publish: verdicts as files are judged, keys replaced, CDN paths owed an
- * invalidation, index changes; and where they are kept in the ingest store (a fan-out worker's
- * part result, the receipt the uploader waits for).
+ * The books of one part of a publish: verdicts as files are judged, keys replaced, CDN paths owed
+ * an invalidation, index changes (folded over the bundle by core/publish/receipt-tally.ts); and the
+ * receipt the uploader waits for, where it is kept in the ingest store.
  */
-import { partResultKey, receiptKey } from '../../core/publish/bundle.ts';
+import { receiptKey } from '../../core/publish/bundle.ts';
 import type { StoredReceipt } from '../../core/publish/left-invalidation.ts';
+import { PART_RESULT_FORMAT, type PartResult } from '../../core/publish/part-result.ts';
 import {
-  PART_RESULT_FORMAT,
-  parsePartResult,
-  serialisePartResult,
-  type PartResult,
-} from '../../core/publish/part-result.ts';
-import {
-  RECEIPT_FORMAT,
+  RECEIPT_FORMAT_SUMMARISED,
   parseReceipt,
   type AcceptedFile,
   type DeletedPart,
   type Receipt,
   type RejectedFile,
 } from '../../core/publish/receipt.ts';
-import {
-  addIndexChanges,
-  hasIndexChanges,
-  noIndexChanges,
-  type IndexChanges,
-} from '../../core/publish/repository-index.ts';
+import { addIndexChanges, noIndexChanges, type IndexChanges } from '../../core/publish/repository-index.ts';
 import {
   mergeRevocationUpdates,
   readRevocationHistory,
@@ -35,25 +25,26 @@ import {
 import type { PinnedCa } from '../../core/pki/trust-store.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import { PreconditionFailedError, type ObjectHead, type ObjectStore } from '../ports.ts';
+import { CreateFirstPolicy } from './create-first.ts';
 
 /** The verdicts of one publish (a bundle, or one part of it in the fan-out), gathered as files are judged. */
 export class PublishRun {
+  /** Whether this part's OCSP files are written as new without a HEAD first (create-first.ts). */
+  readonly createFirst = new CreateFirstPolicy();
   private readonly acceptedFiles: AcceptedFile[] = [];
   private readonly rejectedFiles: RejectedFile[] = [];
   private readonly replacedKeys = new Set<string>();
   private readonly changed = new Set<string>();
-  private invalidatedPaths: string[] = [];
-  private readonly withdrawnUrls: string[] = [];
-  /** This run, recorded on every object it writes; then the runs of the part results merged in. */
+  /** This run, recorded on every object it writes; then the earlier runs whose invalidation it owes. */
   readonly runId = globalThis.crypto.randomUUID();
   private readonly runs = new Set<string>([this.runId]);
+  private readonly deleted: DeletedPart[] = [];
   private readonly claims = new Map<string, string>();
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
   private readonly changes: IndexChanges = noIndexChanges();
   private revocations: RevocationUpdate[] = [];
   private histories = new Map<string, Promise<RevocationHistory>>();
-  private readonly deleted: DeletedPart[] = [];
 
   constructor(
     readonly bundleId: string,
@@ -117,6 +108,11 @@ export class PublishRun {
     this.runs.add(runId);
   }
 
+  /** An ingest part deleted for holding key material. */
+  deletedPart(part: DeletedPart): void {
+    this.deleted.push(part);
+  }
+
   reject(file: string, reason: string): void {
     this.rejectedFiles.push({ file, reason });
   }
@@ -139,40 +135,12 @@ export class PublishRun {
     return updates;
   }
 
-  /** A withdrawal the gate carried out: the URL leaves the index and its cached copies go. */
-  withdrawn(url: string, invalidatePath: string): void {
-    this.withdrawnUrls.push(url);
-    addIndexChanges(this.changes, { removed: [url] });
-    this.changed.add(invalidatePath);
-  }
-
-  /** An ingest part deleted for holding key material. */
-  deletedPart(part: DeletedPart): void {
-    this.deleted.push(part);
-  }
-
   replaced(key: string): void {
     this.replacedKeys.add(key);
   }
 
   changedPaths(...paths: string[]): void {
     for (const path of paths) this.changed.add(path);
-  }
-
-  pathsToInvalidate(): string[] {
-    return [...this.changed];
-  }
-
-  invalidated(paths: string[]): void {
-    this.invalidatedPaths = paths;
-  }
-
-  hasIndexChanges(): boolean {
-    return hasIndexChanges(this.changes);
-  }
-
-  indexChanges(): IndexChanges {
-    return this.changes;
   }
 
   toPartResult(): PartResult {
@@ -185,40 +153,6 @@ export class PublishRun {
       changes: this.changes,
       ...(this.deleted.length > 0 ? { deletedParts: this.deleted } : {}),
       runs: [...this.runs],
-    };
-  }
-
-  static fromPartResults(bundleId: string, receivedAt: Date, results: readonly PartResult[]): PublishRun {
-    const run = new PublishRun(bundleId, receivedAt);
-    for (const result of results) {
-      for (const r of result.rejected) run.reject(r.file, r.reason);
-      run.accept(result);
-      for (const key of result.replaced) run.replaced(key);
-      run.changedPaths(...result.changed);
-      for (const part of result.deletedParts ?? []) run.deletedPart(part);
-      for (const id of result.runs ?? []) run.runs.add(id);
-    }
-    return run;
-  }
-
-  finish(status: Receipt['status'], completedAt: Date, error?: string): Receipt {
-    const byFile = (a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file);
-    return {
-      format: RECEIPT_FORMAT,
-      bundleId: this.bundleId,
-      status,
-      receivedAt: this.receivedAt.toISOString(),
-      completedAt: completedAt.toISOString(),
-      accepted: [...this.acceptedFiles].sort(byFile),
-      rejected: [...this.rejectedFiles].sort(byFile),
-      replaced: [...this.replacedKeys].sort(),
-      invalidated: this.invalidatedPaths,
-      ...(this.withdrawnUrls.length > 0 ? { withdrawn: [...this.withdrawnUrls].sort() } : {}),
-      runs: [...this.runs].sort(),
-      ...(error ? { error } : {}),
-      ...(this.deleted.length > 0
-        ? { deletedParts: [...this.deleted].sort((a, b) => a.key.localeCompare(b.key)) }
-        : {}),
     };
   }
 }
@@ -259,11 +193,14 @@ export async function readReceiptObject(
  * as the failed or unreadable receipt that was there), so two finishing workers write one receipt.
  */
 export async function writeReceipt(ingest: ObjectStore, receipt: Receipt): Promise<Receipt> {
+  // A summarised receipt (format 2) stores no per-file lists: they are in its `files` objects.
+  const { accepted: _accepted, replaced: _replaced, ...rest } = receipt;
+  const body = receipt.format === RECEIPT_FORMAT_SUMMARISED ? rest : receipt;
   for (;;) {
     const stored = await readReceiptObject(ingest, receipt.bundleId);
     if (stored?.receipt?.status === 'completed') return stored.receipt;
     try {
-      await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(receipt, null, 2)}\n`), {
+      await ingest.put(receiptKey(receipt.bundleId), Buffer.from(`${JSON.stringify(body, null, 2)}\n`), {
         contentType: 'application/json; charset=utf-8',
         ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
       });
@@ -286,30 +223,4 @@ async function readStoredReceipt(ingest: ObjectStore, bundleId: string): Promise
     if (error instanceof RejectedError) return undefined;
     throw error;
   }
-}
-
-export async function writePartResult(
-  ingest: ObjectStore,
-  bundleId: string,
-  part: number,
-  run: PublishRun,
-): Promise<void> {
-  await ingest.put(partResultKey(bundleId, part), Buffer.from(serialisePartResult(run.toPartResult())), {
-    contentType: 'application/json',
-  });
-}
-
-/** Every part's recorded result, or undefined while a part is still unrecorded. */
-export async function readPartResults(
-  ingest: ObjectStore,
-  bundleId: string,
-  parts: number,
-): Promise<PartResult[] | undefined> {
-  const results: PartResult[] = [];
-  for (let part = 0; part < parts; part++) {
-    const stored = await ingest.get(partResultKey(bundleId, part));
-    if (!stored) return undefined;
-    results.push(parsePartResult(Buffer.from(stored.body).toString('utf8')));
-  }
-  return results;
 }

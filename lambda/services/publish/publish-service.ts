@@ -13,16 +13,12 @@
 import { digest, toHex } from '../../core/encoding/bytes.ts';
 import { readTar, type TarEntry } from '../../core/encoding/tar-archive.ts';
 import {
-  MAX_MANIFEST_BYTES,
   bundleIdOfManifestKey,
   certIdClaimKey,
-  manifestKey,
   partResultKey,
-  parseManifest,
   type BundleFile,
   type BundleManifest,
 } from '../../core/publish/bundle.ts';
-import { planInvalidation } from '../../core/publish/invalidation.ts';
 import type {
   AssessContext,
   CandidateFile,
@@ -31,6 +27,7 @@ import type {
 import { candidateFile, companionsOf, judge } from '../../core/publish/kinds/registry.ts';
 import { isSettledBy, pendingInvalidation } from '../../core/publish/left-invalidation.ts';
 import type { Receipt } from '../../core/publish/receipt.ts';
+import { ReceiptTally } from '../../core/publish/receipt-tally.ts';
 import {
   mergeIndex,
   parseIndex,
@@ -60,15 +57,11 @@ import {
 } from '../../core/serving/cache-policy.ts';
 import { forEachWithConcurrency } from '../concurrency.ts';
 import { PreconditionFailedError, type CdnInvalidator, type Clock, type ObjectStore } from '../ports.ts';
-import {
-  PublishRun,
-  describeFailure,
-  readPartResults,
-  readReceiptObject,
-  writePartResult,
-  writeReceipt,
-} from './publish-run.ts';
+import { PublishRun, describeFailure, readReceiptObject, writeReceipt } from './publish-run.ts';
 import { updateConditionally } from './conditional-update.ts';
+import { CreateFirstPolicy } from './create-first.ts';
+import { filesOfPart, readManifest } from './bundle-source.ts';
+import { foldPartResults, receiptFileKeys, recordPart } from './part-books.ts';
 import { writeCrlDisclosure } from './crl-disclosure-writer.ts';
 import { crlDisclosureLinks } from '../../core/publish/crl-disclosure.ts';
 
@@ -93,6 +86,8 @@ export interface PublishServiceProps {
   cdn?: CdnInvalidator;
   /** Above this many changed paths, one wildcard is invalidated instead. */
   maxInvalidationPaths?: number;
+  /** Above this many accepted files the receipt counts instead of listing (receipt-tally.ts). */
+  receiptListedFiles?: number;
 }
 
 /** How often one file is re-judged after losing a conditional-write race. */
@@ -120,18 +115,26 @@ export class PublishService {
     return bundleId ? this.publishBundle(bundleId) : undefined;
   }
 
+  /** The whole bundle in this invocation, part after part: the books hold one part at a time. */
   async publishBundle(bundleId: string): Promise<Receipt> {
     const done = await this.completedReceipt(bundleId);
     if (done) return done;
-    const run = new PublishRun(bundleId, this.props.clock.now());
+    const tally = this.newTally(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
       for (let part = 0; part < manifest.parts.length; part++) {
-        await this.publishPart(manifest, part, run);
+        const run = new PublishRun(bundleId, this.props.clock.now());
+        try {
+          await this.publishPart(manifest, part, run);
+        } finally {
+          // A part stopped by a failure still shows what it accepted (the receipt is 'failed').
+          tally.addPart(run.toPartResult());
+        }
+        await recordPart(this.props.ingest, bundleId, part, run.toPartResult(), { forMerge: false });
       }
-      return await this.finish(manifest, run);
+      return await this.finish(manifest, tally);
     } catch (error) {
-      return this.fail(run, error);
+      return this.fail(tally, error);
     }
   }
 
@@ -147,14 +150,14 @@ export class PublishService {
     // A duplicate ObjectCreated event of a finished bundle: nothing is published or withdrawn again.
     const done = await this.completedReceipt(bundleId);
     if (done) return done;
-    const run = new PublishRun(bundleId, this.props.clock.now());
+    const tally = this.newTally(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
       for (let part = 0; part < manifest.parts.length; part++) await enqueuePart(part);
-      if (manifest.parts.length === 0) return await this.finish(manifest, run);
+      if (manifest.parts.length === 0) return await this.finish(manifest, tally);
       return undefined;
     } catch (error) {
-      return this.fail(run, error);
+      return this.fail(tally, error);
     }
   }
 
@@ -170,14 +173,36 @@ export class PublishService {
     if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
     run.claimInBundle = (key, file) => this.claimAcrossParts(bundleId, key, file);
-    if (!(await this.props.ingest.head(partResultKey(bundleId, part)))) {
-      await this.publishPart(manifest, part, run);
-      await writePartResult(this.props.ingest, bundleId, part, run);
+    // A part an earlier receive recorded is not published again (SQS delivers at least once).
+    if (await this.props.ingest.head(partResultKey(bundleId, part))) {
+      return this.maybeFinish(manifest);
     }
-    const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
-    if (!results) return undefined; // another worker will finish
-    const merged = PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results);
+    await this.publishPart(manifest, part, run);
+    return this.recordAndMaybeFinish(manifest, part, run);
+  }
+
+  /** Records the part; the worker that records the last one folds every part's result and finishes. */
+  private async recordAndMaybeFinish(
+    manifest: BundleManifest,
+    part: number,
+    run: PublishRun,
+  ): Promise<Receipt | undefined> {
+    await recordPart(this.props.ingest, manifest.bundleId, part, run.toPartResult(), { forMerge: true });
+    return this.maybeFinish(manifest);
+  }
+
+  private async maybeFinish(manifest: BundleManifest): Promise<Receipt | undefined> {
+    const tally = this.newTally(manifest.bundleId, new Date(manifest.createdAt));
+    const merged = await foldPartResults(this.props.ingest, tally, manifest.parts.length);
+    if (!merged) return undefined; // another worker will finish
     return this.finish(manifest, merged);
+  }
+
+  private newTally(bundleId: string, receivedAt: Date): ReceiptTally {
+    return new ReceiptTally(bundleId, receivedAt, {
+      maxInvalidationPaths: this.props.maxInvalidationPaths,
+      maxListed: this.props.receiptListedFiles,
+    });
   }
 
   /**
@@ -190,16 +215,15 @@ export class PublishService {
     const manifest = await this.readManifest(bundleId);
     if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
-    for (const file of manifest.files.filter((f) => f.part === part)) {
-      run.reject(file.path, `part ${part} could not be published on any attempt: ${reason}`);
-    }
     // A part an earlier receive did record keeps its verdicts.
-    if (!(await this.props.ingest.head(partResultKey(bundleId, part)))) {
-      await writePartResult(this.props.ingest, bundleId, part, run);
-    }
-    const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
-    if (!results) return undefined; // another worker will finish
-    return this.finish(manifest, PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results));
+    if (await this.props.ingest.head(partResultKey(bundleId, part))) return this.maybeFinish(manifest);
+    const failure = `part ${part} could not be published on any attempt: ${reason}`;
+    const listed = await filesOfPart(this.props.ingest, manifest, part).catch((error: unknown) => {
+      if (!(error instanceof RejectedError)) throw error;
+      return [{ path: manifest.parts[part]?.key ?? `part ${part}` }];
+    });
+    for (const file of listed) run.reject(file.path, failure);
+    return this.recordAndMaybeFinish(manifest, part, run);
   }
 
   /**
@@ -231,13 +255,14 @@ export class PublishService {
   }
 
   /** Index, invalidation, then the receipt: the last writes of a publish. */
-  private async finish(manifest: BundleManifest, run: PublishRun): Promise<Receipt> {
-    for (const refused of manifest.refused ?? []) run.reject(refused.path, refused.reason);
-    await this.withdraw(manifest.withdraw ?? [], run);
+  private async finish(manifest: BundleManifest, tally: ReceiptTally): Promise<Receipt> {
+    for (const refused of manifest.refused ?? []) tally.reject(refused.path, refused.reason);
+    await this.withdraw(manifest.withdraw ?? [], tally);
     // The index is not invalidated: its 60-second max-age is cheaper than paying per path.
-    if (run.hasIndexChanges()) await this.updateIndex(run.indexChanges());
-    await this.invalidate(run);
-    return writeReceipt(this.props.ingest, run.finish('completed', this.props.clock.now()));
+    if (tally.hasIndexChanges()) await this.updateIndex(tally.indexChanges());
+    await this.invalidate(tally);
+    const fileKeys = receiptFileKeys(manifest.bundleId, manifest.parts.length);
+    return writeReceipt(this.props.ingest, tally.finish('completed', this.props.clock.now(), { fileKeys }));
   }
 
   /**
@@ -245,50 +270,43 @@ export class PublishService {
    * runs in the one invocation that finishes the bundle. A plain DELETE: the repository bucket is
    * versioned, so the object stays as a noncurrent version behind a delete marker.
    */
-  private async withdraw(withdrawals: readonly Withdrawal[], run: PublishRun): Promise<void> {
+  private async withdraw(withdrawals: readonly Withdrawal[], tally: ReceiptTally): Promise<void> {
     for (const withdrawal of withdrawals) {
       try {
         const key = withdrawalKey(withdrawal.url, this.settings.ocspUrl);
         const plan = judgeWithdrawal(withdrawal, key, await this.props.repository.head(key));
         await this.props.repository.delete(plan.key);
-        run.withdrawn(plan.url, plan.invalidatePath);
+        tally.withdrawn(plan.url, plan.invalidatePath);
       } catch (error) {
         if (!(error instanceof RejectedError)) throw error;
-        run.reject(withdrawal.url, error.message);
+        tally.reject(withdrawal.url, error.message);
       }
     }
   }
 
-  private async fail(run: PublishRun, error: unknown): Promise<Receipt> {
-    const receipt = run.finish('failed', this.props.clock.now(), describeFailure(error));
+  private async fail(tally: ReceiptTally, error: unknown): Promise<Receipt> {
+    const receipt = tally.finish('failed', this.props.clock.now(), { error: describeFailure(error) });
     await writeReceipt(this.props.ingest, receipt).catch(() => undefined);
     // A refused manifest will not get better on retry; a store failure might (Lambda retries).
     if (error instanceof RejectedError) return receipt;
     throw error;
   }
 
-  private async readManifest(bundleId: string): Promise<BundleManifest> {
-    const key = manifestKey(bundleId);
-    const head = await this.props.ingest.head(key);
-    if (!head) throw new RejectedError(`bundle ${bundleId} has no manifest.json`);
-    // Checked before reading: the gate holds what it reads in memory.
-    if (head.size > MAX_MANIFEST_BYTES) {
-      throw new RejectedError(
-        `manifest.json is ${head.size} bytes, more than the ${MAX_MANIFEST_BYTES} allowed`,
-      );
-    }
-    const object = await this.props.ingest.get(key);
-    if (!object) throw new RejectedError(`bundle ${bundleId} has no manifest.json`);
-    if (object.body.byteLength > MAX_MANIFEST_BYTES) {
-      throw new RejectedError(`manifest.json is more than the ${MAX_MANIFEST_BYTES} bytes allowed`);
-    }
-    return parseManifest(Buffer.from(object.body).toString('utf8'), bundleId);
+  private readManifest(bundleId: string): Promise<BundleManifest> {
+    return readManifest(this.props.ingest, bundleId);
   }
 
   private async publishPart(manifest: BundleManifest, part: number, run: PublishRun): Promise<void> {
-    const listed = manifest.files.filter((f) => f.part === part);
     const partInfo = manifest.parts[part];
     if (!partInfo) return;
+    let listed: BundleFile[];
+    try {
+      listed = await filesOfPart(this.props.ingest, manifest, part);
+    } catch (error) {
+      // Without its list nothing of the part can be named: the archive is refused as a whole.
+      if (!(error instanceof RejectedError)) throw error;
+      return run.reject(partInfo.key, error.message);
+    }
     const refuseAll = (reason: string) => {
       for (const f of listed) run.reject(f.path, reason);
     };
@@ -312,9 +330,9 @@ export class PublishService {
     for (const entry of await readTar(archive.body)) entries.set(entry.path, entry);
     const files = await this.collectPartFiles(listed, entries, run);
     await this.deleteKeyMaterial(partInfo.key, files, run);
+    const listedPaths = new Set(listed.map((f) => f.path));
     for (const path of entries.keys()) {
-      if (!listed.some((f) => f.path === path))
-        run.reject(path, 'in the archive but not listed in the manifest');
+      if (!listedPaths.has(path)) run.reject(path, 'in the archive but not listed in the manifest');
     }
 
     const byPath = new Map(files.map((f) => [f.path, f]));
@@ -365,7 +383,11 @@ export class PublishService {
     run: PublishRun,
   ): Promise<void> {
     const { repository } = this.props;
-    for (let attempt = 1; ; attempt++) {
+    // A new OCSP key is written without a HEAD (create-first.ts); a wrong guess is a 412, not an attempt.
+    // Attempt 0 is that guess; MAX_WRITE_ATTEMPTS judgements against what is served follow.
+    const guess = file.content.type === 'ocsp-response' && run.createFirst.shouldGuess();
+    for (let attempt = guess ? 0 : 1; ; attempt++) {
+      const guessing = attempt === 0;
       const context: AssessContext = {
         ...this.settings,
         now: this.props.clock.now(),
@@ -373,7 +395,10 @@ export class PublishService {
         runId: run.runId,
         part,
         served: {
-          head: (key) => run.headOnce(key, repository),
+          head: (key) =>
+            guessing && CreateFirstPolicy.covers(key)
+              ? Promise.resolve(undefined)
+              : run.headOnce(key, repository),
           get: (key) => repository.get(key),
           revocations: (ca) => run.historyOnce(ca, repository),
         },
@@ -385,6 +410,7 @@ export class PublishService {
       try {
         // Objects are written before anything (index, receipt) names them.
         for (const write of verdict.writes) await this.writeObject(write, run);
+        if (guessing) run.createFirst.record(false);
         run.accept(verdict);
         return;
       } catch (error) {
@@ -392,6 +418,10 @@ export class PublishService {
         // what is served now (two CRLs racing on one path: the higher number wins).
         if (!(error instanceof PreconditionFailedError)) throw error;
         for (const write of verdict.writes) run.forgetHead(write.key);
+        if (guessing) {
+          run.createFirst.record(true);
+          continue;
+        }
         if (attempt === MAX_WRITE_ATTEMPTS) {
           const reason = 'changed concurrently by another publish; send it again';
           return this.rejectWithCompanions(file, reason, part, run);
@@ -457,12 +487,11 @@ export class PublishService {
     if (pending.writer === run.bundleId && writtenBy) run.settlesRun(writtenBy);
   }
 
-  private async invalidate(run: PublishRun): Promise<void> {
-    const paths = run.pathsToInvalidate();
-    if (!this.props.cdn || paths.length === 0) return;
-    const plan = planInvalidation(paths, this.props.maxInvalidationPaths);
+  private async invalidate(tally: ReceiptTally): Promise<void> {
+    const plan = tally.invalidationPlan();
+    if (!this.props.cdn || plan.length === 0) return;
     await this.props.cdn.invalidate(plan);
-    run.invalidated(plan);
+    tally.invalidated(plan);
   }
 
   private async writeObject(write: ObjectWrite, run: PublishRun): Promise<void> {
