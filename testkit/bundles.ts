@@ -3,6 +3,7 @@
  * from an in-memory map of path → bytes.
  */
 import { buildManifest } from '../onprem/bundle-packer.ts';
+import { putWithdrawalManifest } from '../onprem/withdraw.ts';
 import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
 import { manifestKey, partKey, type BundleFile } from '../lambda/core/publish/bundle.ts';
 import { writeTar } from '../lambda/core/encoding/tar-archive.ts';
@@ -45,22 +46,10 @@ export async function putBundle(
 }
 
 /** Puts a withdrawal manifest (no parts) into an ingest store, as `ca-repo withdraw` does. */
-export async function putWithdrawal(
+export function putWithdrawal(
   ingest: ObjectStore,
   withdraw: { url: string; force?: boolean }[],
   options: { bundleId?: string } = {},
 ): Promise<string> {
-  const bundleId = options.bundleId ?? `test-${Date.now()}-${counter++}`;
-  const manifest = buildManifest({
-    bundleId,
-    createdAt: new Date(),
-    parts: [],
-    files: [],
-    refused: [],
-    withdraw,
-  });
-  await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
-    contentType: 'application/json',
-  });
-  return bundleId;
+  return putWithdrawalManifest(ingest, options.bundleId ?? `test-${Date.now()}-${counter++}`, withdraw);
 }
