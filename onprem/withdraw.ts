@@ -49,18 +49,7 @@ export async function withdrawUrls(options: {
     url,
     ...(options.force ? { force: true } : {}),
   }));
-  const bundleId = newBundleId(new Date());
-  const manifest = buildManifest({
-    bundleId,
-    createdAt: new Date(),
-    parts: [],
-    refused: [],
-    withdraw,
-  });
-  await options.ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
-    contentType: 'application/json',
-    ifNoneMatch: '*',
-  });
+  const bundleId = await putWithdrawalManifest(options.ingest, newBundleId(new Date()), withdraw);
   const receipt = await waitForReceipt(options.ingest, bundleId, options.timeoutSeconds);
   const withdrawn = receipt.withdrawn ?? [];
   const rejected = receipt.rejected.map((r) => ({ url: r.file, reason: r.reason }));
@@ -77,6 +66,26 @@ export async function withdrawUrls(options: {
     }
   }
   return { withdrawn, rejected, receipt };
+}
+
+/** Writes a manifest carrying only withdrawals; never replaces an object (the uploader may only create). */
+export async function putWithdrawalManifest(
+  ingest: ObjectStore,
+  bundleId: string,
+  withdraw: Withdrawal[],
+): Promise<string> {
+  const manifest = buildManifest({
+    bundleId,
+    createdAt: new Date(),
+    parts: [],
+    refused: [],
+    withdraw,
+  });
+  await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
+    contentType: 'application/json',
+    ifNoneMatch: '*',
+  });
+  return bundleId;
 }
 
 /** 0 only when every URL was withdrawn. */

@@ -3,6 +3,7 @@
  * from an in-memory map of path → bytes.
  */
 import { buildManifest, packPartFiles, type PackedPart } from '../onprem/bundle-packer.ts';
+import { putWithdrawalManifest } from '../onprem/withdraw.ts';
 import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
 import {
   MANIFEST_FORMAT_V1,
@@ -74,23 +75,12 @@ export async function putBundle(
 }
 
 /** Puts a withdrawal manifest (no parts) into an ingest store, as `ca-repo withdraw` does. */
-export async function putWithdrawal(
+export function putWithdrawal(
   ingest: ObjectStore,
   withdraw: { url: string; force?: boolean }[],
   options: { bundleId?: string } = {},
 ): Promise<string> {
-  const bundleId = options.bundleId ?? `test-${Date.now()}-${counter++}`;
-  const manifest = buildManifest({
-    bundleId,
-    createdAt: new Date(),
-    parts: [],
-    refused: [],
-    withdraw,
-  });
-  await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
-    contentType: 'application/json',
-  });
-  return bundleId;
+  return putWithdrawalManifest(ingest, options.bundleId ?? `test-${Date.now()}-${counter++}`, withdraw);
 }
 
 /** Every file a stored bundle's manifest lists, from its one list (format 1) or each part's (format 2). */

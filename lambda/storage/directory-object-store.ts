@@ -81,26 +81,16 @@ export class DirectoryObjectStore implements ObjectStore {
    * directory. Returns the keys' files removed.
    */
   async sweepAbandonedPartials(): Promise<string[]> {
+    const files: string[] = [];
+    await this.walk('', files);
     const removed: string[] = [];
-    const walk = async (relative: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(join(this.root, relative), { withFileTypes: true });
-      } catch (error) {
-        if (isMissing(error)) return;
-        throw error;
-      }
-      for (const entry of entries) {
-        const path = join(this.root, relative, entry.name);
-        if (entry.isDirectory()) await walk(join(relative, entry.name));
-        const pid = /\.(\d+)\.partial$/.exec(entry.name)?.[1];
-        if (entry.isFile() && pid && !isProcessAlive(Number(pid))) {
-          await rm(path, { force: true });
-          removed.push(path);
-        }
-      }
-    };
-    await walk('');
+    for (const file of files) {
+      const pid = /\.(\d+)\.partial$/.exec(file)?.[1];
+      if (!pid || isProcessAlive(Number(pid))) continue;
+      const path = join(this.root, ...file.split('/'));
+      await rm(path, { force: true });
+      removed.push(path);
+    }
     return removed;
   }
 
@@ -111,11 +101,12 @@ export class DirectoryObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncGenerator<string> {
     const keys: string[] = [];
     await this.walk('', keys);
-    const matching = keys.filter((key) => key.startsWith(prefix));
+    const matching = keys.filter((key) => key.startsWith(prefix) && !key.endsWith(TEMPORARY_SUFFIX));
     matching.sort((left, right) => Buffer.compare(Buffer.from(left), Buffer.from(right)));
     yield* matching;
   }
 
+  /** Every file below `relative`, as a `/`-separated path (temporary files included). */
   private async walk(relative: string, keys: string[]): Promise<void> {
     let entries;
     try {
@@ -127,7 +118,7 @@ export class DirectoryObjectStore implements ObjectStore {
     for (const entry of entries) {
       const key = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await this.walk(key, keys);
-      else if (entry.isFile() && !entry.name.endsWith(TEMPORARY_SUFFIX)) keys.push(key);
+      else if (entry.isFile()) keys.push(key);
     }
   }
 

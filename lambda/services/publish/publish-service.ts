@@ -172,7 +172,9 @@ export class PublishService {
     // republishes nothing: the receipt of a completed bundle is final.
     if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
-    run.claimInBundle = (key, file) => this.claimAcrossParts(bundleId, key, file);
+    // One PUT per CertID to the ingest store, so only where another part could answer it too.
+    if (manifest.parts.length > 1)
+      run.claimInBundle = (key, file) => this.claimAcrossParts(bundleId, key, file);
     // A part an earlier receive recorded is not published again (SQS delivers at least once).
     if (await this.props.ingest.head(partResultKey(bundleId, part))) {
       return this.maybeFinish(manifest);
