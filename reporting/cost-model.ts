@@ -16,6 +16,7 @@
  */
 import { DEFAULT_UNIT_PRICES, type UnitPrices } from './cost-prices.ts';
 import { EDGE_POST_CACHE_SECONDS } from '../lambda/core/contract/edge-post-cache.ts';
+import { EDGE_FUNCTION_MEMORY_MB } from '../lambda/core/contract/edge-function-sizing.ts';
 
 export { DEFAULT_UNIT_PRICES, PRICE_SOURCES, type UnitPrices } from './cost-prices.ts';
 
@@ -79,7 +80,8 @@ export const DEFAULT_ASSUMPTIONS: Readonly<CostAssumptions> = {
   edgePostMs: 20,
   edgeGetOriginRequestMs: 1,
   edgeOriginResponseMs: 2,
-  edgeMemoryMb: 128,
+  // The deployed functions' memory (lib/constructs/ocsp-edge.ts reads the same constant).
+  edgeMemoryMb: EDGE_FUNCTION_MEMORY_MB,
   edgePostCacheSeconds: EDGE_POST_CACHE_SECONDS,
   edgePostContainers: 40,
   edgePostCachedMs: 1,

@@ -16,6 +16,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { OCSP_STORE_PREFIX } from '../../lambda/core/ocsp/ocsp-object-key.ts';
+import { EDGE_FUNCTION_MEMORY_MB } from '../../lambda/core/contract/edge-function-sizing.ts';
 import { buildViewerRequestFunction } from '../../lambda/edge/build-viewer-request.ts';
 import { bundleEdgeHandler, EDGE_RUNTIME, HANDLER_ENTRIES } from './lambda-defaults.ts';
 import { acknowledge } from './nag.ts';
@@ -47,13 +48,13 @@ export class OcspEdge extends Construct {
     this.originRequest = this.edgeFunction('OriginRequest', props, {
       entry: HANDLER_ENTRIES.ocspOriginRequest,
       description: 'ca-repo OCSP POST: answers the stored response for the CertID in the body',
-      memorySize: 256,
+      memorySize: EDGE_FUNCTION_MEMORY_MB,
       timeout: Duration.seconds(10),
     });
     this.originResponse = this.edgeFunction('OriginResponse', props, {
       entry: HANDLER_ENTRIES.ocspOriginResponse,
       description: 'ca-repo origin-response: RFC 9919 headers, max-age bounded by nextUpdate',
-      memorySize: 256,
+      memorySize: EDGE_FUNCTION_MEMORY_MB,
       timeout: Duration.seconds(10),
     });
   }

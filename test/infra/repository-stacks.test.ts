@@ -7,6 +7,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryBucket } from '../../lib/constructs/repository-bucket.ts';
+import { DEFAULT_ASSUMPTIONS } from '../../reporting/cost-model.ts';
 import {
   asArray,
   identityStatements,
@@ -755,6 +756,8 @@ describe('Lambda functions', () => {
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['x86_64'] });
       expect(fn.Properties).not.toHaveProperty('Environment');
+      // `ca-repo cost` bills the memory the functions are deployed with.
+      expect(fn.Properties!.MemorySize).toBe(DEFAULT_ASSUMPTIONS.edgeMemoryMb);
     }
     const grants = identityStatements(synth.edge).map((s) => s.statement);
     expect(grants).toHaveLength(2);

@@ -16,6 +16,7 @@ import {
 } from '../../reporting/cost-model.ts';
 import { estimateFromOptions, formatCostText } from '../../cli/cost-command.ts';
 import { EDGE_POST_CACHE_SECONDS } from '../../lambda/core/contract/edge-post-cache.ts';
+import { EDGE_FUNCTION_MEMORY_MB } from '../../lambda/core/contract/edge-function-sizing.ts';
 
 const line = (option: CostOption | undefined, start: string) => {
   const found = option?.lines.find((l) => l.item.startsWith(start));
@@ -96,11 +97,15 @@ describe('cost model', () => {
     // reads = 1.728e11 × (1 − e^(−50e6 / 1.728e11)) = 49,992,768 (to the unit); the rest hit the cache
     const reads = expectedPostReads(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
     expect(reads).toBeCloseTo(1.728e11 * -Math.expm1(-50e6 / 1.728e11), 0);
-    // invocations = 50e6 + 2 × misses; GB-s = (reads × 20 ms + hits × 1 ms + misses × 3 ms) / 1000 × 0.125 GB
+    // invocations = 50e6 + 2 × misses; GB-s = (reads × 20 ms + hits × 1 ms + misses × 3 ms) / 1000
+    // × 0.25 GB (the 256 MB lib/constructs/ocsp-edge.ts deploys): 141,800,724 × $0.6/M = $85.08
+    // + 284,390.9 GB-s × $0.00005001 = $14.22
+    expect(DEFAULT_ASSUMPTIONS.edgeMemoryMb).toBe(EDGE_FUNCTION_MEMORY_MB);
+    expect(EDGE_FUNCTION_MEMORY_MB).toBe(256);
     const invocations = 50e6 + 2 * misses;
-    const gbSeconds = ((reads * 20 + (50e6 - reads) * 1 + misses * 3) / 1000) * 0.125;
+    const gbSeconds = ((reads * 20 + (50e6 - reads) * 1 + misses * 3) / 1000) * 0.25;
     expect(line(ours, 'Lambda@Edge')).toBeCloseTo((invocations / 1e6) * 0.6 + gbSeconds * 0.00005001, 6);
-    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(92.19, 1);
+    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(99.3, 1);
     expect(line(ours, 'S3 GET')).toBeCloseTo(((reads + misses) / 1000) * 0.00037, 6);
   });
 
