@@ -12,6 +12,8 @@ import type { ToolStatus } from './bench-tools.ts';
 
 const COST_SCENARIOS: CostInputs[] = [
   { certificates: 10_000, requestsPerMonth: 10_000_000, postShare: 0.5 },
+  // Issue 14's goal: ca-repo ≤ the EC2 pair at this size.
+  { certificates: 100_000, requestsPerMonth: 50_000_000, postShare: 0.5 },
   { certificates: 100_000, requestsPerMonth: 100_000_000, postShare: 0.5 },
   { certificates: 100_000, requestsPerMonth: 100_000_000, postShare: 0.1 },
   { certificates: 1_000_000, requestsPerMonth: 100_000_000, postShare: 0.5 },
@@ -38,18 +40,6 @@ export function renderBenchmarks(input: {
       f.commands.map((c) => `\`${tidyCommand(c)}\``).join('<br>'),
     ]),
   );
-  const costs = COST_SCENARIOS.map((scenario) => estimateCosts(scenario));
-  const detailed = costs[1]!;
-  const assumptions = Object.entries(DEFAULT_ASSUMPTIONS)
-    .map(([name, value]) => `\`${name}\` = ${String(value)}`)
-    .join(', ');
-  const sources = Object.entries(PRICE_SOURCES)
-    .map(
-      ([name, source]) =>
-        `| \`${name}\` | ${DEFAULT_UNIT_PRICES[name as keyof typeof PRICE_SOURCES]} | ${source} |`,
-    )
-    .join('\n');
-
   return `# Benchmarks
 
 ${input.partial ? '> **Partial or quick run: not the recorded figures.**\n\n' : ''}Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}; the run took
@@ -66,7 +56,24 @@ ${summary}
 ${failures.length > 0 ? `## Failed checks\n\n${failures.join('\n')}\n\n` : 'Every check of the run passed (answers verified before loading, zero load errors, no fuzz violation).\n\n'}${results
     .map((r) => `## ${r.title}\n\n${r.markdown}\n`)
     .join('\n')}
-## Cost model
+${renderCostSection()}`;
+}
+
+/** The cost model section of docs/BENCHMARKS.md: pure, so it can be rendered without a bench run. */
+export function renderCostSection(): string {
+  const costs = COST_SCENARIOS.map((scenario) => estimateCosts(scenario));
+  const detailed = costs[1]!;
+  const assumptions = Object.entries(DEFAULT_ASSUMPTIONS)
+    .map(([name, value]) => `\`${name}\` = ${String(value)}`)
+    .join(', ');
+  const sources = Object.entries(PRICE_SOURCES)
+    .map(
+      ([name, source]) =>
+        `| \`${name}\` | ${DEFAULT_UNIT_PRICES[name as keyof typeof PRICE_SOURCES]} | ${source} |`,
+    )
+    .join('\n');
+
+  return `## Cost model
 
 \`ca-repo cost --certs N --requests-per-month M [--post-share X] [--price-file F]\` (reporting/cost-model.ts,
 cli/cost-command.ts). Monthly USD with the always-free tiers applied, Tokyo primary and Osaka replica. Totals:
@@ -80,12 +87,14 @@ ${formatCostLinesMarkdown(detailed)}
 
 ${detailed.options.flatMap((o) => o.notes.map((n) => `- ${o.name}: ${n}`)).join('\n')}
 
-Reading the table: ca-repo's cost is CloudFront requests plus Lambda@Edge, which runs for every POST and for every
-GET that misses the edge cache; with many certificates each asked for rarely, most GETs miss (the model's
-\`expectedGetMisses\`), and a GET miss costs two Lambda@Edge invocations where a POST costs one, so a GET-heavy mix is
-not cheaper. At 10,000 certificates and 10 M requests ca-repo is the cheapest option; from 100,000 certificates and
-100 M requests the EC2 pair costs less in dollars, but it is two servers to patch and operate in one Region, with no
-edge cache and no second Region. AWS Private CA charges per certificate queried and needs the CA itself (and its key)
+Reading the table: ca-repo's cost is CloudFront requests plus Lambda@Edge, which runs (origin-request only, on the
+OCSP behaviour) for every POST and for every GET that misses the edge cache; with many certificates each asked for
+rarely, most GETs miss (the model's \`expectedGetMisses\`). A GET miss is one invocation that reads the store itself
+(no origin-response function on the OCSP behaviour), so it costs about what a POST costs. The web ACL of the abuse
+limits inspects every request; the EC2 pair is priced without one, so the last column compares like with like. At
+10,000 certificates and 10 M requests ca-repo is the cheapest option; at 100,000 certificates and 50 M requests or
+more the EC2 pair costs less in dollars, with or without the web ACL, but it is two servers to patch and operate in
+one Region, with no edge cache and no second Region. AWS Private CA charges per certificate queried and needs the CA itself (and its key)
 in AWS, which the study group's use case A does not call for.
 
 Assumptions (override in the price file's \`assumptions\`): ${assumptions}.

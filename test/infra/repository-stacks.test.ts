@@ -598,7 +598,7 @@ describe('CloudFront distribution', () => {
     }
   });
 
-  it('OCSP behaviour: all methods (POST), function on viewer-request, Lambda@Edge with includeBody', () => {
+  it('OCSP behaviour: all methods (POST), function on viewer-request, Lambda@Edge origin-request only (with includeBody)', () => {
     synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         CacheBehaviors: [
@@ -608,14 +608,25 @@ describe('CloudFront distribution', () => {
             CachedMethods: ['GET', 'HEAD'],
             TargetOriginId: Match.not(Match.stringLikeRegexp('OriginGroup')),
             FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: Match.anyValue() }],
+            // No origin-response: the origin-request function answers GET misses (one paid
+            // invocation per miss; reporting/cost-model.ts prices exactly that).
             LambdaFunctionAssociations: [
               { EventType: 'origin-request', IncludeBody: true, LambdaFunctionARN: Match.anyValue() },
-              { EventType: 'origin-response', LambdaFunctionARN: Match.anyValue() },
             ],
           }),
         ],
+        DefaultCacheBehavior: Match.objectLike({
+          LambdaFunctionAssociations: [{ EventType: 'origin-response', LambdaFunctionARN: Match.anyValue() }],
+        }),
       }),
     });
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const config = distribution.Properties!.DistributionConfig as {
+      CacheBehaviors: { LambdaFunctionAssociations: { EventType: string }[] }[];
+    };
+    expect(config.CacheBehaviors[0]!.LambdaFunctionAssociations.map((a) => a.EventType)).toEqual([
+      'origin-request',
+    ]);
   });
 
   it('the viewer-request function runs on cloudfront-js-2.0 and fits the 10 KB limit', () => {
