@@ -97,10 +97,22 @@ more the EC2 pair costs less in dollars, with or without the web ACL, but it is 
 one Region, with no edge cache and no second Region. AWS Private CA charges per certificate queried and needs the CA itself (and its key)
 in AWS, which the study group's use case A does not call for.
 
+${goalSentence(costs[1]!)}
+
 Assumptions (override in the price file's \`assumptions\`): ${assumptions}.
 
 | unit price | USD | source |
 | --- | --- | --- |
 ${sources}
 `;
+}
+
+/** Issue 14 item 5: ca-repo at most the EC2 pair at 100,000 certificates and 50 M requests. */
+function goalSentence(estimate: ReturnType<typeof estimateCosts>): string {
+  const [ours, , ec2] = estimate.options;
+  if (!ours || !ec2) return '';
+  const withoutWaf = ours.variants?.[0]?.totalUsd ?? ours.totalUsd;
+  const met = (usd: number) => (usd <= ec2.totalUsd ? 'met' : 'not met');
+  const money = (usd: number) => `$${usd.toFixed(2)}`;
+  return `Goal ca-repo ≤ the EC2 pair at ${estimate.inputs.certificates.toLocaleString('en-US')} certificates and ${estimate.inputs.requestsPerMonth.toLocaleString('en-US')} requests: ${money(ours.totalUsd)} with the web ACL (${(ours.totalUsd / ec2.totalUsd).toFixed(2)}×, ${met(ours.totalUsd)}), ${money(withoutWaf)} without it (${(withoutWaf / ec2.totalUsd).toFixed(2)}×, ${met(withoutWaf)}) against ${money(ec2.totalUsd)}. Removing origin-response from the OCSP behaviour took one Lambda@Edge invocation off every GET miss; what remains is CloudFront's per-request price, one origin-request invocation per POST and per GET miss (most GETs miss at max-age 3,600 s with rarely asked certificates) and the S3 read behind each.`;
 }
