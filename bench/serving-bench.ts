@@ -361,6 +361,19 @@ function report(measured: Measured[], targets: Target[], failures: string[], ctx
         }
       }
     }
+    // Issue 14's POST goal is against the same repository's GET, measured in this run.
+    const ourRun = (method: Method) =>
+      measured.find((m) => m.target === 'ca-repo local' && m.method === method && m.tool === tool)?.result;
+    const [ourGet, ourPost] = [ourRun('GET'), ourRun('POST')];
+    if (ourGet && ourPost) {
+      figures.push({
+        name: `OCSP POST ÷ GET ${tool === 'wrk' ? 'keep-alive' : 'new connection per request'}: ca-repo local`,
+        value: `POST ${formatNumber(ourPost.requestsPerSecond)} req/s, p50 ${formatNumber(ourPost.p50Ms, 2)} ms`,
+        reference: `GET ${formatNumber(ourGet.requestsPerSecond)} req/s, p50 ${formatNumber(ourGet.p50Ms, 2)} ms`,
+        ratio: `${ratio(ourPost.requestsPerSecond, ourGet.requestsPerSecond, 3)} throughput, ${ratio(ourPost.p50Ms, ourGet.p50Ms)} p50 latency`,
+        commands: [`POST: ${tidyCommand(ourPost.command)}`, `GET: ${tidyCommand(ourGet.command)}`],
+      });
+    }
     const example = measured.find((m) => m.tool === tool && m.result)?.result?.command ?? '';
     sections.push(
       `### ${tool === 'wrk' ? 'Keep-alive connections (wrk)' : 'A new connection per request (ab, HTTP/1.0)'}\n\n` +
@@ -383,11 +396,13 @@ signs each answer from the CA's index.txt. ${16} concurrent connections, servers
 each. GET requests carry the percent-encoded base64 request; POST sends the DER body.
 
 What the local repository figure means: \`ca-repo local\` runs the edge code for real (the built CloudFront Function
-in node:vm, the edge cache, the Lambda@Edge origin-request handler that reads S3 for every POST) on one Node.js
-event loop with an embedded S3 server. GET is answered from the edge cache after the first request; POST always
-goes to S3, as in AWS: here that is one GetObject through the AWS SDK (SigV4 signing) to the embedded s3rver,
-which opens the object and its metadata file, and it dominates the POST cost. In AWS the same code runs on CloudFront's fleet, so these numbers bound the cost of the
-edge logic, not the capacity of the deployed service.
+in node:vm, the edge cache, the Lambda@Edge origin-request handler) on one Node.js event loop with an embedded S3
+server. GET is answered from the edge cache after the first request. POST is never cached by CloudFront: every POST
+runs the origin-request handler, which answers from its container's memory (EDGE_POST_CACHE_SECONDS, never past
+nextUpdate) and reads S3 (one GetObject through the AWS SDK to the embedded s3rver) once per lifetime; what is left
+of the POST cost is the handler itself (body decoding, DER parse, headers, the Lambda@Edge event shapes). In AWS the
+same code runs on CloudFront's fleet, so these numbers bound the cost of the edge logic, not the capacity of the
+deployed service.
 
 Not measured:
 ${unavailable || '- nothing'}

@@ -93,8 +93,10 @@ export function formatCostText(estimate: CostEstimate): string {
     out.push('');
   }
   out.push('Totals');
-  for (const option of estimate.options)
+  for (const option of estimate.options) {
     out.push(`  ${option.name.padEnd(32)} ${usd(option.totalUsd).padStart(12)}`);
+    for (const variant of option.variants ?? []) out.push(`    ${variant.name}: ${usd(variant.totalUsd)}`);
+  }
   out.push(
     '',
     'Unit prices, sources and assumptions: reporting/cost-model.ts and cost-prices.ts; override with --price-file.',
@@ -106,14 +108,18 @@ export function formatCostText(estimate: CostEstimate): string {
 /** Totals of several scenarios as one Markdown table (docs/BENCHMARKS.md). */
 export function formatCostScenariosMarkdown(estimates: CostEstimate[]): string {
   const names = estimates[0]?.options.map((o) => o.name) ?? [];
-  const header = `| certificates | OCSP requests/month | POST share | ${names.join(' | ')} | ca-repo ÷ Private CA | ca-repo ÷ EC2 |`;
-  const rule = `| ${['---', '---', '---', ...names.map(() => '---'), '---', '---'].join(' | ')} |`;
+  const header = `| certificates | OCSP requests/month | POST share | ${names.join(' | ')} | ca-repo ÷ Private CA | ca-repo ÷ EC2 | ca-repo without web ACL ÷ EC2 |`;
+  const rule = `| ${['---', '---', '---', ...names.map(() => '---'), '---', '---', '---'].join(' | ')} |`;
   const rows = estimates.map((e) => {
     const totals = e.options.map((o) => o.totalUsd);
     const [ours = 0, privateCa = 0, ec2 = 0] = totals;
+    // The EC2 pair has no web ACL: the like-for-like figure leaves ca-repo's out too.
+    const withoutWaf = e.options[0]?.variants?.[0]?.totalUsd ?? ours;
     return `| ${e.inputs.certificates.toLocaleString('en-US')} | ${e.inputs.requestsPerMonth.toLocaleString('en-US')} | ${(e.inputs.postShare * 100).toFixed(0)} % | ${totals
       .map(usd)
-      .join(' | ')} | ${(ours / privateCa).toFixed(3)}× | ${(ours / ec2).toFixed(2)}× |`;
+      .join(
+        ' | ',
+      )} | ${(ours / privateCa).toFixed(3)}× | ${(ours / ec2).toFixed(2)}× | ${(withoutWaf / ec2).toFixed(2)}× |`;
   });
   return [header, rule, ...rows].join('\n');
 }
@@ -123,6 +129,7 @@ export function formatCostLinesMarkdown(estimate: CostEstimate): string {
   const rows = estimate.options.flatMap((o) => [
     ...o.lines.map((l) => `| ${o.name} | ${l.item} | ${l.quantity} | ${usd(l.usd)} |`),
     `| ${o.name} | **total** | | **${usd(o.totalUsd)}** |`,
+    ...(o.variants ?? []).map((v) => `| ${o.name} | total: ${v.name} | | ${usd(v.totalUsd)} |`),
   ]);
   return ['| option | item | quantity | monthly |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

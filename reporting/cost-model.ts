@@ -3,7 +3,8 @@
  * prices that are documented in cost-prices.ts and overridable (`ca-repo cost --price-file`):
  *
  *   ca-repo            CloudFront (requests, transfer, the viewer-request Function), Lambda@Edge
- *                      (every POST, and origin-request + origin-response on each GET cache miss),
+ *                      (origin-request only on the OCSP behaviour: every POST, and each GET cache
+ *                      miss, which it answers from the store; no origin-response there),
  *                      S3 (storage and requests, primary and replica, replication transfer),
  *                      the publish Lambda with its SQS fan-out, invalidations past the free 1,000,
  *                      and the WAF web ACL of the OCSP abuse limits (it inspects every request)
@@ -16,6 +17,7 @@
  */
 import { DEFAULT_UNIT_PRICES, type UnitPrices } from './cost-prices.ts';
 import { EDGE_POST_CACHE_SECONDS } from '../lambda/core/contract/edge-post-cache.ts';
+import { EDGE_FUNCTION_MEMORY_MB } from '../lambda/core/contract/edge-function-sizing.ts';
 
 export { DEFAULT_UNIT_PRICES, PRICE_SOURCES, type UnitPrices } from './cost-prices.ts';
 
@@ -33,10 +35,9 @@ export interface CostAssumptions {
   ocspMaxAgeSeconds: number;
   /** Regional edge caches that fetch from the origin (Tokyo and Osaka, plus some abroad). */
   edgeCachesFetchingFromOrigin: number;
-  /** Lambda@Edge billed duration: POST (reads S3 from the edge Region), GET miss pass-through, origin-response. */
+  /** Lambda@Edge billed duration: POST and GET cache miss (each reads S3 from the edge Region). */
   edgePostMs: number;
-  edgeGetOriginRequestMs: number;
-  edgeOriginResponseMs: number;
+  edgeGetMissMs: number;
   edgeMemoryMb: number;
   /** POST answers kept in a Lambda@Edge container's memory (EDGE_POST_CACHE_SECONDS, the handler's). */
   edgePostCacheSeconds: number;
@@ -77,9 +78,9 @@ export const DEFAULT_ASSUMPTIONS: Readonly<CostAssumptions> = {
   ocspMaxAgeSeconds: 3600,
   edgeCachesFetchingFromOrigin: 4,
   edgePostMs: 20,
-  edgeGetOriginRequestMs: 1,
-  edgeOriginResponseMs: 2,
-  edgeMemoryMb: 128,
+  edgeGetMissMs: 20,
+  // The deployed functions' memory (lib/constructs/ocsp-edge.ts reads the same constant).
+  edgeMemoryMb: EDGE_FUNCTION_MEMORY_MB,
   edgePostCacheSeconds: EDGE_POST_CACHE_SECONDS,
   edgePostContainers: 40,
   edgePostCachedMs: 1,
@@ -121,7 +122,12 @@ export interface CostOption {
   lines: CostLine[];
   totalUsd: number;
   notes: string[];
+  /** The same option priced without some of its lines, for a like-for-like comparison. */
+  variants?: { name: string; totalUsd: number }[];
 }
+
+/** ca-repo's WAF line: the EC2 pair is priced without a web ACL, so totals are shown both ways. */
+export const WAF_LINE = 'WAF web ACL';
 
 export interface CostEstimate {
   inputs: CostInputs;
@@ -262,15 +268,15 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
   });
 
   const postReads = expectedPostReads(posts, inputs.certificates, a);
-  const edgeInvocations = posts + 2 * misses;
+  // One origin-request invocation per POST and per GET miss: the OCSP behaviour has no
+  // origin-response function (lib/constructs/distribution.ts), the miss is answered from the store.
+  const edgeInvocations = posts + misses;
   const edgeGbSeconds =
-    ((postReads * a.edgePostMs +
-      (posts - postReads) * a.edgePostCachedMs +
-      misses * (a.edgeGetOriginRequestMs + a.edgeOriginResponseMs)) /
+    ((postReads * a.edgePostMs + (posts - postReads) * a.edgePostCachedMs + misses * a.edgeGetMissMs) /
       1000) *
     (a.edgeMemoryMb / 1024);
   lines.push({
-    item: 'Lambda@Edge (POST origin-request; GET miss origin-request + origin-response)',
+    item: 'Lambda@Edge origin-request (every POST, every GET cache miss)',
     quantity: `${count(edgeInvocations, 'invocations')}, ${count(edgeGbSeconds, 'GB-s')}`,
     usd: (edgeInvocations / 1e6) * p.lambdaEdgeRequestsPerMillion + edgeGbSeconds * p.lambdaEdgePerGbSecond,
   });
@@ -341,17 +347,27 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
 
   if (a.abuseLimits) {
     lines.push({
-      item: 'WAF web ACL (OCSP POST abuse limits; inspects every request)',
+      item: `${WAF_LINE} (OCSP POST abuse limits; inspects every request)`,
       quantity: `1 web ACL, ${a.wafRules} rules, ${count(m, 'requests')}`,
       usd: p.wafWebAclMonthly + a.wafRules * p.wafRuleMonthly + (m / 1e6) * p.wafRequestsPerMillion,
     });
   }
 
-  return option('ca-repo (CloudFront + S3)', lines, [
+  const priced = option('ca-repo (CloudFront + S3)', lines, [
     ...(free ? [FREE_TIER_NOTE] : []),
     `${count(postReads, 'POSTs')} of ${count(posts, 'read S3')} (POST cache ${a.edgePostCacheSeconds} s in ${a.edgePostContainers} warm containers)`,
     `${count(misses, 'GET cache misses')} expected (${(gets > 0 ? (100 * misses) / gets : 0).toFixed(1)} % of GETs) with ${a.edgeCachesFetchingFromOrigin} regional edge caches and max-age ${a.ocspMaxAgeSeconds} s`,
   ]);
+  const waf = lines.find((l) => l.item.startsWith(WAF_LINE));
+  if (waf) {
+    priced.variants = [
+      {
+        name: 'ca-repo without the WAF web ACL (as the EC2 pair is priced)',
+        totalUsd: priced.totalUsd - waf.usd,
+      },
+    ];
+  }
+  return priced;
 }
 
 function privateCaCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): CostOption {

@@ -77,8 +77,11 @@ export interface OcspOriginRequestHandler {
 }
 
 /**
- * Lambda@Edge payload limit for an origin-request body (includeBody): 1 MB, else truncated.
- * One handler is one container: its POST answers cache lives as long as the container.
+ * The OCSP behaviour's origin-request function: answers POST (from the container's cache or the
+ * store) and GET/HEAD cache misses (from the store); CloudFront caches what it generates for a
+ * GET and runs no origin-response function on it. Lambda@Edge payload limit for an origin-request
+ * body (includeBody): 1 MB, else truncated. One handler is one container: its POST answers cache
+ * lives as long as the container.
  */
 export function createOcspOriginRequestHandler(
   props: EdgeHandlerProps & { postCacheSeconds?: number },
@@ -90,7 +93,10 @@ export function createOcspOriginRequestHandler(
   );
   const handler = async (event: CfOriginRequestEvent): Promise<CfRequest | CfResponse> => {
     const request = event.Records[0]!.cf.request;
-    if (request.method !== 'POST') return request;
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    // The viewer-request function answers every other method (405) and rewrites a GET's URI to
+    // its store key; anything else would reach S3 as it is (the OAC grant is GetObject only).
+    if (!(request.method === 'POST' || (read && isOcspStoreUri(request.uri)))) return request;
     const { primary, replica } = props.storesFor(request.origin);
     const responder = new OcspResponder({
       primary,
@@ -102,6 +108,10 @@ export function createOcspOriginRequestHandler(
           ? { entries, scope: request.origin?.s3.domainName ?? '', lifetimeSeconds }
           : undefined,
     });
+    // A GET miss is answered here rather than by S3 plus an origin-response function: one paid
+    // invocation instead of two, the same headers (max-age bounded by nextUpdate at answer time),
+    // `unauthorized` for a CertID with no stored response, the replica when the primary fails.
+    if (read) return toCfResponse(await responder.answerStoredKey(request.uri.slice(1)));
     const body = request.body;
     const der =
       body && !body.inputTruncated
@@ -117,9 +127,11 @@ export function createOcspOriginRequestHandler(
 }
 
 /**
- * origin-response on every behaviour: RFC 9919 headers from ca-repo metadata, 403 → 404 (or
- * `unauthorized` for an OCSP key), and for an OCSP key whose primary failed, the replica's copy
- * (origin groups cannot serve the OCSP behaviour, which must allow POST).
+ * origin-response on the default behaviour (certificates, CRLs, documents, index): RFC 9919
+ * headers from ca-repo metadata (a CRL's max-age bounded by its nextUpdate at response time),
+ * 403 → 404. The OCSP behaviour has none: its origin-request function answers GET misses itself.
+ * The OCSP branches (`unauthorized`, the replica's copy on a 5xx) stay for a distribution deployed
+ * before that change, whose OCSP behaviour still sends origin responses here.
  */
 export function createOriginResponseHandler(props: EdgeHandlerProps) {
   return async (event: CfOriginResponseEvent): Promise<CfResponse> => {

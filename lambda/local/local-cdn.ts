@@ -3,11 +3,12 @@
  *
  *   viewer-request  the BUILT CloudFront Function, in node:vm, on the OCSP behaviour
  *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control / Expires, invalidations
- *   origin-request  the Lambda@Edge handler (OCSP behaviour, includeBody): answers POST
+ *   origin-request  the Lambda@Edge handler (OCSP behaviour, includeBody): answers POST, and GET
+ *                   cache misses from the store (primary, replica on a failure); what it answers
+ *                   to a GET is cached and no origin-response runs on it, as in CloudFront
  *   origin          S3 semantics (403 for a missing key); origin group primary → replica on the
- *                   default behaviour (fallback on 403, 404, 5xx); the OCSP behaviour has the
- *                   primary only, because origin groups cannot serve POST
- *   origin-response the Lambda@Edge handler on every behaviour
+ *                   default behaviour (fallback on 403, 404, 5xx)
+ *   origin-response the Lambda@Edge handler on the default behaviour only
  */
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../core/serving/cache-policy.ts';
 import { isOcspPath } from '../core/ocsp/ocsp-path.ts';
@@ -73,7 +74,13 @@ export class LocalCdn {
     this.ocspPathPrefix = props.ocspPathPrefix ?? '/ocsp';
     this.viewerRequest = loadViewerRequestFunction(buildViewerRequestSource(this.ocspPathPrefix));
     const stores = () => ({ primary: props.primary, replica: props.replica });
-    this.originRequest = createOcspOriginRequestHandler({ storesFor: stores, clock: props.clock });
+    // The origin-request function reads the stores itself: its reads count as origin fetches.
+    const countedRead = () => this.stats.originFetches++;
+    const edgeStores = {
+      primary: countingReads(props.primary, countedRead),
+      replica: props.replica && countingReads(props.replica, countedRead),
+    };
+    this.originRequest = createOcspOriginRequestHandler({ storesFor: () => edgeStores, clock: props.clock });
     this.originResponse = createOriginResponseHandler({ storesFor: stores, clock: props.clock });
     const customHeaders: Record<string, string> = {
       [ORIGIN_HEADER.cacheCaps]: JSON.stringify(props.caps ?? DEFAULT_CACHE_CAPS),
@@ -189,6 +196,10 @@ export class LocalCdn {
         fetched = await fetchFromS3Origin(this.props.replica, key);
       }
     }
+    // The OCSP behaviour has no origin-response function: what its origin-request function lets
+    // through (nothing the viewer-request function passes) gets S3's answer as it is.
+    if (ocsp)
+      return { status: fetched.status, headers: fetched.headers, body: fetched.body ?? new Uint8Array(0) };
     const response = await this.originResponse({
       Records: [
         {
@@ -237,6 +248,16 @@ export class LocalCdn {
     this.stats.invalidatedEntries += removed;
     return removed;
   }
+}
+
+/** The store with its reads counted (the other operations are the store's own). */
+function countingReads(store: ObjectStore, onRead: () => void): ObjectStore {
+  const counted = Object.create(store) as ObjectStore;
+  counted.get = (key: string) => {
+    onRead();
+    return store.get(key);
+  };
+  return counted;
 }
 
 function parseQuery(query: string): Record<string, { value: string }> {

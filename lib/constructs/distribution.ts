@@ -7,7 +7,8 @@
  * - default behaviour (certificates, CRLs, CP/CPS, index): GET/HEAD from an origin group, the
  *   repository first and the replica on 403/404/5xx;
  * - OCSP behaviour (`<prefix>*`): all methods because OCSP POSTs; origin groups fail over GET
- *   only, so it targets the repository origin and the edge functions read the replica themselves.
+ *   only, so it targets the repository origin and the origin-request function reads the replica
+ *   itself; that function answers GET cache misses too, so the behaviour has no origin-response.
  */
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -150,13 +151,15 @@ export class RepositoryDistribution extends Construct {
           eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
         },
       ],
+      // origin-request only: it answers POST and GET cache misses itself (from the stores,
+      // headers computed at answer time), and CloudFront caches what it generates for a GET
+      // without an origin-response invocation: one paid invocation per miss, not two.
       edgeLambdas: [
         {
           functionVersion: props.edge.originRequest.currentVersion,
           eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
           includeBody: true,
         },
-        originResponse,
       ],
     };
 

@@ -1,9 +1,10 @@
 /**
- * The OCSP code CloudFront runs: a CloudFront Function on viewer-request (GET: decode the request
- * and rewrite the URI to the stored response's key, so every encoding shares one cache entry) and
- * Lambda@Edge on origin-request (POST: CloudFront Functions cannot read a body) and, on every
- * behaviour, origin-response (RFC 9919 headers, max-age bounded by nextUpdate, 403 → 404, or
- * `unauthorized` for an OCSP key).
+ * The code CloudFront runs: a CloudFront Function on viewer-request (GET: decode the request and
+ * rewrite the URI to the stored response's key, so every encoding shares one cache entry) and
+ * Lambda@Edge on origin-request (POST: CloudFront Functions cannot read a body; GET cache misses,
+ * answered from the store with RFC 9919 headers, max-age bounded by nextUpdate, `unauthorized`
+ * for an unknown CertID) on the OCSP behaviour, and origin-response on the default behaviour
+ * (RFC 9919 headers, a CRL's max-age bounded by its nextUpdate, 403 → 404).
  * Lambda@Edge has no environment variables: its settings travel as origin custom headers (see
  * distribution.ts), and it reads `_ocsp/*` of the repository and replica buckets by name.
  */
@@ -16,6 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { OCSP_STORE_PREFIX } from '../../lambda/core/ocsp/ocsp-object-key.ts';
+import { EDGE_FUNCTION_MEMORY_MB } from '../../lambda/core/contract/edge-function-sizing.ts';
 import { buildViewerRequestFunction } from '../../lambda/edge/build-viewer-request.ts';
 import { bundleEdgeHandler, EDGE_RUNTIME, HANDLER_ENTRIES } from './lambda-defaults.ts';
 import { acknowledge } from './nag.ts';
@@ -46,14 +48,15 @@ export class OcspEdge extends Construct {
 
     this.originRequest = this.edgeFunction('OriginRequest', props, {
       entry: HANDLER_ENTRIES.ocspOriginRequest,
-      description: 'ca-repo OCSP POST: answers the stored response for the CertID in the body',
-      memorySize: 256,
+      description: 'ca-repo OCSP: answers POST and GET cache misses with the stored response',
+      memorySize: EDGE_FUNCTION_MEMORY_MB,
       timeout: Duration.seconds(10),
     });
     this.originResponse = this.edgeFunction('OriginResponse', props, {
       entry: HANDLER_ENTRIES.ocspOriginResponse,
-      description: 'ca-repo origin-response: RFC 9919 headers, max-age bounded by nextUpdate',
-      memorySize: 256,
+      description:
+        'ca-repo origin-response (default behaviour): RFC 9919 headers, max-age bounded by nextUpdate',
+      memorySize: EDGE_FUNCTION_MEMORY_MB,
       timeout: Duration.seconds(10),
     });
   }

@@ -7,6 +7,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryBucket } from '../../lib/constructs/repository-bucket.ts';
+import { DEFAULT_ASSUMPTIONS } from '../../reporting/cost-model.ts';
 import {
   asArray,
   identityStatements,
@@ -627,7 +628,7 @@ describe('CloudFront distribution', () => {
     }
   });
 
-  it('OCSP behaviours /ocsp and /ocsp/* (never /ocspca.crt): all methods (POST), function on viewer-request, Lambda@Edge with includeBody', () => {
+  it('OCSP behaviours /ocsp and /ocsp/* (never /ocspca.crt): all methods (POST), function on viewer-request, Lambda@Edge origin-request only (with includeBody)', () => {
     synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         CacheBehaviors: ['/ocsp', '/ocsp/*'].map((PathPattern) =>
@@ -637,14 +638,25 @@ describe('CloudFront distribution', () => {
             CachedMethods: ['GET', 'HEAD'],
             TargetOriginId: Match.not(Match.stringLikeRegexp('OriginGroup')),
             FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: Match.anyValue() }],
+            // No origin-response: the origin-request function answers GET misses (one paid
+            // invocation per miss; reporting/cost-model.ts prices exactly that).
             LambdaFunctionAssociations: [
               { EventType: 'origin-request', IncludeBody: true, LambdaFunctionARN: Match.anyValue() },
-              { EventType: 'origin-response', LambdaFunctionARN: Match.anyValue() },
             ],
           }),
         ),
+        DefaultCacheBehavior: Match.objectLike({
+          LambdaFunctionAssociations: [{ EventType: 'origin-response', LambdaFunctionARN: Match.anyValue() }],
+        }),
       }),
     });
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const config = distribution.Properties!.DistributionConfig as {
+      CacheBehaviors: { LambdaFunctionAssociations: { EventType: string }[] }[];
+    };
+    for (const behaviour of config.CacheBehaviors) {
+      expect(behaviour.LambdaFunctionAssociations.map((a) => a.EventType)).toEqual(['origin-request']);
+    }
   });
 
   it('the viewer-request function runs on cloudfront-js-2.0 and fits the 10 KB limit', () => {
@@ -785,6 +797,8 @@ describe('Lambda functions', () => {
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['x86_64'] });
       expect(fn.Properties).not.toHaveProperty('Environment');
+      // `ca-repo cost` bills the memory the functions are deployed with.
+      expect(fn.Properties!.MemorySize).toBe(DEFAULT_ASSUMPTIONS.edgeMemoryMb);
     }
     const grants = identityStatements(synth.edge).map((s) => s.statement);
     expect(grants).toHaveLength(2);

@@ -16,6 +16,7 @@ import {
 } from '../../reporting/cost-model.ts';
 import { estimateFromOptions, formatCostText } from '../../cli/cost-command.ts';
 import { EDGE_POST_CACHE_SECONDS } from '../../lambda/core/contract/edge-post-cache.ts';
+import { EDGE_FUNCTION_MEMORY_MB } from '../../lambda/core/contract/edge-function-sizing.ts';
 
 const line = (option: CostOption | undefined, start: string) => {
   const found = option?.lines.find((l) => l.item.startsWith(start));
@@ -86,21 +87,25 @@ describe('cost model', () => {
     expect(noFree?.notes.join('\n')).not.toContain('free tier');
   });
 
-  it('Lambda@Edge: every POST, and two invocations per GET miss', () => {
+  it('Lambda@Edge: one origin-request invocation per POST and per GET miss (no origin-response on OCSP)', () => {
     // slots = 100,000 certs × 4 caches × (2,592,000 s / 3,600 s) = 288,000,000
     // GET misses = 288e6 × (1 − e^(−50e6 / 288e6)) = 45,900,362 (to the unit)
     const misses = expectedGetMisses(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
     expect(misses).toBeCloseTo(288e6 * (1 - Math.exp(-50e6 / 288e6)), 0);
     expect(Math.round(misses)).toBe(45_900_362);
     // POSTs reading S3: slots = 100,000 certs × 40 containers × (2,592,000 s / 60 s) = 1.728e11,
-    // reads = 1.728e11 × (1 − e^(−50e6 / 1.728e11)) = 49,992,768 (to the unit); the rest hit the cache
+    // reads = 1.728e11 × (1 − e^(−50e6 / 1.728e11)) = 49,992,767 (to the unit); the rest hit the cache
     const reads = expectedPostReads(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
     expect(reads).toBeCloseTo(1.728e11 * -Math.expm1(-50e6 / 1.728e11), 0);
-    // invocations = 50e6 + 2 × misses; GB-s = (reads × 20 ms + hits × 1 ms + misses × 3 ms) / 1000 × 0.125 GB
-    const invocations = 50e6 + 2 * misses;
-    const gbSeconds = ((reads * 20 + (50e6 - reads) * 1 + misses * 3) / 1000) * 0.125;
+    // invocations = 50e6 + misses = 95,900,362 × $0.6/M = $57.54; GB-s = (reads × 20 ms + hits × 1 ms
+    // + misses × 20 ms, the miss read from the store) / 1000 × 0.25 GB (the 256 MB
+    // lib/constructs/ocsp-edge.ts deploys) = 479,467.5 GB-s × $0.00005001 = $23.98
+    expect(DEFAULT_ASSUMPTIONS.edgeMemoryMb).toBe(EDGE_FUNCTION_MEMORY_MB);
+    expect(EDGE_FUNCTION_MEMORY_MB).toBe(256);
+    const invocations = 50e6 + misses;
+    const gbSeconds = ((reads * 20 + (50e6 - reads) * 1 + misses * 20) / 1000) * 0.25;
     expect(line(ours, 'Lambda@Edge')).toBeCloseTo((invocations / 1e6) * 0.6 + gbSeconds * 0.00005001, 6);
-    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(92.19, 1);
+    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(81.52, 1);
     expect(line(ours, 'S3 GET')).toBeCloseTo(((reads + misses) / 1000) * 0.00037, 6);
   });
 
@@ -208,6 +213,16 @@ describe('cost model: the abuse-limit web ACL', () => {
     // $5 web ACL + 3 rules × $1 + 100 million requests × $0.60 per million = $68.00
     expect(line(ours, 'WAF web ACL')).toBeCloseTo(5 + 3 + 60, 6);
     expect(PRICE_SOURCES.wafRequestsPerMillion).toContain('$0.60 per million requests');
+  });
+
+  it('totals ca-repo with and without it (the EC2 pair is priced without one)', () => {
+    const [ours, , ec2] = estimateCosts(scenario).options;
+    expect(ours!.variants).toEqual([
+      { name: expect.stringContaining('without the WAF web ACL'), totalUsd: ours!.totalUsd - 68 },
+    ]);
+    expect(ec2!.variants).toBeUndefined();
+    const text = formatCostText(estimateCosts(scenario));
+    expect(text).toMatch(/ca-repo without the WAF web ACL \(as the EC2 pair is priced\): \$[\d,.]+/);
   });
 
   it('leaves it out when the abuse limits are switched off', () => {

@@ -1,7 +1,8 @@
 /**
  * Answers an OCSP request body (POST, RFC 6960 Appendix A.1) from the pre-generated responses:
  * parse the CertID, read its object from the primary store, from the replica when the primary
- * fails, and answer exactly what a GET for the same CertID would get.
+ * fails, and answer exactly what a GET for the same CertID would get. GET cache misses on the OCSP
+ * behaviour are answered here too (answerStoredKey), so no origin-response function runs for them.
  *
  * With a `cache` (the container's, see edge-handlers.ts), a stored OCSP response read once is
  * answered from memory for EDGE_POST_CACHE_SECONDS at most and never past its nextUpdate; its
@@ -49,7 +50,21 @@ export class OcspResponder {
     const certId = requestDer.length <= MAX_OCSP_REQUEST_BYTES ? parseOcspRequest(requestDer) : null;
     if (!certId) return ocspErrorAnswer('malformedRequest', 0, now);
     const key = ocspObjectKey(certId);
-    const fetched = await this.fetchCached(key, now);
+    return this.answerFetched(key, await this.fetchCached(key, now), now);
+  }
+
+  /**
+   * A GET (or HEAD) cache miss for a stored key, which the viewer-request function made the URI:
+   * read now, never from the container's memory. A CloudFront invalidation does not reach that
+   * memory, and CloudFront caches what this returns for its max-age, so an answer remembered from
+   * before a revocation would outlive the invalidation. Headers are computed at answer time, as
+   * the origin-response handler computes them for the default behaviour.
+   */
+  async answerStoredKey(key: string): Promise<EdgeAnswer> {
+    return this.answerFetched(key, await this.fetch(key), this.props.clock.now());
+  }
+
+  private answerFetched(key: string, fetched: OriginFetch, now: Date): EdgeAnswer {
     const answer = adaptOriginAnswer(`/${key}`, fetched, now, this.props.policy);
     return answer.body ? answer : { ...answer, body: fetched.body };
   }
