@@ -13,6 +13,7 @@ import {
 } from '../adapters/s3-event.ts';
 import { embeddedS3Client } from '../storage/embedded-s3-client.ts';
 import { makeObjectWritesAtomic, sweepAbandonedPartialFiles } from './s3rver-atomic-objects.ts';
+import { enforceConditionalWrites } from './s3rver-conditional-writes.ts';
 
 export type { S3Event, S3EventRecord };
 
@@ -82,13 +83,20 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   });
 
   const requestScope = new AsyncLocalStorage<RequestInfo>();
-  insertBeforeRouter(server, [
-    (context, next) => requestScope.run({ method: context.method, query: context.query }, next),
-    serveListObjectsV2WithoutDes,
-  ]);
   const store = server.store;
   const storeClass = store.constructor as unknown as S3rver.FilesystemStoreClass;
   const { getMetadata } = makeObjectWritesAtomic(store);
+  insertBeforeRouter(server, [
+    (context, next) => requestScope.run({ method: context.method, query: context.query }, next),
+    serveListObjectsV2WithoutDes,
+    // s3rver ignores If-None-Match / If-Match on PUT; the gate's compare-and-swap writes need them.
+    enforceConditionalWrites((bucket, key) =>
+      getMetadata(bucket, key).then(
+        (metadata) => metadata.etag,
+        () => undefined,
+      ),
+    ),
+  ]);
   store.listObjects = (bucket, listOptions) =>
     listObjectsInByteOrder(store, getMetadata, storeClass.decodeKeyPath, bucket, listOptions);
 

@@ -24,6 +24,8 @@ declare module 's3rver' {
       path: string;
       query: Record<string, string | string[] | undefined>;
       body: unknown;
+      status: number;
+      get(header: string): string;
     }
 
     type Middleware = (context: Context, next: () => Promise<void>) => unknown;

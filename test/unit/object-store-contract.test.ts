@@ -21,7 +21,7 @@ import { fixedClock } from '../../testkit/fixed-clock.ts';
 import { decodeS3EventKey, encodeS3EventKey, type S3Event } from '../../lambda/adapters/s3-event.ts';
 import { startEmbeddedS3, type EmbeddedS3, type ObjectCreatedEvent } from '../../lambda/local/embedded-s3.ts';
 import { forEachWithConcurrency } from '../../lambda/services/concurrency.ts';
-import type { ObjectStore } from '../../lambda/services/ports.ts';
+import { PreconditionFailedError, type ObjectStore } from '../../lambda/services/ports.ts';
 
 const ALL_BYTE_VALUES = Uint8Array.from({ length: 256 }, (_, index) => index);
 const EXPIRES = new Date('2031-05-06T07:08:09Z');
@@ -193,6 +193,42 @@ function describeObjectStoreContract(name: string, createEmptyStore: () => Promi
       });
       await Promise.all([writes, ...reads]);
       expect(seen.size).toBeGreaterThan(1);
+    });
+
+    it('honours If-None-Match: * and If-Match as S3 does (412 → PreconditionFailedError), one winner under races', async () => {
+      const store = await createEmptyStore();
+      await store.put('cond/a.json', Buffer.from('1'), { contentType: 'application/json', ifNoneMatch: '*' });
+      await expect(
+        store.put('cond/a.json', Buffer.from('2'), { contentType: 'application/json', ifNoneMatch: '*' }),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+      const first = await store.head('cond/a.json');
+      await expect(
+        store.put('cond/a.json', Buffer.from('3'), { contentType: 'application/json', ifMatch: '"0123"' }),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+      await expect(
+        store.put('cond/missing.json', Buffer.from('3'), {
+          contentType: 'application/json',
+          ifMatch: first!.etag,
+        }),
+      ).rejects.toBeInstanceOf(PreconditionFailedError);
+      await store.put('cond/a.json', Buffer.from('4'), {
+        contentType: 'application/json',
+        ifMatch: first!.etag,
+      });
+      expect(Buffer.from((await store.get('cond/a.json'))!.body).toString()).toBe('4');
+      // Eight writers create one key at once: exactly one wins.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) =>
+          store.put('cond/race.json', Buffer.from(String(i)), {
+            contentType: 'application/json',
+            ifNoneMatch: '*',
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(
+        outcomes.every((o) => o.status === 'fulfilled' || o.reason instanceof PreconditionFailedError),
+      ).toBe(true);
     });
 
     it('deletes, and deleting a missing key is not an error', async () => {
