@@ -9,10 +9,11 @@ import { defineCommand, parsePositive, type ProgramRun } from './command-kit.ts'
 export function addPublishCommand(program: Command, run: ProgramRun): Command {
   return defineCommand(program, {
     name: 'publish',
-    synopsis: 'BUNDLE_DIR (--repo URL | --stack NAME [--region REGION]) [--json] [--timeout SECONDS]',
+    synopsis:
+      'BUNDLE_DIR (--repo URL | --stack NAME [--region REGION]) [--json] [--timeout SECONDS] [--no-wait]',
     summary: 'upload a bundle of signed artifacts and print a verdict per file',
     description:
-      "Upload a bundle of signed artifacts (the directory's layout is the repository's URL layout) to a local repository (--repo) or a deployed stack (--stack, standard AWS credential chain), wait for the receipt and print a verdict per file. Exit 0 only if every file was accepted or unchanged.",
+      "Upload a bundle of signed artifacts (the directory's layout is the repository's URL layout) to a local repository (--repo) or a deployed stack (--stack, standard AWS credential chain), wait for the receipt and print a verdict per file (new, replaced or unchanged). The receipt comes once the CDN has dropped every copy the publish outdated, so on exit 0 every request through the CDN from the primary Region gets what was published. Exit 0 only if every file was accepted or unchanged and is served.",
     examples: [
       'publish ./bundle --repo http://127.0.0.1:8080',
       'publish ./bundle --stack ca-repo --region ap-northeast-1 --json',
@@ -23,6 +24,7 @@ export function addPublishCommand(program: Command, run: ProgramRun): Command {
     .option('--stack <NAME>', 'a deployed stack: ingest bucket and URL from its outputs')
     .option('--region <REGION>', "the stack's AWS Region (default: the AWS configuration's)")
     .option('--json', 'print the verdicts as JSON')
+    .option('--no-wait', 'return with the receipt, without waiting for the CDN to serve what was published')
     .addOption(
       new Option('--timeout <SECONDS>', 'how long to wait for the receipt')
         .argParser(parsePositive)
@@ -38,6 +40,7 @@ export function addPublishCommand(program: Command, run: ProgramRun): Command {
         target: options.stack ? { stack: options.stack, region: options.region } : { repoUrl: options.repo },
         json: options.json === true,
         timeoutSeconds: options.timeout,
+        wait: options.wait !== false,
       });
     });
 }

@@ -8,6 +8,8 @@ export async function runPublish(options: {
   target: { repoUrl: string } | { stack: string; region?: string };
   json: boolean;
   timeoutSeconds: number;
+  /** Wait until the publish is served (default); `--no-wait` sets false. */
+  wait?: boolean;
 }): Promise<number> {
   const info = await stat(options.bundleDir).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -28,6 +30,7 @@ export async function runPublish(options: {
     ingest,
     timeoutSeconds: options.timeoutSeconds,
     progress: process.stderr,
+    wait: options.wait ?? true,
   });
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(formatResult(result, receipt));

@@ -109,6 +109,8 @@ export function buildManifest(options: {
   parts: { sha256: string; size: number }[];
   files: BundleFile[];
   refused: BundlePlan['refused'];
+  /** `false`: the publisher need not wait for the CDN invalidation (`--no-wait`). */
+  waitForCdn?: boolean;
 }): BundleManifest {
   return {
     format: MANIFEST_FORMAT,
@@ -117,5 +119,6 @@ export function buildManifest(options: {
     parts: options.parts.map((part, i) => ({ key: partKey(options.bundleId, i), ...part })),
     files: options.files,
     ...(options.refused.length > 0 ? { refused: options.refused } : {}),
+    ...(options.waitForCdn === false ? { waitForCdn: false } : {}),
   };
 }

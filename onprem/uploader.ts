@@ -9,7 +9,13 @@ import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { embeddedS3Client } from '../lambda/storage/embedded-s3-client.ts';
 import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../lambda/core/contract/ingest-discovery.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
-import { parseReceipt, type Receipt } from '../lambda/core/publish/receipt.ts';
+import {
+  changeOf,
+  parseReceipt,
+  type FileChange,
+  type Receipt,
+  type ReceiptInvalidation,
+} from '../lambda/core/publish/receipt.ts';
 import { buildManifest, packPart, planBundle } from './bundle-packer.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { EXIT, type ExitCode } from '../lambda/core/contract/exit-codes.ts';
@@ -17,8 +23,11 @@ import { createProgress } from './progress.ts';
 import { proxyAwareRequestHandler } from './network.ts';
 
 export interface PublishResult {
-  accepted: { file: string; kind: string; url: string }[];
+  /** `change`: new, replaced, or unchanged (these bytes were already served). */
+  accepted: { file: string; kind: string; url: string; change: FileChange }[];
   rejected: { file: string; reason: string }[];
+  /** The CDN invalidation the publish made (its ID; completedAt once the CDN completed it). */
+  invalidation?: ReceiptInvalidation;
 }
 
 export interface PublishOptions {
@@ -30,6 +39,14 @@ export interface PublishOptions {
   /** Progress lines go here (stderr); undefined for silence. */
   progress?: NodeJS.WriteStream;
   maxPartFiles?: number;
+  /**
+   * Wait until what was published is served (default): the publisher waits for the CDN
+   * invalidation before it writes the receipt, and this waits out the edge's POST answer cache.
+   * `false` (`--no-wait`): return with the receipt.
+   */
+  wait?: boolean;
+  /** Stands in for the timer while the edge's POST answer cache is waited out (tests). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export function newBundleId(now: Date): string {
@@ -101,7 +118,15 @@ export async function publishBundle(options: PublishOptions): Promise<PublishRes
     files.push(...packed.files);
     progress.advance(packed.files.length, `uploaded part ${i + 1}/${plan.parts.length}`);
   }
-  const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, files, refused: plan.refused });
+  const wait = options.wait ?? true;
+  const manifest = buildManifest({
+    bundleId,
+    createdAt: new Date(),
+    parts,
+    files,
+    refused: plan.refused,
+    waitForCdn: wait,
+  });
   // The manifest goes last: its arrival is what starts the publish.
   await options.ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
     contentType: 'application/json',
@@ -110,6 +135,14 @@ export async function publishBundle(options: PublishOptions): Promise<PublishRes
   progress.finish(`bundle ${bundleId} uploaded; waiting for the receipt`);
 
   const receipt = await waitForReceipt(options.ingest, bundleId, options.timeoutSeconds ?? 600);
+  if (wait && receipt.postCacheSeconds) {
+    // Counted from now, after the receipt: no clock of another machine is trusted.
+    options.progress?.write(
+      `ca-repo: waiting ${receipt.postCacheSeconds} s for the edge's cached OCSP POST answers to expire (--no-wait skips this)\n`,
+    );
+    const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+    await sleep(receipt.postCacheSeconds * 1000);
+  }
   return {
     ...toResult(receipt, [...files.map((f) => f.path), ...plan.refused.map((r) => r.path)], options.repoUrl),
     receipt,
@@ -140,7 +173,12 @@ async function waitForReceipt(
 /** Every file of the bundle exactly once: accepted, rejected, or (failed publish) rejected with the error. */
 export function toResult(receipt: Receipt, allFiles: string[], repoUrl: string): PublishResult {
   const base = repoUrl.replace(/\/+$/, '');
-  const accepted = receipt.accepted.map((a) => ({ file: a.file, kind: a.kind, url: `${base}${a.url}` }));
+  const accepted = receipt.accepted.map((a) => ({
+    file: a.file,
+    kind: a.kind,
+    url: `${base}${a.url}`,
+    change: changeOf(a, receipt.replaced),
+  }));
   const rejected = [...receipt.rejected];
   const judged = new Set([...accepted.map((a) => a.file), ...rejected.map((r) => r.file)]);
   for (const file of allFiles) {
@@ -150,21 +188,43 @@ export function toResult(receipt: Receipt, allFiles: string[], repoUrl: string):
     }
   }
   rejected.sort((a, b) => a.file.localeCompare(b.file));
-  return { accepted, rejected };
+  return { accepted, rejected, ...(receipt.invalidation ? { invalidation: receipt.invalidation } : {}) };
 }
 
-/** The exit code of a publish: 0 only when every file was accepted or unchanged. */
+/** The publisher waited for the CDN and saw its invalidation incomplete: not yet served everywhere. */
+function notYetServed(receipt: Receipt): boolean {
+  return Boolean(receipt.invalidation?.incomplete);
+}
+
+/**
+ * The exit code of a publish: 0 only when every file was accepted or unchanged and is served;
+ * EXIT.unreachable when the CDN did not complete the invalidation in the publisher's wait.
+ */
 export function publishExitCode(result: PublishResult, receipt: Receipt): ExitCode {
-  return result.rejected.length === 0 && receipt.status === 'completed' ? EXIT.ok : EXIT.rejected;
+  if (result.rejected.length > 0 || receipt.status !== 'completed') return EXIT.rejected;
+  return notYetServed(receipt) ? EXIT.unreachable : EXIT.ok;
 }
 
 export function formatResult(result: PublishResult, receipt: Receipt): string {
   const lines: string[] = [];
-  for (const a of result.accepted) lines.push(`accepted  ${a.file}  ${a.kind}  ${a.url}`);
+  for (const a of result.accepted) {
+    // An identical re-publish wrote nothing: said so, not "accepted".
+    if (a.change === 'unchanged') lines.push(`unchanged  ${a.file}  ${a.kind}  ${a.url}`);
+    else lines.push(`accepted  ${a.file}  ${a.kind}  ${a.url}  (${a.change})`);
+  }
   for (const r of result.rejected) lines.push(`REJECTED  ${r.file}  ${r.reason}`);
+  const count = (change: FileChange) => result.accepted.filter((a) => a.change === change).length;
   lines.push(
-    `${result.accepted.length} accepted, ${result.rejected.length} rejected (bundle ${receipt.bundleId}, ${receipt.status})`,
+    `${result.accepted.length} accepted, ${result.rejected.length} rejected: ${count('new')} new, ${count('replaced')} replaced, ${count('unchanged')} unchanged (bundle ${receipt.bundleId}, ${receipt.status})`,
   );
+  const invalidation = receipt.invalidation;
+  if (invalidation?.completedAt) {
+    lines.push(`served: CDN invalidation ${invalidation.id} completed at ${invalidation.completedAt}`);
+  } else if (invalidation?.incomplete) {
+    lines.push(`NOT YET SERVED everywhere: ${invalidation.incomplete}`);
+  } else if (invalidation) {
+    lines.push(`CDN invalidation ${invalidation.id} started, not waited for (--no-wait)`);
+  }
   if (receipt.error) lines.push(`error: ${receipt.error}`);
   return `${lines.join('\n')}\n`;
 }

@@ -45,6 +45,11 @@ export interface BundleManifest {
   files: BundleFile[];
   /** Files the uploader refused before upload (links, unreadable files), so the receipt names them. */
   refused?: { path: string; reason: string }[];
+  /**
+   * `false` (`ca-repo publish --no-wait`): the publisher writes the receipt without waiting for
+   * the CDN to complete its invalidation. Absent: it waits, so the receipt means served.
+   */
+  waitForCdn?: boolean;
 }
 
 export function manifestKey(bundleId: string): string {
@@ -97,6 +102,10 @@ export function parseManifest(text: string, expectedBundleId: string): BundleMan
       `manifest parts[${i}] size must be a whole number of bytes up to ${MAX_PART_BYTES}`,
     );
   });
+  requireThat(
+    m.waitForCdn === undefined || typeof m.waitForCdn === 'boolean',
+    'manifest waitForCdn must be true or false',
+  );
   const seen = new Set<string>();
   m.files.forEach((file, i) => {
     requireThat(

@@ -16,6 +16,7 @@ import {
   parseReceipt,
   type AcceptedFile,
   type Receipt,
+  type ReceiptInvalidation,
   type RejectedFile,
 } from '../../core/publish/receipt.ts';
 import {
@@ -42,6 +43,8 @@ export class PublishRun {
   private readonly replacedKeys = new Set<string>();
   private readonly changed = new Set<string>();
   private invalidatedPaths: string[] = [];
+  private invalidationRecord: ReceiptInvalidation | undefined;
+  private postCacheSeconds = 0;
   private readonly claims = new Map<string, string>();
   private readonly heads = new Map<string, Promise<ObjectHead | undefined>>();
   private readonly receipts = new Map<string, Promise<StoredReceipt | undefined>>();
@@ -134,8 +137,14 @@ export class PublishRun {
     return [...this.changed];
   }
 
-  invalidated(paths: string[]): void {
+  invalidated(paths: string[], invalidation?: ReceiptInvalidation): void {
     this.invalidatedPaths = paths;
+    this.invalidationRecord = invalidation;
+  }
+
+  /** The edge's POST answer cache may still hold an answer from before this publish for this long. */
+  postCacheOutlives(seconds: number): void {
+    this.postCacheSeconds = Math.max(this.postCacheSeconds, seconds);
   }
 
   hasIndexChanges(): boolean {
@@ -180,6 +189,8 @@ export class PublishRun {
       rejected: [...this.rejectedFiles].sort(byFile),
       replaced: [...this.replacedKeys].sort(),
       invalidated: this.invalidatedPaths,
+      ...(this.invalidationRecord ? { invalidation: this.invalidationRecord } : {}),
+      ...(this.postCacheSeconds > 0 ? { postCacheSeconds: this.postCacheSeconds } : {}),
       ...(error ? { error } : {}),
     };
   }

@@ -29,8 +29,11 @@ import type {
 } from '../../core/publish/kinds/artifact-kind-module.ts';
 import { companionsOf, judge } from '../../core/publish/kinds/registry.ts';
 import { isSettledBy, pendingInvalidation } from '../../core/publish/left-invalidation.ts';
-import type { Receipt } from '../../core/publish/receipt.ts';
+import { withChanges, type Receipt, type ReceiptInvalidation } from '../../core/publish/receipt.ts';
+import { EDGE_POST_CACHE_SECONDS } from '../../core/contract/edge-post-cache.ts';
+import { OCSP_STORE_PREFIX } from '../../core/ocsp/ocsp-object-key.ts';
 import {
+  DEFAULT_INDEX_TITLE,
   mergeIndex,
   parseIndex,
   renderIndexHtml,
@@ -84,7 +87,18 @@ export interface PublishServiceProps {
   cdn?: CdnInvalidator;
   /** Above this many changed paths, one wildcard is invalidated instead. */
   maxInvalidationPaths?: number;
+  /**
+   * How long the publisher waits for the CDN to complete an invalidation before it writes the
+   * receipt (default 240 s), shortened to what the invocation has left; a bundle may ask not to wait.
+   */
+  cdnWaitSeconds?: number;
 }
+
+/** The paths the index is served at (`/`: the distribution's default root object, index.html). */
+export const INDEX_PATHS = ['/', '/index.html', '/index.json'] as const;
+const DEFAULT_CDN_WAIT_SECONDS = 240;
+/** Left of an invocation's time for the receipt after the wait. */
+const RECEIPT_MARGIN_MS = 15_000;
 
 /** How often one file is re-judged after losing a conditional-write race. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -109,14 +123,15 @@ export class PublishService {
     return bundleId ? this.publishBundle(bundleId) : undefined;
   }
 
-  async publishBundle(bundleId: string): Promise<Receipt> {
+  /** `deadline`, here and below: when the invocation must be done (a Lambda's time limit). */
+  async publishBundle(bundleId: string, deadline?: Date): Promise<Receipt> {
     const run = new PublishRun(bundleId, this.props.clock.now());
     try {
       const manifest = await this.readManifest(bundleId);
       for (let part = 0; part < manifest.parts.length; part++) {
         await this.publishPart(manifest, part, run);
       }
-      return await this.finish(manifest, run);
+      return await this.finish(manifest, run, deadline);
     } catch (error) {
       return this.fail(run, error);
     }
@@ -147,7 +162,7 @@ export class PublishService {
    * the worker that records the last part merges them, updates the index and writes the receipt.
    * Two workers finishing together may both merge: every step of finishing is idempotent.
    */
-  async publishBundlePart(bundleId: string, part: number): Promise<Receipt | undefined> {
+  async publishBundlePart(bundleId: string, part: number, deadline?: Date): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
     const run = new PublishRun(bundleId, this.props.clock.now());
     await this.publishPart(manifest, part, run);
@@ -155,7 +170,7 @@ export class PublishService {
     const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
     if (!results) return undefined; // another worker will finish
     const merged = PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results);
-    return this.finish(manifest, merged);
+    return this.finish(manifest, merged, deadline);
   }
 
   /**
@@ -164,7 +179,12 @@ export class PublishService {
    * gets its receipt and the uploader its answer in bounded time. Files the failed attempts already
    * wrote stay served (each write was whole and validated); a new bundle re-judges them.
    */
-  async failBundlePart(bundleId: string, part: number, reason: string): Promise<Receipt | undefined> {
+  async failBundlePart(
+    bundleId: string,
+    part: number,
+    reason: string,
+    deadline?: Date,
+  ): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
     const run = new PublishRun(bundleId, this.props.clock.now());
     for (const file of manifest.files.filter((f) => f.part === part)) {
@@ -173,15 +193,27 @@ export class PublishService {
     await writePartResult(this.props.ingest, bundleId, part, run);
     const results = await readPartResults(this.props.ingest, bundleId, manifest.parts.length);
     if (!results) return undefined; // another worker will finish
-    return this.finish(manifest, PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results));
+    const merged = PublishRun.fromPartResults(bundleId, new Date(manifest.createdAt), results);
+    return this.finish(manifest, merged, deadline);
   }
 
-  /** Index, invalidation, then the receipt: the last writes of a publish. */
-  private async finish(manifest: BundleManifest, run: PublishRun): Promise<Receipt> {
+  /**
+   * Index, invalidation, then the receipt: the last writes of a publish. The receipt is written
+   * once the CDN has completed the invalidation (unless the bundle asked not to wait), so a
+   * receipt means served: the uploader's exit 0 is a promise about what relying parties get.
+   */
+  private async finish(manifest: BundleManifest, run: PublishRun, deadline?: Date): Promise<Receipt> {
     for (const refused of manifest.refused ?? []) run.reject(refused.path, refused.reason);
-    // The index is not invalidated: its 60-second max-age is cheaper than paying per path.
-    if (run.hasIndexChanges()) await this.updateIndex(run.indexChanges());
-    await this.invalidate(run);
+    if (run.hasIndexChanges()) {
+      await this.updateIndex(run.indexChanges());
+      // Invalidated whenever it changes: a newer CRL's nextUpdate must show at once.
+      run.changedPaths(...INDEX_PATHS);
+    }
+    await this.invalidate(run, manifest.waitForCdn !== false, deadline);
+    // The edge's POST answers are not reached by an invalidation: the uploader waits them out.
+    if (run.pathsToInvalidate().some((path) => path.startsWith(`/${OCSP_STORE_PREFIX}`))) {
+      run.postCacheOutlives(EDGE_POST_CACHE_SECONDS);
+    }
     return writeReceipt(this.props.ingest, run.finish('completed', this.props.clock.now()));
   }
 
@@ -295,7 +327,7 @@ export class PublishService {
       try {
         // Objects are written before anything (index, receipt) names them.
         for (const write of verdict.writes) await this.writeObject(write, run);
-        run.accept(verdict);
+        run.accept({ ...verdict, accepted: withChanges(verdict.accepted, verdict.writes) });
         return;
       } catch (error) {
         // Another publish changed a key after this file was judged: judge it again against
@@ -367,12 +399,36 @@ export class PublishService {
     if (!isSettledBy(receipt, served)) run.changedPaths(`/${key}`);
   }
 
-  private async invalidate(run: PublishRun): Promise<void> {
+  /** Invalidates what the publish changed and, when asked, waits until the CDN has completed it. */
+  private async invalidate(run: PublishRun, wait: boolean, deadline: Date | undefined): Promise<void> {
+    const { cdn } = this.props;
     const paths = run.pathsToInvalidate();
-    if (!this.props.cdn || paths.length === 0) return;
+    if (!cdn || paths.length === 0) return;
     const plan = planInvalidation(paths, this.props.maxInvalidationPaths);
-    await this.props.cdn.invalidate(plan);
-    run.invalidated(plan);
+    const started = await cdn.invalidate(plan);
+    if (!started) return run.invalidated(plan); // took effect at once
+    const invalidation: ReceiptInvalidation = { id: started.id };
+    if (wait) {
+      if (!cdn.waitForCompletion) {
+        invalidation.completedAt = this.props.clock.now().toISOString();
+      } else {
+        try {
+          const completedAt = await cdn.waitForCompletion(started.id, this.waitBudgetMs(deadline));
+          invalidation.completedAt = completedAt.toISOString();
+        } catch (error) {
+          // The files are published: the receipt says the invalidation is still under way.
+          invalidation.incomplete = oneLine(error);
+        }
+      }
+    }
+    run.invalidated(plan, invalidation);
+  }
+
+  private waitBudgetMs(deadline: Date | undefined): number {
+    const configured = (this.props.cdnWaitSeconds ?? DEFAULT_CDN_WAIT_SECONDS) * 1000;
+    if (!deadline) return configured;
+    const left = deadline.getTime() - this.props.clock.now().getTime() - RECEIPT_MARGIN_MS;
+    return Math.max(0, Math.min(configured, left));
   }
 
   private async writeObject(write: ObjectWrite, run: PublishRun): Promise<void> {
@@ -404,10 +460,14 @@ export class PublishService {
         options: { contentType: CONTENT_TYPES['index-json'], cacheControl },
       };
     });
-    const html = renderIndexHtml(index!, this.props.title ?? 'CA repository');
+    const html = renderIndexHtml(index!, this.props.title ?? DEFAULT_INDEX_TITLE);
     await this.props.repository.put('index.html', Buffer.from(html), {
       contentType: CONTENT_TYPES['index-html'],
       cacheControl,
     });
   }
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
