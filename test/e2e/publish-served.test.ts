@@ -76,13 +76,6 @@ describe('publish means served', () => {
       '--json',
     );
     expect(published.code, published.stderr).toBe(0);
-    const result = JSON.parse(published.stdout);
-    expect(result.accepted.map((a: { change: string }) => a.change)).toEqual(['new', 'new']);
-    expect(result.invalidation).toEqual({
-      id: expect.stringMatching(/^LOCAL/),
-      completedAt: expect.any(String),
-    });
-
     const after = await curl('/crl/root.crl');
     expect(after.status).toBe(200);
     const crlText = await runCommand('openssl', [
@@ -98,9 +91,16 @@ describe('publish means served', () => {
     const index = JSON.parse((await curl('/index.json')).body);
     expect(index.crls.map((c: { url: string }) => c.url)).toEqual(['/crl/root.crl']);
     expect((await curl('/')).body).not.toMatch(/Nothing is published yet/);
+    const result = JSON.parse(published.stdout);
+    expect(result.accepted.map((a: { change: string }) => a.change)).toEqual(['new', 'new']);
+    expect(result.invalidation).toEqual({
+      id: expect.stringMatching(/^LOCAL/),
+      completedAt: expect.any(String),
+    });
   });
 
   it('after a newer CRL, index.json through the CDN shows its nextUpdate the moment publish exits', async () => {
+    local.repo.cdn.invalidate(['/index.json']); // whatever the test before left cached
     const cachedIndex = await curl('/index.json');
     expect((await curl('/index.json')).cache).toMatch(/^Hit/);
     const oldNextUpdate = JSON.parse(cachedIndex.body).crls[0].nextUpdate;
@@ -108,8 +108,6 @@ describe('publish means served', () => {
     const crl = await local.pki.ca.generateCrl({ nextUpdate });
     const published = await publish({ 'crl/root.crl': crl });
     expect(published.code, published.stderr).toBe(0);
-    expect(published.stdout).toMatch(/^accepted {2}crl\/root.crl {2}crl .*\(replaced\)$/m);
-    expect(published.stdout).toMatch(/^served: CDN invalidation LOCAL\d+ completed at /m);
 
     const index = JSON.parse((await curl('/index.json')).body);
     expect(index.crls[0].nextUpdate).not.toBe(oldNextUpdate);
@@ -130,6 +128,8 @@ describe('publish means served', () => {
     // openssl prints `nextUpdate=Dec  8 22:24:56 2026 GMT`.
     const printed = /^nextUpdate=(.+)$/m.exec(text.stdout)?.[1] ?? '';
     expect(new Date(Date.parse(printed)).toISOString()).toBe(nextUpdate.toISOString());
+    expect(published.stdout).toMatch(/^accepted {2}crl\/root.crl {2}crl .*\(replaced\)$/m);
+    expect(published.stdout).toMatch(/^served: CDN invalidation LOCAL\d+ completed at /m);
     const receipt = await storedReceipt(bundleIdOf(published.stdout));
     expect(receipt.invalidated).toEqual(['/', '/crl/root.crl', '/index.html', '/index.json']);
     expect(receipt.invalidation?.completedAt).toBeDefined();
