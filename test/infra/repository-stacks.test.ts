@@ -458,7 +458,7 @@ describe('IAM across all stacks', () => {
     }
   });
 
-  it('publisher: S3 on the ingest prefixes and the repository, queue, its log group, and invalidation of its own distribution only', () => {
+  it('publisher: S3 on the ingest prefixes and the repository, queue, its log group, and creating and reading invalidations of its own distribution only', () => {
     const { distribution, publisher } = parts();
     for (const fn of [publisher.Dispatcher, publisher.Worker]) {
       const policy = logicalId(fn.role.node.findChild('DefaultPolicy'));
@@ -468,13 +468,13 @@ describe('IAM across all stacks', () => {
       const actions = statements.flatMap((s) => asArray(s.Action)).sort();
       for (const action of actions) {
         expect(action).toMatch(
-          /^(s3:(ListBucket|GetObject|PutObject)|sqs:\w+|logs:(CreateLogStream|PutLogEvents)|cloudfront:CreateInvalidation)$/,
+          /^(s3:(ListBucket|GetObject|PutObject)|sqs:\w+|logs:(CreateLogStream|PutLogEvents)|cloudfront:(Create|Get)Invalidation)$/,
         );
       }
       expect(statements).toContainEqual({
         Sid: 'InvalidateOwnDistribution',
         Effect: 'Allow',
-        Action: 'cloudfront:CreateInvalidation',
+        Action: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'],
         Resource: {
           'Fn::Join': ['', ['arn:aws:cloudfront::123456789012:distribution/', { Ref: distribution }]],
         },
