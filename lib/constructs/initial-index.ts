@@ -66,11 +66,6 @@ export class InitialIndex extends Construct {
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         'CDK’s AwsCustomResource function (it writes the initial index.json and index.html at deploy time, If-None-Match: *) only writes its own logs with this AWS managed policy; its S3 permission is PutObject on those two keys only.',
       );
-      acknowledge(
-        provider,
-        'AwsSolutions-L1',
-        'The runtime of CDK’s AwsCustomResource function is chosen by aws-cdk-lib, not by ca-repo; it runs only at deploy time and never on the serving path.',
-      );
     }
   }
 }
