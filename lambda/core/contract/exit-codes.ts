@@ -12,7 +12,7 @@ export const EXIT = {
   usage: 2,
   /** Key material found in the bundle: nothing was sent (reserved for the uploader's pre-flight). */
   keyMaterial: 3,
-  /** The repository could not be reached: nothing listening, no credentials, no receipt in time. */
+  /** The repository could not be reached: nothing listening, no credentials, no receipt (or served) in time. */
   unreachable: 4,
   /** The port to serve on is in use. */
   portInUse: 5,
@@ -45,7 +45,7 @@ export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
   {
     code: EXIT.unreachable,
     meaning:
-      'the repository could not be reached: nothing listening at --repo, not a ca-repo repository, the --stack unreadable or AWS credentials missing, no receipt before --timeout',
+      'the repository could not be reached: nothing listening at --repo, not a ca-repo repository, the --stack unreadable or AWS credentials missing, no receipt before --timeout, or the CDN did not complete its invalidation while the publisher waited (published, not yet served everywhere)',
   },
   { code: EXIT.portInUse, meaning: 'the --port to serve on is in use by another process' },
   {
