@@ -13,7 +13,7 @@ let counter = 0;
 export async function putBundle(
   ingest: ObjectStore,
   files: Record<string, Uint8Array | string>,
-  options: { bundleId?: string; filesPerPart?: number } = {},
+  options: { bundleId?: string; filesPerPart?: number; waitForCdn?: boolean } = {},
 ): Promise<string> {
   const bundleId = options.bundleId ?? `test-${Date.now()}-${counter++}`;
   const entries = Object.entries(files).map(([path, content]) => ({
@@ -37,7 +37,14 @@ export async function putBundle(
       });
     }
   }
-  const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, files: listed, refused: [] });
+  const manifest = buildManifest({
+    bundleId,
+    createdAt: new Date(),
+    parts,
+    files: listed,
+    refused: [],
+    waitForCdn: options.waitForCdn,
+  });
   await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
     contentType: 'application/json',
   });
