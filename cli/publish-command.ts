@@ -10,10 +10,10 @@ export function addPublishCommand(program: Command, run: ProgramRun): Command {
   return defineCommand(program, {
     name: 'publish',
     synopsis:
-      'BUNDLE_DIR (--repo URL | --stack NAME [--region REGION] | --dry-run) [--trust CA_CERT ...] [--json] [--timeout SECONDS]',
+      'BUNDLE_DIR (--repo URL | --stack NAME [--region REGION] | --dry-run) [--trust CA_CERT ...] [--json] [--timeout SECONDS] [--no-wait]',
     summary: 'check a bundle of signed artifacts on this machine, upload it and print a verdict per file',
     description:
-      "Check a bundle of signed artifacts (the directory's layout is the repository's URL layout) on this machine first: private key material in any file stops everything with exit 3 and nothing is sent; classification, paths, validity windows and OCSP nonces are checked, and signatures too against the CA certificates given with --trust. Then upload what passed to a local repository (--repo) or a deployed stack (--stack, standard AWS credential chain), wait for the receipt and print a verdict per file. Exit 0 only if every file was accepted or unchanged. --dry-run runs the checks alone and sends nothing.",
+      "Check a bundle of signed artifacts (the directory's layout is the repository's URL layout) on this machine first: private key material in any file stops everything with exit 3 and nothing is sent; classification, paths, validity windows and OCSP nonces are checked, and signatures too against the CA certificates given with --trust. Then upload what passed to a local repository (--repo) or a deployed stack (--stack, standard AWS credential chain), wait for the receipt and print a verdict per file (new, replaced or unchanged). The receipt comes once the CDN has dropped every copy the publish outdated, so on exit 0 every request through the CDN from the primary Region gets what was published. Exit 0 only if every file was accepted or unchanged and is served. --dry-run runs the checks alone and sends nothing.",
     examples: [
       'publish ./bundle --repo http://127.0.0.1:8080',
       'publish ./bundle --stack ca-repo --region ap-northeast-1 --trust ca.crt --json',
@@ -37,6 +37,7 @@ export function addPublishCommand(program: Command, run: ProgramRun): Command {
       ]),
     )
     .option('--json', 'print the verdicts as JSON')
+    .option('--no-wait', 'return with the receipt, without waiting for the CDN to serve what was published')
     .addOption(
       new Option('--timeout <SECONDS>', 'how long to wait for the receipt')
         .argParser(parsePositive)
@@ -59,6 +60,7 @@ export function addPublishCommand(program: Command, run: ProgramRun): Command {
         trust: options.trust ?? [],
         json: options.json === true,
         timeoutSeconds: options.timeout,
+        wait: options.wait !== false,
       });
     });
 }

@@ -8,24 +8,6 @@ import { formatPreflight, preflightExitCode, preflightJson, runPreflight } from 
 import { discoverLocalIngest, formatResult, publishBundle, publishExitCode } from '../onprem/uploader.ts';
 import { discoverStackIngest } from '../onprem/stack-target.ts';
 import { readTrustFiles } from './trust-files.ts';
-import { edgeCacheWaitSeconds } from '../lambda/core/publish/edge-cache-wait.ts';
-import type { Receipt } from '../lambda/core/publish/receipt.ts';
-
-/**
- * A deployed stack's POST answers may come from Lambda@Edge memory, which no invalidation reaches:
- * after an OCSP status change, wait out that memory before the change is reported served. (A
- * local repository's invalidation reaches its in-process edge, so it needs no wait.)
- */
-export async function waitOutEdgeCaches(
-  receipt: Pick<Receipt, 'status' | 'invalidated'>,
-  options: { sleep?: (ms: number) => Promise<void>; progress?: (line: string) => void } = {},
-): Promise<number> {
-  const seconds = edgeCacheWaitSeconds(receipt);
-  if (seconds === 0) return 0;
-  options.progress?.(`an OCSP status changed: waiting ${seconds} s for edge POST caches to expire\n`);
-  await (options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))))(seconds * 1000);
-  return seconds;
-}
 
 export async function runPublish(options: {
   bundleDir: string;
@@ -34,6 +16,8 @@ export async function runPublish(options: {
   trust?: readonly string[];
   json: boolean;
   timeoutSeconds: number;
+  /** Wait until the publish is served (default); `--no-wait` sets false. */
+  wait?: boolean;
 }): Promise<number> {
   const info = await stat(options.bundleDir).catch(() => undefined);
   if (!info?.isDirectory()) {
@@ -70,9 +54,8 @@ export async function runPublish(options: {
       timeoutSeconds: options.timeoutSeconds,
       progress: process.stderr,
       trust,
+      wait: options.wait ?? true,
     });
-    if ('stack' in target)
-      await waitOutEdgeCaches(receipt, { progress: (line) => process.stderr.write(line) });
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(formatResult(result, receipt));
     return publishExitCode(result, receipt);

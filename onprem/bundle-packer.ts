@@ -146,6 +146,8 @@ export function buildManifest(options: {
   refused: BundlePlan['refused'];
   /** URLs to withdraw (`ca-repo withdraw`): such a manifest has no parts or files. */
   withdraw?: BundleManifest['withdraw'];
+  /** `false`: the publisher need not wait for the CDN invalidation (`--no-wait`). */
+  waitForCdn?: boolean;
 }): BundleManifest {
   return {
     format: MANIFEST_FORMAT,
@@ -154,5 +156,6 @@ export function buildManifest(options: {
     parts: options.parts.map((part, i) => ({ key: partKey(options.bundleId, i), ...part })),
     ...(options.refused.length > 0 ? { refused: options.refused } : {}),
     ...(options.withdraw?.length ? { withdraw: options.withdraw } : {}),
+    ...(options.waitForCdn === false ? { waitForCdn: false } : {}),
   };
 }

@@ -9,7 +9,14 @@ import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { embeddedS3Client } from '../lambda/storage/embedded-s3-client.ts';
 import { INGEST_DISCOVERY_PATH, type IngestDiscovery } from '../lambda/core/contract/ingest-discovery.ts';
 import type { ObjectStore } from '../lambda/storage/object-store.ts';
-import { parseReceipt, type Receipt, type ReceiptSummary } from '../lambda/core/publish/receipt.ts';
+import {
+  changeOf,
+  parseReceipt,
+  type FileChange,
+  type Receipt,
+  type ReceiptInvalidation,
+  type ReceiptSummary,
+} from '../lambda/core/publish/receipt.ts';
 import { parseReceiptFiles } from '../lambda/core/publish/receipt-files.ts';
 import {
   buildManifest,
@@ -28,14 +35,19 @@ import { keyMaterialIn, runPreflight, type PreflightReport } from './preflight.t
 import { proxyAwareRequestHandler } from './network.ts';
 
 export interface PublishResult {
-  /** Every accepted file, while the receipt lists them; empty when it summarises (`summary.listed` false). */
-  accepted: { file: string; kind: string; url: string }[];
+  /**
+   * Every accepted file, while the receipt lists them; empty when it summarises (`summary.listed`
+   * false). `change`: new, replaced, or unchanged (these bytes were already served).
+   */
+  accepted: { file: string; kind: string; url: string; change: FileChange }[];
   /** Every refused file, always. */
   rejected: { file: string; reason: string }[];
   /** Counts by kind and change (receipt.ts ReceiptSummary). */
   summary?: ReceiptSummary;
   /** Where the per-file verdicts are (ingest store keys, one NDJSON object per part). */
   files?: string[];
+  /** The CDN invalidation the publish made (its ID; completedAt once the CDN completed it). */
+  invalidation?: ReceiptInvalidation;
 }
 
 /** Where the bundle goes: an ingest store at hand, or one to reach only once the pre-flight passed. */
@@ -55,6 +67,14 @@ export type PublishOptions = PublishTarget & {
   maxPartFiles?: number;
   /** Pinned CA certificates for the pre-flight's signature checks (`--trust`); none: not checked. */
   trust?: TrustStore;
+  /**
+   * Wait until what was published is served (default): the publisher waits for the CDN
+   * invalidation before it writes the receipt, and this waits out the edge's POST answer cache.
+   * `false` (`--no-wait`): return with the receipt.
+   */
+  wait?: boolean;
+  /** Stands in for the timer while the edge's POST answer cache is waited out (tests). */
+  sleep?: (ms: number) => Promise<void>;
 };
 
 export function newBundleId(now: Date): string {
@@ -152,7 +172,14 @@ export async function publishBundle(
     });
     progress.advance(packed.files.length, `uploaded part ${i + 1}/${plan.parts.length}`);
   }
-  const manifest = buildManifest({ bundleId, createdAt: new Date(), parts, refused: plan.refused });
+  const wait = options.wait ?? true;
+  const manifest = buildManifest({
+    bundleId,
+    createdAt: new Date(),
+    parts,
+    refused: plan.refused,
+    waitForCdn: wait,
+  });
   // The manifest goes last: its arrival is what starts the publish.
   await ingest.put(manifestKey(bundleId), Buffer.from(JSON.stringify(manifest)), {
     contentType: 'application/json',
@@ -161,6 +188,14 @@ export async function publishBundle(
   progress.finish(`bundle ${bundleId} uploaded; waiting for the receipt`);
 
   const receipt = await waitForReceipt(ingest, bundleId, options.timeoutSeconds ?? 600);
+  if (wait && receipt.postCacheSeconds) {
+    // Counted from now, after the receipt: no clock of another machine is trusted.
+    options.progress?.write(
+      `ca-repo: waiting ${receipt.postCacheSeconds} s for the edge's cached OCSP POST answers to expire (--no-wait skips this)\n`,
+    );
+    const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+    await sleep(receipt.postCacheSeconds * 1000);
+  }
   const allFiles = [
     ...plan.parts.flatMap((part) => part.map((f) => f.path)),
     ...plan.refused.map((r) => r.path),
@@ -230,7 +265,12 @@ export async function waitForReceipt(
 /** Every file of the bundle exactly once: accepted, rejected, or (failed publish) rejected with the error. */
 export function toResult(receipt: Receipt, allFiles: string[], repoUrl: string): PublishResult {
   const base = repoUrl.replace(/\/+$/, '');
-  const accepted = receipt.accepted.map((a) => ({ file: a.file, kind: a.kind, url: `${base}${a.url}` }));
+  const accepted = receipt.accepted.map((a) => ({
+    file: a.file,
+    kind: a.kind,
+    url: `${base}${a.url}`,
+    change: changeOf(a, receipt.replaced),
+  }));
   const rejected = [...receipt.rejected];
   const judged = new Set([...accepted.map((a) => a.file), ...rejected.map((r) => r.file)]);
   for (const file of allFiles) {
@@ -240,17 +280,30 @@ export function toResult(receipt: Receipt, allFiles: string[], repoUrl: string):
     }
   }
   rejected.sort((a, b) => a.file.localeCompare(b.file));
-  return { accepted, rejected };
+  return { accepted, rejected, ...(receipt.invalidation ? { invalidation: receipt.invalidation } : {}) };
 }
 
-/** The exit code of a publish: 0 only when every file was accepted or unchanged. */
+/** The publisher waited for the CDN and saw its invalidation incomplete: not yet served everywhere. */
+function notYetServed(receipt: Receipt): boolean {
+  return Boolean(receipt.invalidation?.incomplete);
+}
+
+/**
+ * The exit code of a publish: 0 only when every file was accepted or unchanged and is served;
+ * EXIT.unreachable when the CDN did not complete the invalidation in the publisher's wait.
+ */
 export function publishExitCode(result: PublishResult, receipt: Receipt): ExitCode {
-  return result.rejected.length === 0 && receipt.status === 'completed' ? EXIT.ok : EXIT.rejected;
+  if (result.rejected.length > 0 || receipt.status !== 'completed') return EXIT.rejected;
+  return notYetServed(receipt) ? EXIT.unreachable : EXIT.ok;
 }
 
 export function formatResult(result: PublishResult, receipt: Receipt): string {
   const lines: string[] = [];
-  for (const a of result.accepted) lines.push(`accepted  ${a.file}  ${a.kind}  ${a.url}`);
+  for (const a of result.accepted) {
+    // An identical re-publish wrote nothing: said so, not "accepted".
+    if (a.change === 'unchanged') lines.push(`unchanged  ${a.file}  ${a.kind}  ${a.url}`);
+    else lines.push(`accepted  ${a.file}  ${a.kind}  ${a.url}  (${a.change})`);
+  }
   const summarised = result.summary?.listed === false;
   if (summarised) {
     for (const [kind, changes] of Object.entries(result.summary!.byKind)) {
@@ -259,14 +312,26 @@ export function formatResult(result: PublishResult, receipt: Receipt): string {
     }
   }
   for (const r of result.rejected) lines.push(`REJECTED  ${r.file}  ${r.reason}`);
+  const byChange = (change: FileChange) =>
+    summarised
+      ? Object.values(result.summary!.byKind).reduce((n, counts) => n + (counts[change] ?? 0), 0)
+      : result.accepted.filter((a) => a.change === change).length;
   const accepted = summarised ? result.summary!.accepted : result.accepted.length;
   lines.push(
-    `${accepted} accepted, ${result.rejected.length} rejected (bundle ${receipt.bundleId}, ${receipt.status})`,
+    `${accepted} accepted, ${result.rejected.length} rejected: ${byChange('new')} new, ${byChange('replaced')} replaced, ${byChange('unchanged')} unchanged (bundle ${receipt.bundleId}, ${receipt.status})`,
   );
   if (summarised && result.files?.length) {
     lines.push(
       `per-file verdicts: ${result.files.length} NDJSON objects in the ingest store, ${result.files[0]} …`,
     );
+  }
+  const invalidation = receipt.invalidation;
+  if (invalidation?.completedAt) {
+    lines.push(`served: CDN invalidation ${invalidation.id} completed at ${invalidation.completedAt}`);
+  } else if (invalidation?.incomplete) {
+    lines.push(`NOT YET SERVED everywhere: ${invalidation.incomplete}`);
+  } else if (invalidation) {
+    lines.push(`CDN invalidation ${invalidation.id} started, not waited for (--no-wait)`);
   }
   if (receipt.error) lines.push(`error: ${receipt.error}`);
   return `${lines.join('\n')}\n`;

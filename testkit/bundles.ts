@@ -26,6 +26,7 @@ export async function putBundle(
     bundleId?: string;
     filesPerPart?: number;
     /** Manifest format; default 2, as the uploader writes. */ format?: 1 | 2;
+    waitForCdn?: boolean;
   } = {},
 ): Promise<string> {
   const bundleId = options.bundleId ?? `test-${Date.now()}-${counter++}`;
@@ -58,7 +59,13 @@ export async function putBundle(
       files: list.entry,
     });
   }
-  const built = buildManifest({ bundleId, createdAt: new Date(), parts, refused: [] });
+  const built = buildManifest({
+    bundleId,
+    createdAt: new Date(),
+    parts,
+    refused: [],
+    waitForCdn: options.waitForCdn,
+  });
   const manifest: BundleManifest =
     options.format === 1
       ? {

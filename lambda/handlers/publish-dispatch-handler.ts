@@ -9,6 +9,7 @@ import { bundleIdOfManifestKey } from '../core/publish/bundle.ts';
 import type { Receipt } from '../core/publish/receipt.ts';
 import type { PublishService } from '../services/publish/publish-service.ts';
 import { decodeS3EventKey } from '../adapters/s3-event.ts';
+import { deadlineOf, type LambdaContextLike } from './publish-worker-handler.ts';
 
 /** The parts of an S3 event record the dispatcher reads (a full `S3Event` fits). */
 export interface S3EventLike {
@@ -25,15 +26,15 @@ export interface PublishDispatchDependencies {
 
 export function createPublishDispatchHandler(
   dependencies: PublishDispatchDependencies,
-): (event: S3EventLike) => Promise<void> {
+): (event: S3EventLike, context?: LambdaContextLike) => Promise<void> {
   const { service, queue, onReceipt } = dependencies;
-  return async (event) => {
+  return async (event, context) => {
     for (const record of event.Records ?? []) {
       const bundleId = bundleIdOfManifestKey(decodeS3EventKey(record.s3.object.key));
       if (!bundleId) continue;
       const receipt = queue
         ? await dispatch(service, queue, bundleId)
-        : await service.publishBundle(bundleId);
+        : await service.publishBundle(bundleId, deadlineOf(context));
       if (receipt) onReceipt?.(receipt);
     }
   };

@@ -4,6 +4,7 @@
  * stores on S3, the pinned CA certificates from the function's trust layer, CloudFront
  * invalidation of its own distribution.
  */
+import { EDGE_POST_CACHE_SECONDS } from '../core/contract/edge-post-cache.ts';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CloudFrontInvalidator } from '../adapters/cloudfront-invalidator.ts';
@@ -83,5 +84,7 @@ export async function createPublishService(environment: PublishEnvironment): Pro
     cdn: environment.distributionId
       ? new CloudFrontInvalidator(new CloudFrontClient({}), environment.distributionId)
       : undefined,
+    // No CloudFront invalidation reaches the Lambda@Edge containers' POST answers: the uploader waits.
+    edgePostCacheSeconds: EDGE_POST_CACHE_SECONDS,
   });
 }

@@ -7,10 +7,21 @@
 import { parsePartMessage, PUBLISH_WORK_QUEUE } from '../core/contract/publish-work-queue.ts';
 import type { Receipt } from '../core/publish/receipt.ts';
 import type { PublishService } from '../services/publish/publish-service.ts';
+import { systemClock } from '../adapters/system-clock.ts';
 
 /** The parts of an SQS event record the worker reads (a full `SQSEvent` fits). */
 export interface SqsEventLike {
   Records: { messageId: string; body: string; attributes?: { ApproximateReceiveCount?: string } }[];
+}
+
+/** The part of Lambda's context the handlers read: how long the invocation has left. */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis(): number;
+}
+
+/** When the invocation must be done, from its context (none outside Lambda). */
+export function deadlineOf(context: LambdaContextLike | undefined): Date | undefined {
+  return context ? new Date(systemClock.now().getTime() + context.getRemainingTimeInMillis()) : undefined;
 }
 
 /** Lambda's partial batch response (the event source reports batch item failures). */
@@ -29,11 +40,12 @@ async function recordFailure(
   service: PublishService,
   body: string,
   error: unknown,
+  deadline: Date | undefined,
 ): Promise<Receipt | null | undefined> {
   try {
     const message = parsePartMessage(body);
     const reason = error instanceof Error ? error.message : String(error);
-    return (await service.failBundlePart(message.bundleId, message.part, reason)) ?? null;
+    return (await service.failBundlePart(message.bundleId, message.part, reason, deadline)) ?? null;
   } catch (failure) {
     console.error(`could not record the failure of part message ${body}:`, failure);
     return undefined;
@@ -42,22 +54,23 @@ async function recordFailure(
 
 export function createPublishWorkerHandler(
   dependencies: PublishWorkerDependencies,
-): (event: SqsEventLike) => Promise<SqsBatchResponse> {
+): (event: SqsEventLike, context?: LambdaContextLike) => Promise<SqsBatchResponse> {
   const { service, onReceipt } = dependencies;
-  return async (event) => {
+  return async (event, context) => {
+    const deadline = deadlineOf(context);
     const batchItemFailures: SqsBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       let receipt: Receipt | undefined;
       try {
         const message = parsePartMessage(record.body);
-        receipt = await service.publishBundlePart(message.bundleId, message.part);
+        receipt = await service.publishBundlePart(message.bundleId, message.part, deadline);
       } catch (error) {
         const receive = record.attributes?.ApproximateReceiveCount ?? '?';
         console.error(`part message ${record.messageId} ${record.body} failed on receive ${receive}:`, error);
         // The last receive: give the part's files this failure as their verdict, so the bundle
         // still gets a receipt; only if even that fails does the message go to the dead letters.
         const lastReceive = Number(receive) >= PUBLISH_WORK_QUEUE.maxReceiveCount;
-        const failed = lastReceive ? await recordFailure(service, record.body, error) : undefined;
+        const failed = lastReceive ? await recordFailure(service, record.body, error, deadline) : undefined;
         if (failed === undefined) {
           batchItemFailures.push({ itemIdentifier: record.messageId });
           continue;

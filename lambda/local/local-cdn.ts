@@ -2,7 +2,9 @@
  * A faithful local CloudFront for the repository, so the edge code runs here exactly as in AWS:
  *
  *   viewer-request  the BUILT CloudFront Function, in node:vm, on the OCSP behaviour
- *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control / Expires, invalidations
+ *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control / Expires; invalidations
+ *                   are asynchronous as CloudFront's: an ID, InProgress, then Completed, and until
+ *                   then the edge still answers from the copies cached before it was created
  *   origin-request  the Lambda@Edge handler (OCSP behaviour, includeBody): answers POST, and GET
  *                   cache misses from the store (primary, replica on a failure); what it answers
  *                   to a GET is cached and no origin-response runs on it, as in CloudFront
@@ -44,6 +46,8 @@ export interface LocalCdnProps {
   ocspPathPrefix?: string;
   caps?: CacheCaps;
   unauthorizedMaxAgeSeconds?: number;
+  /** How long an invalidation stays InProgress before it completes. Default 100 ms. */
+  invalidationDelayMs?: number;
 }
 
 interface CacheEntry {
@@ -52,6 +56,17 @@ interface CacheEntry {
   body: Uint8Array;
   storedAt: number;
   expiresAt: number;
+  /** Order of storing: an invalidation drops what was stored before it was created. */
+  generation: number;
+}
+
+/** One invalidation, as CloudFront's GetInvalidation describes it. */
+export interface LocalInvalidation {
+  id: string;
+  paths: readonly string[];
+  status: 'InProgress' | 'Completed';
+  createdAt: Date;
+  completedAt?: Date;
 }
 
 export interface CdnStats {
@@ -65,6 +80,8 @@ export class LocalCdn {
   readonly ocspPathPrefix: string;
   readonly stats: CdnStats = { hits: 0, misses: 0, originFetches: 0, invalidatedEntries: 0 };
   private readonly cache = new Map<string, CacheEntry>();
+  private generation = 0;
+  private readonly invalidations = new Map<string, { record: LocalInvalidation; done: Promise<Date> }>();
   private readonly viewerRequest: ViewerRequestHandler;
   private readonly originRequest: OcspOriginRequestHandler;
   private readonly originResponse: ReturnType<typeof createOriginResponseHandler>;
@@ -228,20 +245,78 @@ export class LocalCdn {
   ) {
     const seconds = freshnessSeconds(answer.headers, now);
     if (seconds > 0 && (answer.status === 200 || answer.status === 404)) {
-      this.cache.set(uri, { ...answer, storedAt: now, expiresAt: now + seconds * 1000 });
+      this.cache.set(uri, {
+        ...answer,
+        storedAt: now,
+        expiresAt: now + seconds * 1000,
+        generation: ++this.generation,
+      });
     }
   }
 
   /**
-   * CloudFront invalidation semantics: exact paths, or a prefix ending in `*`. The in-process
-   * edge's POST answers under those paths are dropped too: here the invalidation can reach the
-   * origin-request handler's memory, where in AWS the publish waits EDGE_POST_CACHE_SECONDS.
+   * Drops the cached copies at once (tests and the demo clearing the cache). CloudFront path
+   * semantics: exact paths, or a prefix ending in `*`.
    */
   invalidate(paths: readonly string[]): number {
+    return this.drop(paths, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * CloudFront's CreateInvalidation: answers an ID at once; the copies cached before it go when
+   * it completes, `invalidationDelayMs` later, and until then are still served.
+   */
+  createInvalidation(paths: readonly string[]): { id: string } {
+    const before = this.generation + 1;
+    const record: LocalInvalidation = {
+      id: `LOCAL${String(this.invalidations.size + 1).padStart(6, '0')}`,
+      paths: [...paths],
+      status: 'InProgress',
+      createdAt: this.props.clock.now(),
+    };
+    const done = new Promise<Date>((resolve) => {
+      setTimeout(() => {
+        this.drop(paths, before);
+        record.status = 'Completed';
+        record.completedAt = this.props.clock.now();
+        resolve(record.completedAt);
+      }, this.props.invalidationDelayMs ?? 100);
+    });
+    this.invalidations.set(record.id, { record, done });
+    return { id: record.id };
+  }
+
+  /** CloudFront's GetInvalidation. */
+  getInvalidation(id: string): LocalInvalidation | undefined {
+    const found = this.invalidations.get(id)?.record;
+    return found && { ...found };
+  }
+
+  /** Resolves when the invalidation completes; rejects with one line when not within `timeoutMs`. */
+  async waitForInvalidation(id: string, timeoutMs: number): Promise<Date> {
+    const found = this.invalidations.get(id);
+    if (!found) throw new Error(`local CDN has no invalidation ${id}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`local CDN invalidation ${id} was still InProgress after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([found.done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Removes cached copies at `paths` stored before generation `before`. */
+  private drop(paths: readonly string[], before: number): number {
     const hit = (uri: string) =>
       paths.some((path) => (path.endsWith('*') ? uri.startsWith(path.slice(0, -1)) : uri === path));
     let removed = 0;
-    for (const key of [...this.cache.keys()]) {
+    for (const [key, entry] of [...this.cache.entries()]) {
+      if (entry.generation >= before) continue;
       if (hit(key) && this.cache.delete(key)) removed++;
     }
     removed += this.originRequest.forget((key) => hit(`/${key}`));

@@ -39,6 +39,8 @@ import { HealthProbe } from '../services/health/health-probe.ts';
 import type { Sentinel } from '../core/health/sentinel.ts';
 import type { Clock } from '../services/ports.ts';
 import { PublishService } from '../services/publish/publish-service.ts';
+import { writeInitialIndex } from '../services/publish/initial-index.ts';
+import { DEFAULT_CACHE_CAPS } from '../core/serving/cache-policy.ts';
 import type { Receipt } from '../core/publish/receipt.ts';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.ts';
 import { InProcessQueue, type InProcessQueueSettings } from './in-process-queue.ts';
@@ -101,6 +103,8 @@ export interface LocalRepositoryOptions {
   workQueue?: Partial<InProcessQueueSettings>;
   /** Probe this repository as a relying party on an interval, recording to `<dataDir>/health-ledger`. */
   healthCheck?: LocalHealthCheckOptions;
+  /** How long a local CDN invalidation stays InProgress (LocalCdn's default when unset). */
+  invalidationDelayMs?: number;
 }
 
 export interface LocalHealthCheckOptions {
@@ -138,7 +142,14 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
   const primary = new OutageSwitch(s3.store(REPOSITORY_BUCKET), REPOSITORY_BUCKET);
   const replica = options.replica ? new OutageSwitch(s3.store(REPLICA_BUCKET), REPLICA_BUCKET) : undefined;
   const ocspPathPrefix = options.ocspPathPrefix ?? '/ocsp';
-  const cdn = new LocalCdn({ primary, replica, clock, ocspPathPrefix, caps: options.cacheCaps });
+  const cdn = new LocalCdn({
+    primary,
+    replica,
+    clock,
+    ocspPathPrefix,
+    caps: options.cacheCaps,
+    invalidationDelayMs: options.invalidationDelayMs,
+  });
   // The local address is known once the server listens (port 0 picks one): the array is filled then.
   const publicBaseUrls: string[] = [...(options.publicBaseUrls ?? [])];
   const service = new PublishService({
@@ -152,7 +163,10 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
     cacheCaps: options.cacheCaps,
     ocspUrl: ocspPathPrefix,
     title: options.title,
-    cdn: { invalidate: async (paths) => void cdn.invalidate(paths) },
+    cdn: {
+      invalidate: async (paths) => cdn.createInvalidation(paths),
+      waitForCompletion: (id, timeoutMs) => cdn.waitForInvalidation(id, timeoutMs),
+    },
   });
   const onReceipt = (receipt: Receipt) => options.onReceipt?.(receipt);
   const workQueue =
@@ -193,6 +207,19 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
       }
     }
   });
+
+  // Before the first publish, an empty index and a page saying so, never over a real index.
+  try {
+    await writeInitialIndex(
+      s3.store(REPOSITORY_BUCKET),
+      ocspPathPrefix,
+      options.cacheCaps ?? DEFAULT_CACHE_CAPS,
+      options.title,
+    );
+  } catch (error) {
+    await s3.close();
+    throw error;
+  }
 
   const discovery: IngestDiscovery = { endpoint: s3.endpoint, bucket: INGEST_BUCKET, region: 'us-east-1' };
   let server: Server;

@@ -11,9 +11,18 @@ export interface Clock {
   now(): Date;
 }
 
-/** Asks the CDN to drop cached copies (CloudFront invalidation paths: exact, or ending in `*`). */
+/**
+ * Asks the CDN to drop cached copies (CloudFront invalidation paths: exact, or ending in `*`).
+ * An invalidation is asynchronous: until it completes, edges may still answer from the copies.
+ */
 export interface CdnInvalidator {
-  invalidate(paths: readonly string[]): Promise<void>;
+  /** Starts an invalidation; answers the CDN's id for it (none: it took effect at once). */
+  invalidate(paths: readonly string[]): Promise<{ id: string } | void>;
+  /**
+   * Resolves with the time the CDN reported the invalidation complete; rejects with a one-line
+   * error when it has not within `timeoutMs`. Absent: the CDN's invalidations take effect at once.
+   */
+  waitForCompletion?(id: string, timeoutMs: number): Promise<Date>;
 }
 
 /** The stores behind an S3 origin: the origin's own bucket and, when configured, its replica. */

@@ -21,6 +21,7 @@ import { AuditTrail } from './audit-trail.ts';
 import { HealthChecker, type HealthAlarmThresholds } from './health-checker.ts';
 import { RepositoryDistribution } from './distribution.ts';
 import { IngestBucket } from './ingest-bucket.ts';
+import { InitialIndex } from './initial-index.ts';
 import { LogBucket } from './log-bucket.ts';
 import type { ObjectLockSettings } from './object-lock.ts';
 import { OcspEdge } from './ocsp-edge.ts';
@@ -108,6 +109,8 @@ export class CaRepository extends Construct {
   readonly health?: HealthChecker;
   readonly auditTrail?: AuditTrail;
   readonly replicationMonitor?: ReplicationMonitor;
+  /** The empty index a new repository serves until its first publish. */
+  readonly initialIndex: InitialIndex;
   readonly ocspPathPrefix: string;
   /** The host relying parties use: the first custom domain, else the CloudFront domain. */
   readonly publicHost: string;
@@ -177,6 +180,11 @@ export class CaRepository extends Construct {
       certificateArn: props.certificateArn,
       webAclArn: props.webAclArn,
       forwardAbuseLabel: props.abuseLimits,
+    });
+    this.initialIndex = new InitialIndex(this, 'InitialIndex', {
+      repository: this.repository.bucket,
+      ocspPathPrefix: this.ocspPathPrefix,
+      cacheCaps,
     });
     // CloudFront reads the origin with the viewer's protocol: plain HTTP for CDP/AIA/OCSP URLs.
     this.repository.requireTlsExceptDistributionReads(this.distribution.sourceArn);

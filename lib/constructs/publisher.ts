@@ -4,7 +4,7 @@
  * (millions of responses) finishes well inside the Baseline Requirements refresh window and no
  * invocation approaches Lambda's 15-minute limit. Failures land in dead-letter queues and raise
  * alarms. Both functions may read bundles, write receipts, write the repository and invalidate
- * their own distribution: nothing else.
+ * their own distribution (and read those invalidations, to wait for them): nothing else.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -191,9 +191,11 @@ export class Publisher extends Construct {
             }),
           ]
         : []),
+      // Get: the publisher waits for its invalidation to complete before the receipt, so the
+      // uploader (which needs no CloudFront permission at all) exits only once published is served.
       new iam.PolicyStatement({
         sid: 'InvalidateOwnDistribution',
-        actions: ['cloudfront:CreateInvalidation'],
+        actions: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'],
         resources: [
           stack.formatArn({
             service: 'cloudfront',

@@ -27,7 +27,7 @@ async function writeBundle(dir: string, files: Record<string, Uint8Array | strin
 }
 
 interface CliResult {
-  accepted: { file: string; kind: string; url: string }[];
+  accepted: { file: string; kind: string; url: string; change: string }[];
   rejected: { file: string; reason: string }[];
 }
 
@@ -86,11 +86,13 @@ describe('ca-repo publish → local repository', () => {
       file: 'crl/root.crl',
       kind: 'crl',
       url: `${repo.url}/crl/root.crl`,
+      change: 'new',
     });
     expect(firstPublish.json.accepted).toContainEqual({
       file: 'ocsp/good.ocsp',
       kind: 'ocsp-response',
       url: `${repo.url}/ocsp`,
+      change: 'new',
     });
   });
 
@@ -274,7 +276,8 @@ describe('every kind of rejection leaves what is served unchanged', () => {
     await symlink('/etc/passwd', join(dir, 'passwd.crt'));
     const human = await run('node', ['bin/ca-repo.mjs', 'publish', dir, '--repo', repo.url]);
     expect(human.code).toBe(1);
-    expect(human.stdout).toMatch(/accepted {2}crl\/root.crl {2}crl/);
+    // Published before with the same bytes: said so.
+    expect(human.stdout).toMatch(/^unchanged {2}crl\/root.crl {2}crl /m);
     expect(human.stdout).toMatch(/REJECTED {2}passwd.crt {2}symbolic link/);
     expect(human.stderr).not.toMatch(/\n\s+at /);
   });

@@ -459,7 +459,7 @@ describe('IAM across all stacks', () => {
     }
   });
 
-  it('publisher: S3 on the ingest prefixes and the repository, queue, its log group, and invalidation of its own distribution only', () => {
+  it('publisher: S3 on the ingest prefixes and the repository, queue, its log group, and creating and reading invalidations of its own distribution only', () => {
     const { distribution, publisher } = parts();
     for (const fn of [publisher.Dispatcher, publisher.Worker]) {
       const policy = logicalId(fn.role.node.findChild('DefaultPolicy'));
@@ -469,12 +469,15 @@ describe('IAM across all stacks', () => {
       const actions = statements.flatMap((s) => asArray(s.Action)).sort();
       for (const action of actions) {
         expect(action).toMatch(
-          /^(s3:(ListBucket|GetObject|PutObject|DeleteObject)|sqs:\w+|logs:(CreateLogStream|PutLogEvents)|cloudfront:CreateInvalidation)$/,
+          /^(s3:(ListBucket|GetObject|PutObject|DeleteObject)|sqs:\w+|logs:(CreateLogStream|PutLogEvents)|cloudfront:(Create|Get)Invalidation)$/,
         );
       }
       // Withdrawals (ca-repo withdraw) are finished by the dispatcher: a delete marker on the
       // repository only, never a version deleted, never from the worker.
-      const deletes = statements.filter((s) => asArray(s.Action).includes('s3:DeleteObject'));
+      // The worker's only delete is of an ingest part holding key material (DeleteBundlePartsHoldingKeys).
+      const deletes = statements.filter(
+        (s) => asArray(s.Action).includes('s3:DeleteObject') && s.Sid !== 'DeleteBundlePartsHoldingKeys',
+      );
       expect(deletes.map((s) => s.Sid)).toEqual(
         fn === publisher.Dispatcher ? ['WithdrawFromRepository'] : [],
       );
@@ -482,7 +485,7 @@ describe('IAM across all stacks', () => {
       expect(statements).toContainEqual({
         Sid: 'InvalidateOwnDistribution',
         Effect: 'Allow',
-        Action: 'cloudfront:CreateInvalidation',
+        Action: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'],
         Resource: {
           'Fn::Join': ['', ['arn:aws:cloudfront::123456789012:distribution/', { Ref: distribution }]],
         },

@@ -39,4 +39,16 @@ describe('planInvalidation', () => {
     expect(planInvalidation(paths, 30)).toEqual(['/_ocsp/0*']);
     expect(planInvalidation(['/crl/a', '/ca/b', '/x'], 2)).toEqual(['/*']);
   });
+
+  it('keeps one wildcard per top-level folder and the root files exact, so the index does not flush everything', () => {
+    const ocsp = Array.from({ length: 40 }, (_, i) => `/_ocsp/0${i % 10}/sha1/x/y/${i}`);
+    const index = ['/', '/index.html', '/index.json'];
+    expect(planInvalidation([...ocsp, ...index, '/crl/root.crl'], 30)).toEqual([
+      '/',
+      '/_ocsp/0*',
+      '/crl/root.crl',
+      '/index.html',
+      '/index.json',
+    ]);
+  });
 });

@@ -84,7 +84,9 @@ describe('artifact kinds', () => {
     expect(verdict.changes.crls?.[0]).toMatchObject({ url: '/crl/root.crl', crlNumber: '1' });
     const [write] = verdict.writes;
     expect(write).toMatchObject({ key: 'crl/root.crl', replaces: false });
-    expect(write?.invalidatePath).toBeUndefined();
+    // A new key may hold a cached 404 from before it existed: invalidated too.
+    expect(write?.invalidatePath).toBe('/crl/root.crl');
+    expect(write?.options.metadata[META.invalidate]).toBe('yes');
     expect(write?.options).toMatchObject({
       contentType: 'application/pkix-crl',
       ifNoneMatch: '*',

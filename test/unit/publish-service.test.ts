@@ -9,7 +9,7 @@ import { META } from '../../lambda/core/serving/cache-policy.ts';
 import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
 import type { RepositoryIndex } from '../../lambda/core/publish/repository-index.ts';
 import type { Clock } from '../../lambda/services/ports.ts';
-import { PublishService } from '../../lambda/services/publish/publish-service.ts';
+import { INDEX_PATHS, PublishService } from '../../lambda/services/publish/publish-service.ts';
 import type { Receipt } from '../../lambda/core/publish/receipt.ts';
 import { putBundle } from '../../testkit/bundles.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
@@ -51,6 +51,13 @@ beforeEach(() => {
   repository = new MemoryObjectStore();
   service = new PublishService({ ingest, repository, trust: pki.trust, clock, title: 'Test repository' });
 });
+
+/** Every OCSP object key of the repository. */
+async function ocspKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of repository.list('_ocsp/')) keys.push(key);
+  return keys;
+}
 
 async function publish(files: Record<string, Uint8Array | string>): Promise<Receipt> {
   return service.publishBundle(await putBundle(ingest, files));
@@ -285,7 +292,7 @@ describe('PublishService', () => {
     expect((await index()).crls.map((c) => c.url)).toEqual(['/a.crl']);
   });
 
-  it('invalidates replaced URLs and OCSP keys whose status changed, not unchanged refreshes', async () => {
+  it('invalidates new keys, replaced URLs, OCSP keys whose status changed and the index, not unchanged refreshes', async () => {
     const invalidated: string[][] = [];
     service = new PublishService({
       ingest,
@@ -294,13 +301,18 @@ describe('PublishService', () => {
       clock,
       cdn: { invalidate: async (paths) => void invalidated.push([...paths]) },
     });
-    await publish({ 'root.crl': a.crl1!, 'good.ocsp': a.ocspGoodSha1! });
-    expect(invalidated).toEqual([]); // nothing was replaced
+    const first = await publish({ 'root.crl': a.crl1!, 'good.ocsp': a.ocspGoodSha1! });
+    const [ocspKey] = await ocspKeys();
+    // New keys may hold a cached 404 or `unauthorized`; the index changed.
+    expect(invalidated).toEqual([[...INDEX_PATHS, `/${ocspKey}`, '/root.crl'].sort()]);
+    expect(first.accepted.map((x) => x.change)).toEqual(['new', 'new']);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const refreshed = await pki.ca.ocspResponse(pki.leaf, { hash: 'sha1' });
     const receipt = await publish({ 'root.crl': a.crl2!, 'good.ocsp': refreshed });
     expect(receipt.replaced).toHaveLength(2);
-    expect(invalidated).toEqual([['/root.crl']]); // same status: the OCSP refresh is not invalidated
+    expect(receipt.accepted.map((x) => x.change)).toEqual(['replaced', 'replaced']);
+    // Same status: the OCSP refresh is not invalidated.
+    expect(invalidated[1]).toEqual([...INDEX_PATHS, '/root.crl'].sort());
   });
 
   it('two publishes racing on one CRL path: the higher CRL number wins, whatever the order', async () => {
@@ -361,9 +373,14 @@ describe('a publish that stopped after replacing objects, before invalidating th
     throw new Error('no revoked OCSP key');
   }
 
+  /** The OCSP keys `update` adds (serial 7). */
+  let newKeys: string[];
+  /** What a publish invalidates besides the index it rewrites. */
+  const withIndex = (paths: string[]) => [...INDEX_PATHS, ...paths].sort();
+
   /** Publishes `before`, then `update` until the index write fails: every artifact is promoted, nothing invalidated. */
   async function failAfterPromoting(): Promise<string> {
-    expect((await service.publishBundle(await putBundle(ingest, before))).status).toBe('completed');
+    await publishBefore();
     const bundleId = await putBundle(ingest, update);
     const restore = repository.failWhen((call) => call.operation === 'put' && call.key === 'index.json');
     await expect(service.publishBundle(bundleId)).rejects.toThrow(/injected put fault/);
@@ -371,7 +388,16 @@ describe('a publish that stopped after replacing objects, before invalidating th
     expect(await served('root.crl')).toEqual(a.crl2);
     expect((await repository.head(await revokedKey()))?.metadata[META.certStatus]).toBe('revoked');
     expect(invalidated).toEqual([]);
+    newKeys = (await ocspKeys()).filter((k) => !beforeKeys.has(k));
+    expect(newKeys).toHaveLength(1);
     return bundleId;
+  }
+
+  let beforeKeys: Set<string>;
+  async function publishBefore(): Promise<void> {
+    expect((await service.publishBundle(await putBundle(ingest, before))).status).toBe('completed');
+    beforeKeys = new Set(await ocspKeys());
+    invalidated = [];
   }
 
   beforeAll(() => {
@@ -381,7 +407,7 @@ describe('a publish that stopped after replacing objects, before invalidating th
       'root.crl': a.crl2!, // replaces CRL 1: invalidated
       's5.ocsp': ocsp(5, 'revoked', new Date(t0.getTime() + 1000)), // good → revoked: invalidated
       's6.ocsp': ocsp(6, 'good', new Date(t0.getTime() + 1000)), // same status: not invalidated
-      's7.ocsp': ocsp(7, 'good'), // a new key: nothing cached to invalidate
+      's7.ocsp': ocsp(7, 'good'), // a new key: a negative answer may be cached, invalidated
     };
   });
   beforeEach(() => {
@@ -395,16 +421,16 @@ describe('a publish that stopped after replacing objects, before invalidating th
       if (how === 'no receipt (process killed)') await ingest.delete(receiptKey(bundleId));
       const retried = await service.publishBundle(bundleId);
       expect(retried.status).toBe('completed');
-      expect(retried.accepted.every((x) => x.unchanged)).toBe(true);
+      expect(retried.accepted.every((x) => x.unchanged && x.change === 'unchanged')).toBe(true);
       expect(retried.replaced).toEqual([]);
-      const expected = ['/root.crl', `/${await revokedKey()}`].sort();
+      const expected = withIndex(['/root.crl', `/${await revokedKey()}`, `/${newKeys[0]}`]);
       expect(invalidated).toEqual([expected]);
       expect(retried.invalidated).toEqual(expected);
 
-      // Settled by the completed receipt: sending the same files again invalidates nothing.
+      // Settled by the completed receipt: sending the same files again invalidates only the index.
       const again = await service.publishBundle(await putBundle(ingest, update));
-      expect(again.invalidated).toEqual([]);
-      expect(invalidated).toHaveLength(1);
+      expect(again.invalidated).toEqual(withIndex([]));
+      expect(invalidated).toHaveLength(2);
     });
   }
 
@@ -413,11 +439,11 @@ describe('a publish that stopped after replacing objects, before invalidating th
     const resent = await service.publishBundle(await putBundle(ingest, update));
     expect(resent.status).toBe('completed');
     expect(resent.accepted.every((x) => x.unchanged)).toBe(true);
-    expect(invalidated).toEqual([['/root.crl', `/${await revokedKey()}`].sort()]);
+    expect(invalidated).toEqual([withIndex(['/root.crl', `/${await revokedKey()}`, `/${newKeys[0]}`])]);
   });
 
   it('a fan-out worker retried after dying between its writes and its part result: the finishing worker invalidates', async () => {
-    expect((await service.publishBundle(await putBundle(ingest, before))).status).toBe('completed');
+    await publishBefore();
     const bundleId = await putBundle(ingest, update, { filesPerPart: 1 });
     expect(await service.dispatchBundle(bundleId, async () => undefined)).toBeUndefined();
     // Part 0 (the CRL) and part 1 (serial 5) promote their files, then die before recording verdicts.
@@ -433,7 +459,8 @@ describe('a publish that stopped after replacing objects, before invalidating th
     expect(await service.publishBundlePart(bundleId, 0)).toBeUndefined();
     const receipt = (await service.publishBundlePart(bundleId, 1))!;
     expect(receipt.status).toBe('completed');
-    const expected = ['/root.crl', `/${await revokedKey()}`].sort();
+    const added = (await ocspKeys()).filter((k) => !beforeKeys.has(k));
+    const expected = withIndex(['/root.crl', `/${await revokedKey()}`, ...added.map((k) => `/${k}`)]);
     expect(receipt.invalidated).toEqual(expected);
     expect(invalidated).toEqual([expected]);
   });
@@ -444,16 +471,21 @@ describe('a publish that stopped after replacing objects, before invalidating th
     const later = withCdn({ clock: { now: () => new Date(Date.now() + 2 * 3600_000) } });
     const resent = await later.publishBundle(await putBundle(ingest, update));
     expect(resent.status).toBe('completed');
-    expect(resent.invalidated).toEqual([]);
-    expect(invalidated).toEqual([]);
+    expect(resent.invalidated).toEqual(withIndex([]));
+    expect(invalidated).toEqual([withIndex([])]);
   });
 
-  it('a completed publish leaves nothing owed: re-sending its files invalidates nothing', async () => {
-    expect((await service.publishBundle(await putBundle(ingest, before))).status).toBe('completed');
+  it('a completed publish leaves nothing owed: re-sending its files invalidates only the index', async () => {
+    await publishBefore();
     const first = await service.publishBundle(await putBundle(ingest, update));
-    expect(first.invalidated).toEqual(['/root.crl', `/${await revokedKey()}`].sort());
+    const added = (await ocspKeys()).filter((k) => !beforeKeys.has(k));
+    expect(first.invalidated).toEqual(
+      withIndex(['/root.crl', `/${await revokedKey()}`, ...added.map((k) => `/${k}`)]),
+    );
+    expect(first.accepted.map((x) => x.change)).toEqual(['replaced', 'replaced', 'replaced', 'new']);
     const again = await service.publishBundle(await putBundle(ingest, update));
-    expect(again.invalidated).toEqual([]);
-    expect(invalidated).toHaveLength(1);
+    expect(again.invalidated).toEqual(withIndex([]));
+    expect(again.accepted.map((x) => x.change)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(invalidated).toHaveLength(2);
   });
 });

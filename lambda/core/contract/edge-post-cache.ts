@@ -2,10 +2,11 @@
  * How long the OCSP POST handler (Lambda@Edge origin-request) may answer a CertID from its
  * container's memory instead of reading the store (lambda/core/serving/post-answer-cache.ts).
  *
- * A CloudFront invalidation does not reach Lambda@Edge memory: after a publish that changes an
- * OCSP status, a container may answer the old status for at most this long. So a publish whose
- * receipt shows an OCSP status change waits this long before it reports the change served
- * (lambda/core/publish/edge-cache-wait.ts), keeping "publish means served" true for POST as for GET.
+ * A CloudFront invalidation does not reach Lambda@Edge memory: after a publish that changes what a
+ * POST answers, a container may answer the old status for at most this long. So the publisher in
+ * AWS records this lifetime in the receipt (`postCacheSeconds`) and `ca-repo publish` waits it out
+ * before it reports the change served, keeping "publish means served" true for POST as for GET. (The
+ * local CDN's invalidation clears its in-process edge's memory, so a local publish need not wait.)
  */
 export const EDGE_POST_CACHE_SECONDS = 60;
 

@@ -12,7 +12,7 @@ export const EXIT = {
   usage: 2,
   /** Key material found in the bundle by the uploader's pre-flight: nothing was sent. */
   keyMaterial: 3,
-  /** The repository could not be reached: nothing listening, no credentials, no receipt in time. */
+  /** The repository could not be reached: nothing listening, no credentials, no receipt (or served) in time. */
   unreachable: 4,
   /** The port to serve on is in use. */
   portInUse: 5,
@@ -50,7 +50,7 @@ export const EXIT_CODE_TABLE: readonly { code: ExitCode; meaning: string }[] = [
   {
     code: EXIT.unreachable,
     meaning:
-      'the repository could not be reached: nothing listening at --repo, not a ca-repo repository, the --stack unreadable or AWS credentials missing, no receipt before --timeout',
+      'the repository could not be reached: nothing listening at --repo, not a ca-repo repository, the --stack unreadable or AWS credentials missing, no receipt before --timeout, or the CDN did not complete its invalidation while the publisher waited (published, not yet served everywhere)',
   },
   { code: EXIT.portInUse, meaning: 'the --port to serve on is in use by another process' },
   {

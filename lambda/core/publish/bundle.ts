@@ -66,6 +66,11 @@ export interface BundleManifest {
    * judges them once, in the invocation that finishes the bundle.
    */
   withdraw?: Withdrawal[];
+  /**
+   * `false` (`ca-repo publish --no-wait`): the publisher writes the receipt without waiting for
+   * the CDN to complete its invalidation. Absent: it waits, so the receipt means served.
+   */
+  waitForCdn?: boolean;
 }
 
 export function manifestKey(bundleId: string): string {
@@ -165,6 +170,10 @@ export function parseManifest(text: string, expectedBundleId: string): BundleMan
       'a manifest that withdraws URLs carries no parts or files: withdraw and publish in two bundles',
     );
   }
+  requireThat(
+    m.waitForCdn === undefined || typeof m.waitForCdn === 'boolean',
+    'manifest waitForCdn must be true or false',
+  );
   return m as BundleManifest;
 }
 

@@ -13,7 +13,9 @@ import {
   RECEIPT_FORMAT_SUMMARISED,
   type AcceptedFile,
   type DeletedPart,
+  changeOf,
   type Receipt,
+  type ReceiptInvalidation,
   type ReceiptSummary,
   type RejectedFile,
 } from './receipt.ts';
@@ -21,13 +23,6 @@ import { addIndexChanges, hasIndexChanges, noIndexChanges, type IndexChanges } f
 
 /** Above this many accepted files (or replaced keys) the receipt summarises instead of listing. */
 export const RECEIPT_LISTED_FILES = 10_000;
-
-/** What the publish did with an accepted file, as the summary counts it. */
-export function changeOf(file: AcceptedFile): string {
-  const told = (file as AcceptedFile & { change?: unknown }).change;
-  if (typeof told === 'string') return told;
-  return file.unchanged ? 'unchanged' : 'written';
-}
 
 export class ReceiptTally {
   private accepted: AcceptedFile[] | undefined = [];
@@ -39,6 +34,8 @@ export class ReceiptTally {
   private readonly changes: IndexChanges = noIndexChanges();
   private readonly paths: InvalidationTally;
   private invalidatedPaths: string[] = [];
+  private invalidationRecord: ReceiptInvalidation | undefined;
+  private postCacheSeconds = 0;
   private readonly withdrawnUrls: string[] = [];
   /** The publish runs whose writes this receipt's invalidation settles (left-invalidation.ts). */
   private readonly runs = new Set<string>();
@@ -61,7 +58,7 @@ export class ReceiptTally {
     for (const file of result.accepted) {
       this.acceptedCount++;
       const counts = (this.byKind[file.kind] ??= {});
-      const change = changeOf(file);
+      const change = changeOf(file, result.replaced);
       counts[change] = (counts[change] ?? 0) + 1;
       this.accepted?.push(file);
     }
@@ -100,8 +97,19 @@ export class ReceiptTally {
     return this.paths.plan();
   }
 
-  invalidated(paths: string[]): void {
+  /** Paths owed an invalidation by the finishing step itself (the index it rewrote). */
+  changedPaths(...paths: string[]): void {
+    for (const path of paths) this.paths.add(path);
+  }
+
+  invalidated(paths: string[], invalidation?: ReceiptInvalidation): void {
     this.invalidatedPaths = paths;
+    this.invalidationRecord = invalidation;
+  }
+
+  /** The edge's POST answer cache may still hold an answer from before this publish for this long. */
+  postCacheOutlives(seconds: number): void {
+    this.postCacheSeconds = Math.max(this.postCacheSeconds, seconds);
   }
 
   finish(
@@ -129,6 +137,8 @@ export class ReceiptTally {
       replaced: listed ? [...this.replaced!].sort() : [],
       rejected: [...this.rejected].sort(byFile),
       invalidated: this.invalidatedPaths,
+      ...(this.invalidationRecord ? { invalidation: this.invalidationRecord } : {}),
+      ...(this.postCacheSeconds > 0 ? { postCacheSeconds: this.postCacheSeconds } : {}),
       ...(this.withdrawnUrls.length > 0 ? { withdrawn: [...this.withdrawnUrls].sort() } : {}),
       ...(this.runs.size > 0 ? { runs: [...this.runs].sort() } : {}),
       ...(this.deleted.length > 0

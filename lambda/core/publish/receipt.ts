@@ -36,6 +36,53 @@ export interface AcceptedFile {
   unchanged?: boolean;
   /** Lint warnings: published, but short of the CA's profile (core/crl/lints). */
   warnings?: string[];
+  /** What the file did to the repository; absent from receipts written before it (see changeOf). */
+  change?: FileChange;
+}
+
+/**
+ * A file's change: `new` (written where nothing was served), `replaced` (served bytes replaced),
+ * `unchanged` (these bytes were already served; nothing was written).
+ */
+export type FileChange = 'new' | 'replaced' | 'unchanged';
+
+/**
+ * An accepted file's change, also for a receipt written before `change` existed: `unchanged`
+ * from its flag, `replaced` when its URL's key is among the receipt's replaced keys, else `new`
+ * (an OCSP response replaced under its CertID keys reads as `new` there).
+ */
+export function changeOf(file: AcceptedFile, replacedKeys: readonly string[] = []): FileChange {
+  if (file.change) return file.change;
+  if (file.unchanged) return 'unchanged';
+  return replacedKeys.includes(file.url.replace(/^\//, '')) ? 'replaced' : 'new';
+}
+
+/**
+ * The files' changes from what their verdict writes: a file whose bytes were all served already
+ * is `unchanged`; one with a write replacing a served object `replaced`; otherwise `new`. A write
+ * belongs to the accepted file at its key, or, when no accepted file is at its key (an OCSP
+ * response is stored by CertID), to every accepted file that is at none of the written keys.
+ */
+export function withChanges(
+  accepted: readonly AcceptedFile[],
+  writes: readonly { key: string; replaces: boolean }[],
+): AcceptedFile[] {
+  const files = new Set(accepted.map((a) => a.file));
+  return accepted.map((a) => {
+    if (a.unchanged) return { ...a, change: 'unchanged' };
+    const own = writes.filter((w) => w.key === a.file || !files.has(w.key));
+    return { ...a, unchanged: false, change: own.some((w) => w.replaces) ? 'replaced' : 'new' };
+  });
+}
+
+/** The CDN invalidation a publish made, and whether the publisher saw it complete. */
+export interface ReceiptInvalidation {
+  /** The CDN's id for it (CloudFront's invalidation ID; the local CDN's own). */
+  id: string;
+  /** When the publisher saw the CDN report it complete; absent when it did not wait or gave up. */
+  completedAt?: string;
+  /** Why completion is not recorded although the uploader asked to wait (one line). */
+  incomplete?: string;
 }
 
 export interface RejectedFile {
@@ -59,6 +106,14 @@ export interface Receipt {
   withdrawn?: string[];
   /** The publish runs whose writes this receipt settles (left-invalidation.ts); absent on older receipts. */
   runs?: string[];
+  /** The invalidation of `invalidated` (absent when nothing was invalidated, and in older receipts). */
+  invalidation?: ReceiptInvalidation;
+  /**
+   * Seconds the edge may still answer an OCSP POST from a response cached before this publish
+   * (core/contract/edge-post-cache.ts), when the publish changed what a POST answers: the uploader
+   * waits them out after reading the receipt before it reports the files served.
+   */
+  postCacheSeconds?: number;
   /** Why the bundle as a whole failed (status 'failed'). */
   error?: string;
   /**

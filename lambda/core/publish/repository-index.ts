@@ -4,6 +4,7 @@
  * is updated by merging a publish's accepted artifacts into the current one, so its cost follows
  * the bundle, not the size of the repository (millions of OCSP objects are never listed).
  */
+import { CONTENT_TYPES, cacheControlFor, type CacheCaps } from '../serving/cache-policy.ts';
 
 export interface CaCertificateEntry {
   url: string;
@@ -79,6 +80,49 @@ export function emptyIndex(ocspUrl: string, now: Date): RepositoryIndex {
     documents: [],
     ocsp: { url: ocspUrl, issuers: [] },
   };
+}
+
+/**
+ * `updatedAt` of the index a new repository serves before its first publish (written at deploy
+ * time, where no clock may make the template differ between two syntheses): never updated.
+ */
+export const NEVER_UPDATED = '1970-01-01T00:00:00.000Z';
+
+export const DEFAULT_INDEX_TITLE = 'CA repository';
+
+/** Nothing has been published to the repository yet. */
+export function isEmptyIndex(index: RepositoryIndex): boolean {
+  const lists = [index.caCertificates, index.crls, index.documents, index.ocsp.issuers];
+  return lists.every((list) => list.length === 0);
+}
+
+/**
+ * What a new repository serves at index.json and index.html before its first publish, so a relying
+ * party or the operator gets a valid, empty index (and a page saying so) instead of a 404. Written
+ * only where no index exists (If-None-Match: *): by `ca-repo local` at start, by the stack at deploy.
+ */
+export function initialIndexObjects(
+  ocspUrl: string,
+  caps: CacheCaps,
+  title: string = DEFAULT_INDEX_TITLE,
+): { key: 'index.json' | 'index.html'; body: string; contentType: string; cacheControl: string }[] {
+  const never = new Date(NEVER_UPDATED);
+  const index = emptyIndex(ocspUrl, never);
+  const cacheControl = cacheControlFor({ kind: undefined, now: never, caps });
+  return [
+    {
+      key: 'index.json',
+      body: serialiseIndex(index),
+      contentType: CONTENT_TYPES['index-json'],
+      cacheControl,
+    },
+    {
+      key: 'index.html',
+      body: renderIndexHtml(index, title),
+      contentType: CONTENT_TYPES['index-html'],
+      cacheControl,
+    },
+  ];
 }
 
 /** Reads a stored index; an unreadable one is rebuilt from what the publish brings. */
@@ -253,7 +297,11 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:
 </head>
 <body>
 <h1>${e(title)}</h1>
-<p class="meta">Updated ${e(displayTime(index.updatedAt))} · machine-readable: <a href="./index.json">index.json</a> · OCSP responder: <code style="display:inline">${e(index.ocsp.url)}</code></p>
+<p class="meta">${
+    isEmptyIndex(index)
+      ? 'Nothing is published yet: no CA certificate, CRL, CP/CPS or OCSP response.'
+      : `Updated ${e(displayTime(index.updatedAt))}`
+  } · machine-readable: <a href="./index.json">index.json</a> · OCSP responder: <code style="display:inline">${e(index.ocsp.url)}</code></p>
 <h2>CA certificates and fingerprints</h2>
 <table><thead><tr><th>Certificate</th><th>Subject</th><th>Valid (UTC)</th><th>Fingerprints</th></tr></thead>
 <tbody>

@@ -44,7 +44,11 @@ export interface ObjectWrite {
   };
   /** The write replaces a served object (the receipt's `replaced`). */
   replaces: boolean;
-  /** CDN path whose cached copies are invalidated once the publish has written everything. */
+  /**
+   * CDN path whose cached copies are invalidated once the publish has written everything: a
+   * replaced object the relying parties must see now, and every new key, where the edge may hold
+   * a negative answer (404 for 10 s, OCSP `unauthorized` for up to a minute) from before it existed.
+   */
   invalidatePath?: string;
 }
 
@@ -69,7 +73,8 @@ export function planWrite(object: PlannedObject, context: WriteContext): ObjectW
   if (object.thisUpdate) metadata[META.thisUpdate] = object.thisUpdate.toISOString();
   if (object.nextUpdate) metadata[META.nextUpdate] = object.nextUpdate.toISOString();
   const replaces = object.served !== undefined;
-  const invalidate = replaces && (object.invalidateOnReplace ?? true);
+  // A new key is invalidated too: the edge may hold a negative answer from before it existed.
+  const invalidate = !replaces || (object.invalidateOnReplace ?? true);
   // Recorded with the object itself, so a re-run can tell the invalidation is owed
   // (left-invalidation.ts).
   if (invalidate) metadata[META.invalidate] = 'yes';

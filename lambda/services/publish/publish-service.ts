@@ -26,9 +26,11 @@ import type {
 } from '../../core/publish/kinds/artifact-kind-module.ts';
 import { candidateFile, companionsOf, judge } from '../../core/publish/kinds/registry.ts';
 import { isSettledBy, pendingInvalidation } from '../../core/publish/left-invalidation.ts';
-import type { Receipt } from '../../core/publish/receipt.ts';
+import { withChanges, type Receipt, type ReceiptInvalidation } from '../../core/publish/receipt.ts';
 import { ReceiptTally } from '../../core/publish/receipt-tally.ts';
+import { OCSP_STORE_PREFIX } from '../../core/ocsp/ocsp-object-key.ts';
 import {
+  DEFAULT_INDEX_TITLE,
   mergeIndex,
   parseIndex,
   renderIndexHtml,
@@ -88,7 +90,24 @@ export interface PublishServiceProps {
   maxInvalidationPaths?: number;
   /** Above this many accepted files the receipt counts instead of listing (receipt-tally.ts). */
   receiptListedFiles?: number;
+  /**
+   * How long the publisher waits for the CDN to complete an invalidation before it writes the
+   * receipt (default 240 s), shortened to what the invocation has left; a bundle may ask not to wait.
+   */
+  cdnWaitSeconds?: number;
+  /**
+   * How long the edge may still answer an OCSP POST from its memory, which no invalidation reaches
+   * (core/contract/edge-post-cache.ts): EDGE_POST_CACHE_SECONDS in AWS; 0 (the default) where the
+   * CDN's invalidation also clears the edge's memory, as the local CDN's does.
+   */
+  edgePostCacheSeconds?: number;
 }
+
+/** The paths the index is served at (`/`: the distribution's default root object, index.html). */
+export const INDEX_PATHS = ['/', '/index.html', '/index.json'] as const;
+const DEFAULT_CDN_WAIT_SECONDS = 240;
+/** Left of an invocation's time for the receipt after the wait. */
+const RECEIPT_MARGIN_MS = 15_000;
 
 /** How often one file is re-judged after losing a conditional-write race. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -115,8 +134,11 @@ export class PublishService {
     return bundleId ? this.publishBundle(bundleId) : undefined;
   }
 
-  /** The whole bundle in this invocation, part after part: the books hold one part at a time. */
-  async publishBundle(bundleId: string): Promise<Receipt> {
+  /**
+   * The whole bundle in this invocation, part after part: the books hold one part at a time.
+   * `deadline`, here and below: when the invocation must be done (a Lambda's time limit).
+   */
+  async publishBundle(bundleId: string, deadline?: Date): Promise<Receipt> {
     const done = await this.completedReceipt(bundleId);
     if (done) return done;
     const tally = this.newTally(bundleId, this.props.clock.now());
@@ -132,7 +154,7 @@ export class PublishService {
         }
         await recordPart(this.props.ingest, bundleId, part, run.toPartResult(), { forMerge: false });
       }
-      return await this.finish(manifest, tally);
+      return await this.finish(manifest, tally, deadline);
     } catch (error) {
       return this.fail(tally, error);
     }
@@ -166,7 +188,7 @@ export class PublishService {
    * the worker that records the last part merges them, updates the index and writes the receipt.
    * Two workers finishing together may both merge: every step of finishing is idempotent.
    */
-  async publishBundlePart(bundleId: string, part: number): Promise<Receipt | undefined> {
+  async publishBundlePart(bundleId: string, part: number, deadline?: Date): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
     // A duplicate delivery (SQS is at-least-once) of a finished bundle or of a recorded part
     // republishes nothing: the receipt of a completed bundle is final.
@@ -177,10 +199,10 @@ export class PublishService {
       run.claimInBundle = (key, file) => this.claimAcrossParts(bundleId, key, file);
     // A part an earlier receive recorded is not published again (SQS delivers at least once).
     if (await this.props.ingest.head(partResultKey(bundleId, part))) {
-      return this.maybeFinish(manifest);
+      return this.maybeFinish(manifest, deadline);
     }
     await this.publishPart(manifest, part, run);
-    return this.recordAndMaybeFinish(manifest, part, run);
+    return this.recordAndMaybeFinish(manifest, part, run, deadline);
   }
 
   /** Records the part; the worker that records the last one folds every part's result and finishes. */
@@ -188,16 +210,20 @@ export class PublishService {
     manifest: BundleManifest,
     part: number,
     run: PublishRun,
+    deadline: Date | undefined,
   ): Promise<Receipt | undefined> {
     await recordPart(this.props.ingest, manifest.bundleId, part, run.toPartResult(), { forMerge: true });
-    return this.maybeFinish(manifest);
+    return this.maybeFinish(manifest, deadline);
   }
 
-  private async maybeFinish(manifest: BundleManifest): Promise<Receipt | undefined> {
+  private async maybeFinish(
+    manifest: BundleManifest,
+    deadline: Date | undefined,
+  ): Promise<Receipt | undefined> {
     const tally = this.newTally(manifest.bundleId, new Date(manifest.createdAt));
     const merged = await foldPartResults(this.props.ingest, tally, manifest.parts.length);
     if (!merged) return undefined; // another worker will finish
-    return this.finish(manifest, merged);
+    return this.finish(manifest, merged, deadline);
   }
 
   private newTally(bundleId: string, receivedAt: Date): ReceiptTally {
@@ -213,19 +239,26 @@ export class PublishService {
    * gets its receipt and the uploader its answer in bounded time. Files the failed attempts already
    * wrote stay served (each write was whole and validated); a new bundle re-judges them.
    */
-  async failBundlePart(bundleId: string, part: number, reason: string): Promise<Receipt | undefined> {
+  async failBundlePart(
+    bundleId: string,
+    part: number,
+    reason: string,
+    deadline?: Date,
+  ): Promise<Receipt | undefined> {
     const manifest = await this.readManifest(bundleId);
     if (await this.completedReceipt(bundleId)) return undefined;
     const run = new PublishRun(bundleId, this.props.clock.now());
     // A part an earlier receive did record keeps its verdicts.
-    if (await this.props.ingest.head(partResultKey(bundleId, part))) return this.maybeFinish(manifest);
+    if (await this.props.ingest.head(partResultKey(bundleId, part))) {
+      return this.maybeFinish(manifest, deadline);
+    }
     const failure = `part ${part} could not be published on any attempt: ${reason}`;
     const listed = await filesOfPart(this.props.ingest, manifest, part).catch((error: unknown) => {
       if (!(error instanceof RejectedError)) throw error;
       return [{ path: manifest.parts[part]?.key ?? `part ${part}` }];
     });
     for (const file of listed) run.reject(file.path, failure);
-    return this.recordAndMaybeFinish(manifest, part, run);
+    return this.recordAndMaybeFinish(manifest, part, run, deadline);
   }
 
   /**
@@ -256,13 +289,28 @@ export class PublishService {
     return stored?.receipt?.status === 'completed' ? stored.receipt : undefined;
   }
 
-  /** Index, invalidation, then the receipt: the last writes of a publish. */
-  private async finish(manifest: BundleManifest, tally: ReceiptTally): Promise<Receipt> {
+  /**
+   * Withdrawals, index, invalidation, then the receipt: the last writes of a publish. The receipt
+   * is written once the CDN has completed the invalidation (unless the bundle asked not to wait),
+   * so a receipt means served: the uploader's exit 0 is a promise about what relying parties get.
+   */
+  private async finish(manifest: BundleManifest, tally: ReceiptTally, deadline?: Date): Promise<Receipt> {
     for (const refused of manifest.refused ?? []) tally.reject(refused.path, refused.reason);
     await this.withdraw(manifest.withdraw ?? [], tally);
-    // The index is not invalidated: its 60-second max-age is cheaper than paying per path.
-    if (tally.hasIndexChanges()) await this.updateIndex(tally.indexChanges());
-    await this.invalidate(tally);
+    if (tally.hasIndexChanges()) {
+      await this.updateIndex(tally.indexChanges());
+      // Invalidated whenever it changes: a newer CRL's nextUpdate must show at once.
+      tally.changedPaths(...INDEX_PATHS);
+    }
+    await this.invalidate(tally, manifest.waitForCdn !== false, deadline);
+    // The edge's POST answers are not reached by an invalidation: the uploader waits them out.
+    const edgeSeconds = this.props.edgePostCacheSeconds ?? 0;
+    if (
+      edgeSeconds > 0 &&
+      tally.invalidationPlan().some((path) => path.startsWith(`/${OCSP_STORE_PREFIX}`))
+    ) {
+      tally.postCacheOutlives(edgeSeconds);
+    }
     const fileKeys = receiptFileKeys(manifest.bundleId, manifest.parts.length);
     return writeReceipt(this.props.ingest, tally.finish('completed', this.props.clock.now(), { fileKeys }));
   }
@@ -413,7 +461,7 @@ export class PublishService {
         // Objects are written before anything (index, receipt) names them.
         for (const write of verdict.writes) await this.writeObject(write, run);
         if (guessing) run.createFirst.record(false);
-        run.accept(verdict);
+        run.accept({ ...verdict, accepted: withChanges(verdict.accepted, verdict.writes) });
         return;
       } catch (error) {
         // Another publish changed a key after this file was judged: judge it again against
@@ -489,11 +537,35 @@ export class PublishService {
     if (pending.writer === run.bundleId && writtenBy) run.settlesRun(writtenBy);
   }
 
-  private async invalidate(tally: ReceiptTally): Promise<void> {
+  /** Invalidates what the publish changed and, when asked, waits until the CDN has completed it. */
+  private async invalidate(tally: ReceiptTally, wait: boolean, deadline: Date | undefined): Promise<void> {
+    const { cdn } = this.props;
     const plan = tally.invalidationPlan();
-    if (!this.props.cdn || plan.length === 0) return;
-    await this.props.cdn.invalidate(plan);
-    tally.invalidated(plan);
+    if (!cdn || plan.length === 0) return;
+    const started = await cdn.invalidate(plan);
+    if (!started) return tally.invalidated(plan); // took effect at once
+    const invalidation: ReceiptInvalidation = { id: started.id };
+    if (wait) {
+      if (!cdn.waitForCompletion) {
+        invalidation.completedAt = this.props.clock.now().toISOString();
+      } else {
+        try {
+          const completedAt = await cdn.waitForCompletion(started.id, this.waitBudgetMs(deadline));
+          invalidation.completedAt = completedAt.toISOString();
+        } catch (error) {
+          // The files are published: the receipt says the invalidation is still under way.
+          invalidation.incomplete = oneLine(error);
+        }
+      }
+    }
+    tally.invalidated(plan, invalidation);
+  }
+
+  private waitBudgetMs(deadline: Date | undefined): number {
+    const configured = (this.props.cdnWaitSeconds ?? DEFAULT_CDN_WAIT_SECONDS) * 1000;
+    if (!deadline) return configured;
+    const left = deadline.getTime() - this.props.clock.now().getTime() - RECEIPT_MARGIN_MS;
+    return Math.max(0, Math.min(configured, left));
   }
 
   private async writeObject(write: ObjectWrite, run: PublishRun): Promise<void> {
@@ -526,7 +598,7 @@ export class PublishService {
         options: { contentType: CONTENT_TYPES['index-json'], cacheControl },
       };
     });
-    const html = renderIndexHtml(index!, this.props.title ?? 'CA repository');
+    const html = renderIndexHtml(index!, this.props.title ?? DEFAULT_INDEX_TITLE);
     await this.props.repository.put('index.html', Buffer.from(html), {
       contentType: CONTENT_TYPES['index-html'],
       cacheControl,
@@ -541,4 +613,8 @@ export class PublishService {
   private pinnedCas(): string[] {
     return this.settings.trust.cas.map((ca) => ca.fingerprints.sha256);
   }
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
