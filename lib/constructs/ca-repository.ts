@@ -210,6 +210,7 @@ export class CaRepository extends Construct {
         logRetentionDays,
         buildDirectory,
         objectLock: props.objectLock,
+        caPolicies: props.caPolicies,
         ...(props.replica
           ? {
               replicaComparison: {
