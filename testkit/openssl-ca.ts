@@ -63,6 +63,8 @@ export interface IssueOptions {
   days?: number;
   notBefore?: Date;
   notAfter?: Date;
+  /** ocsp-signing only: leave out id-pkix-ocsp-nocheck (non-conformant to the BRs, for negative tests). */
+  omitOcspNoCheck?: boolean;
 }
 
 export interface RevokeOptions {
@@ -257,7 +259,7 @@ function profileExtensions(profile: CertProfile, keyType: KeyType, options: Issu
         'basicConstraints = critical, CA:FALSE',
         'keyUsage = critical, digitalSignature',
         'extendedKeyUsage = OCSPSigning',
-        'noCheck = ignored',
+        ...(options.omitOcspNoCheck ? [] : ['noCheck = ignored']),
       );
       break;
     case 'document-signing':

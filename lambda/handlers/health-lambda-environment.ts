@@ -19,6 +19,8 @@ import { HealthLedger } from '../services/health/health-ledger.ts';
 import { HealthProbe } from '../services/health/health-probe.ts';
 import { readTrustDirectory } from './trust-directory.ts';
 
+import { parseCaPolicies, type CaPolicies } from '../core/publish/ca-policy.ts';
+
 export class HealthEnvironmentError extends Error {
   override name = 'HealthEnvironmentError';
 }
@@ -35,6 +37,8 @@ export interface HealthEnvironment {
   metricNamespace?: string;
   /** Compare each CRL's replica copy with the primary's (REPOSITORY_BUCKET, REPLICA_BUCKET, REPLICA_REGION). */
   replica?: { repositoryBucket: string; replicaBucket: string; replicaRegion: string };
+  /** Each CA's CRL scope and OCSP coverage (CA_POLICIES): its CRL reissue deadline. */
+  caPolicies?: CaPolicies;
 }
 
 function optionalNumber(env: Record<string, string | undefined>, name: string): number | undefined {
@@ -69,6 +73,7 @@ export function readHealthEnvironment(env: Record<string, string | undefined>): 
       ocspMaxAgeHours: optionalNumber(env, ENV.ocspMaxAgeHours),
     },
     metricNamespace: env[ENV.metricNamespace] || undefined,
+    ...(env[ENV.caPolicies] ? { caPolicies: readCaPoliciesVariable(env[ENV.caPolicies]) } : {}),
     ...(env[ENV.replicaBucket]
       ? {
           replica: {
@@ -98,6 +103,14 @@ async function readSentinelsFile(path: string): Promise<Sentinel[]> {
   }
 }
 
+function readCaPoliciesVariable(value: string | undefined): CaPolicies {
+  try {
+    return parseCaPolicies(value);
+  } catch (error) {
+    throw new HealthEnvironmentError(`${ENV.caPolicies}: ${(error as Error).message}`);
+  }
+}
+
 export async function createHealthChecker(
   environment: HealthEnvironment,
 ): Promise<{ probe: HealthProbe; ledger: HealthLedger }> {
@@ -109,6 +122,7 @@ export async function createHealthChecker(
     ocspUrl: environment.ocspUrl,
     sentinels: environment.sentinelsFile ? await readSentinelsFile(environment.sentinelsFile) : [],
     thresholds: environment.thresholds,
+    caPolicies: environment.caPolicies,
     ...(environment.replica
       ? {
           replica: {

@@ -249,7 +249,10 @@ export async function startLocalRepository(options: LocalRepositoryOptions): Pro
   let health: LocalRepository['health'];
   if (options.healthCheck) {
     try {
-      health = await startLocalHealthCheck(url, options.dataDir, options.trust, clock, options.healthCheck);
+      health = await startLocalHealthCheck(url, options.dataDir, options.trust, clock, {
+        ...options.healthCheck,
+        caPolicies: options.caPolicies,
+      });
     } catch (error) {
       await closeServer(server);
       await s3.close();
@@ -319,7 +322,7 @@ async function startLocalHealthCheck(
   dataDir: string,
   trust: Uint8Array[],
   clock: Clock,
-  options: LocalHealthCheckOptions,
+  options: LocalHealthCheckOptions & { caPolicies?: CaPolicies },
 ): Promise<{ ledgerDir: string; schedule: HealthSchedule }> {
   const ledgerDir = join(dataDir, 'health-ledger');
   const probe = await HealthProbe.create({
@@ -329,6 +332,7 @@ async function startLocalHealthCheck(
     repositoryUrls: [url],
     sentinels: options.sentinels,
     thresholds: options.thresholds,
+    caPolicies: options.caPolicies,
   });
   const ledgerStore = new DirectoryObjectStore(ledgerDir);
   await ledgerStore.sweepAbandonedPartials();

@@ -218,6 +218,7 @@ export class CaRepository extends Construct {
         logRetentionDays,
         buildDirectory,
         objectLock: props.objectLock,
+        caPolicies: props.caPolicies,
         ...(props.replica
           ? {
               replicaComparison: {

@@ -21,9 +21,12 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   CHECK_DIMENSION,
+  DEADLINE_DIMENSION,
   HEALTH_METRIC_NAMESPACE,
   HEALTH_METRICS,
 } from '../../lambda/core/health/health-metrics.ts';
+import { DEADLINE_NAMES, DEADLINES } from '../../lambda/core/health/deadlines.ts';
+import type { CaPolicies } from '../../lambda/core/publish/ca-policy.ts';
 import { CHECK_NAMES } from '../../lambda/core/health/health-record.ts';
 import { LEDGER_PREFIX } from '../../lambda/core/health/ledger.ts';
 import { HEALTH_ENVIRONMENT as ENV } from '../../lambda/core/contract/lambda-environment.ts';
@@ -90,6 +93,8 @@ export interface HealthCheckerProps {
   reservedConcurrency?: number;
   /** Compare the replica's copy of every CRL with the primary's on every run (read-only HEADs). */
   replicaComparison?: ReplicaComparisonTarget;
+  /** Each pinned CA's CRL scope and OCSP coverage: its CRL reissue deadline (BR §4.9.7). */
+  caPolicies?: CaPolicies;
 }
 
 export interface ReplicaComparisonTarget {
@@ -147,6 +152,7 @@ export class HealthChecker extends Construct {
       [ENV.trustDir]: props.trustDir,
       [ENV.metricNamespace]: namespace,
       ...(props.probeTimeoutMs !== undefined ? { [ENV.probeTimeoutMs]: String(props.probeTimeoutMs) } : {}),
+      [ENV.caPolicies]: JSON.stringify(props.caPolicies ?? {}),
       ...(props.replicaComparison
         ? {
             [ENV.repositoryBucket]: props.replicaComparison.repository.bucketName,
@@ -240,6 +246,22 @@ export class HealthChecker extends Construct {
         datapointsToAlarm: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      // One alarm per deadline class, its section in the description (core/health/deadlines.ts): a
+      // deadline is missed long before the artifact expires (a CRL 7 days old still has 3 days).
+      ...DEADLINE_NAMES.map(
+        (deadline) =>
+          new cloudwatch.Alarm(this, `Deadline${pascal(deadline)}Alarm`, {
+            alarmDescription: `ca-repo health: deadline ${deadline} missed (${DEADLINES[deadline].citation}: ${DEADLINES[deadline].rule}); see the failures in the checker log and the ledger`,
+            metric: metric(HEALTH_METRICS.deadlineMissed, 'Maximum', { [DEADLINE_DIMENSION]: deadline }),
+            threshold: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            // A slow answer in 2 of 3 runs (one slow request under load is not yet a breach of
+            // "normal operating conditions"); any other deadline on the first run that misses it.
+            evaluationPeriods: deadline === 'answer-time' ? 3 : 1,
+            datapointsToAlarm: deadline === 'answer-time' ? 2 : 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+      ),
       new cloudwatch.Alarm(this, 'CheckerErrorsAlarm', {
         alarmDescription:
           'ca-repo health: the checker failed (most likely the ledger could not be written: the run is missing from the operational record)',
@@ -380,4 +402,9 @@ function stageSentinels(buildDirectory: string, sentinels: readonly Sentinel[]):
     }
   }
   return root;
+}
+
+/** `crl-urls-fetch` → `CrlUrlsFetch`, for construct ids. */
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
 }

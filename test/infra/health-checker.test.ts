@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DEADLINE_NAMES, DEADLINES } from '../../lambda/core/health/deadlines.ts';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_METRICS } from '../../lambda/core/health/health-metrics.ts';
@@ -148,7 +149,7 @@ describe('HealthChecker with defaults', () => {
     const { template, topic } = built;
     const topicRef = { Ref: logicalId(topic.topic) };
     const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(5 + DEADLINE_NAMES.length);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef] });
     }
@@ -188,6 +189,35 @@ describe('HealthChecker with defaults', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'pki-ops@example.jp',
+    });
+  });
+
+  it('alarms on each deadline class with its section in the description', () => {
+    const { template } = built;
+    for (const deadline of DEADLINE_NAMES) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'CaRepo/Health',
+        MetricName: HEALTH_METRICS.deadlineMissed,
+        Dimensions: [{ Name: 'Deadline', Value: deadline }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmDescription: Match.stringLikeRegexp(
+          `deadline ${deadline} missed \\(${DEADLINES[deadline].citation.replace(/[()§.]/g, (c) => `\\${c}`)}`,
+        ),
+      });
+    }
+    expect(DEADLINES['crl-reissue'].citation).toBe('BR §4.9.7');
+    expect(DEADLINES['ocsp-refresh'].citation).toBe('BR §4.9.10');
+    expect(DEADLINES['answer-time'].citation).toBe('BR §4.10.2');
+  });
+
+  it('passes the CA policies to the function when given (the CRL reissue deadline reads them)', () => {
+    const policies = { ['ab'.repeat(32)]: { profile: 'br' as const, scope: 'root' as const } };
+    const { template } = buildChecker({ caPolicies: policies });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CA_POLICIES: JSON.stringify(policies) }) },
     });
   });
 

@@ -152,6 +152,14 @@ describe('profiles choose what each finding is', () => {
     expect(rfc).toMatchObject({ lint: 'crl-validity-period', severity: 'warning' });
   });
 
+  it('a CRL without authorityKeyIdentifier is an error under br and a warning under rfc5280', () => {
+    const akiFindings = (policy: CaPolicy) =>
+      runLints(CRL_LINTS, input('noAki', policy), policy).filter((f) => f.lint === 'crl-aki-present');
+    expect(akiFindings(SUBSCRIBER_BR)).toMatchObject([{ severity: 'error' }]);
+    expect(akiFindings(RFC)).toMatchObject([{ severity: 'warning' }]);
+    expect(runLints(CRL_LINTS, input('noAki', RFC), RFC).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
   it('an ARL may list cACompromise, a subscriber CRL under br may not', () => {
     const rule = lint('crl-reason-br-allowed');
     const caCompromise = (crl: pkijs.CertificateRevocationList) => {

@@ -8,6 +8,7 @@ import {
   HEALTH_METRIC_NAMESPACE,
   renderEmfLines,
 } from '../../lambda/core/health/health-metrics.ts';
+import { DEADLINE_NAMES, DEADLINES } from '../../lambda/core/health/deadlines.ts';
 import type { ProbeResult, ProbeRun } from '../../lambda/core/health/health-record.ts';
 
 const TIME = '2026-11-22T07:59:00.000Z';
@@ -61,12 +62,13 @@ describe('renderEmfLines', () => {
 
   it('writes one line per check with the Check dimension, and one for the run without dimensions', () => {
     expect(lines.every((line) => !line.includes('\n'))).toBe(true);
-    expect(documents.map((d) => d[CHECK_DIMENSION] ?? 'run')).toEqual([
+    expect(documents.map((d) => d[CHECK_DIMENSION] ?? d.Deadline ?? 'run')).toEqual([
       'index',
       'crl',
       'ocsp-get',
       'ocsp-post',
       'run',
+      ...DEADLINE_NAMES,
     ]);
     for (const document of documents) {
       expect(document._aws.Timestamp).toBe(Date.parse(TIME));
@@ -74,6 +76,14 @@ describe('renderEmfLines', () => {
     }
     expect(documents[1]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['Check']]);
     expect(documents[4]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([[]]);
+  });
+
+  it('writes one line per deadline class with the Deadline dimension, its section and 0 missed when none', () => {
+    const deadlines = documents.slice(5);
+    expect(deadlines.map((d) => [d.Deadline, d.DeadlineMissed, d.citation])).toEqual(
+      DEADLINE_NAMES.map((name) => [name, 0, DEADLINES[name].citation]),
+    );
+    expect(deadlines[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['Deadline']]);
   });
 
   it('gives availability per check as the share of passing probes, with the slowest latency', () => {

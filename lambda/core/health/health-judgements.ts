@@ -12,6 +12,14 @@ import { TRY_LATER_DER } from '../serving/edge-response-policy.ts';
 import type { HttpAnswer, Outcome, ProbeMeasures } from './health-record.ts';
 import type { OcspProbeRequest } from './health-ocsp-request.ts';
 import { ocspRefreshDeadline, type HealthThresholds } from './health-thresholds.ts';
+import {
+  CRL_URLS_FETCH_HOURS,
+  crlReissueDeadline,
+  deadlineCheck,
+  DEADLINES,
+  type DeadlineCheck,
+} from './deadlines.ts';
+import { policyOf as caPolicyOf, type CaPolicies } from '../publish/ca-policy.ts';
 import { DEFAULT_POLICY, isoTime, type ValidationPolicy } from '../policy.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
 import type {
@@ -34,6 +42,7 @@ export interface Judgement {
   outcome: Outcome;
   detail: string;
   measures?: ProbeMeasures;
+  deadlines?: DeadlineCheck[];
 }
 
 /**
@@ -41,20 +50,27 @@ export interface Judgement {
  * reason; measures filled in before the failure are kept, so an expired CRL still charts its
  * negative margin. Anything else is a bug and propagates.
  */
-async function judge(run: (measures: ProbeMeasures) => Promise<string>): Promise<Judgement> {
+async function judge(
+  run: (measures: ProbeMeasures, deadlines: DeadlineCheck[]) => Promise<string>,
+): Promise<Judgement> {
   const measures: ProbeMeasures = {};
+  const deadlines: DeadlineCheck[] = [];
   try {
-    const detail = await run(measures);
-    return withMeasures({ outcome: 'ok', detail }, measures);
+    const detail = await run(measures, deadlines);
+    return withMeasures({ outcome: 'ok', detail }, measures, deadlines);
   } catch (error) {
     if (error instanceof RejectedError)
-      return withMeasures({ outcome: 'fail', detail: error.message }, measures);
+      return withMeasures({ outcome: 'fail', detail: error.message }, measures, deadlines);
     throw error;
   }
 }
 
-function withMeasures(judgement: Judgement, measures: ProbeMeasures): Judgement {
-  return Object.keys(measures).length > 0 ? { ...judgement, measures } : judgement;
+function withMeasures(judgement: Judgement, measures: ProbeMeasures, deadlines: DeadlineCheck[]): Judgement {
+  return {
+    ...judgement,
+    ...(Object.keys(measures).length > 0 ? { measures } : {}),
+    ...(deadlines.length > 0 ? { deadlines } : {}),
+  };
 }
 
 /** Hours with two decimals, for measures (charts and metrics). */
@@ -207,9 +223,11 @@ export async function judgeCrlAnswer(input: {
   trust: TrustStore;
   now: Date;
   thresholds: HealthThresholds;
+  /** Each CA's CRL scope and OCSP coverage, which set its reissue deadline (BR §4.9.7). */
+  caPolicies?: CaPolicies;
 }): Promise<Judgement> {
   const { answer, entry, trust, now, thresholds } = input;
-  return judge(async (measures) => {
+  return judge(async (measures, deadlines) => {
     requireOk(answer);
     requireContentType(answer, CONTENT_TYPES.crl);
     const crl = parseCrl(answer.body);
@@ -217,6 +235,11 @@ export async function judgeCrlAnswer(input: {
     measures.ageHours = hours(now.getTime() - thisUpdate.getTime());
     if (crl.nextUpdate) measures.hoursToNextUpdate = hours(crl.nextUpdate.value.getTime() - now.getTime());
     const facts = await validateCrl({ der: answer.body, trust, now, policy: policyOf(thresholds) });
+    // Recorded before any refusal below, so a late CRL charts (and alarms on) its deadline too.
+    const policy = caPolicyOf(input.caPolicies, facts.issuer.fingerprints.sha256);
+    const reissue = crlReissueDeadline(facts.thisUpdate, policy, thresholds.crlMaxAgeHours);
+    const check = deadlineCheck(reissue.deadline, reissue.due, now);
+    deadlines.push(check);
     if (entry) {
       requireThat(
         facts.crlNumber >= BigInt(entry.crlNumber),
@@ -230,8 +253,8 @@ export async function judgeCrlAnswer(input: {
     );
     const age = now.getTime() - facts.thisUpdate.getTime();
     requireThat(
-      age <= thresholds.crlMaxAgeHours * HOUR_MS,
-      `thisUpdate ${isoTime(facts.thisUpdate)} is ${showHours(age)} h old, older than ${thresholds.crlMaxAgeHours} h (BR §4.9.7: a new CRL at least every 7 days)`,
+      !check.missed,
+      `not reissued in time: thisUpdate ${isoTime(facts.thisUpdate)} is ${showHours(age)} h old, past ${reissue.hours} h (${check.citation}: ${DEADLINES[reissue.deadline].rule})`,
     );
     const caching = requireBoundedCaching(answer, facts.nextUpdate, now, false);
     return `CRL number ${facts.crlNumber} of "${facts.issuer.subject}", ${facts.revokedCount} revoked; nextUpdate in ${showHours(left)} h; ${caching}`;
@@ -263,7 +286,7 @@ export async function judgeOcspAnswer(input: {
   thresholds: HealthThresholds;
 }): Promise<Judgement> {
   const { answer, request, sentNonce, expectedStatus, trust, now, thresholds } = input;
-  return judge(async (measures) => {
+  return judge(async (measures, deadlines) => {
     requireOk(answer);
     requireContentType(answer, CONTENT_TYPES['ocsp-response']);
     const unsuccessful = UNSUCCESSFUL_BODIES[toHex(answer.body)];
@@ -298,6 +321,7 @@ export async function judgeOcspAnswer(input: {
       thresholds.ocspMaxAgeHours !== undefined
         ? new Date(single.thisUpdate.getTime() + thresholds.ocspMaxAgeHours * HOUR_MS)
         : ocspRefreshDeadline(single.thisUpdate, single.nextUpdate);
+    deadlines.push(deadlineCheck('ocsp-refresh', deadline, now));
     requireThat(
       now <= deadline,
       `stale: thisUpdate ${isoTime(single.thisUpdate)} is ${showHours(age)} h old, past the refresh deadline ${isoTime(deadline)} (${
@@ -350,4 +374,44 @@ export async function judgeDocumentAnswer(input: {
 
 function policyOf(thresholds: HealthThresholds): ValidationPolicy {
   return { ...DEFAULT_POLICY, clockSkewSeconds: thresholds.clockSkewSeconds };
+}
+
+/**
+ * /crl-urls.json, what CCADB reads (core/publish/crl-disclosure.ts): HTTP 200, a JSON array of
+ * absolute http URLs. Each URL is then fetched and judged as a CRL (`judgeCrlAnswer`).
+ */
+export async function judgeCrlUrlsAnswer(
+  answer: HttpAnswer,
+): Promise<{ judgement: Judgement; urls: string[] }> {
+  let urls: string[] = [];
+  const judgement = await judge(async () => {
+    requireOk(answer);
+    requireContentType(answer, 'application/json');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(answer.body).toString('utf8'));
+    } catch (error) {
+      throw new RejectedError(`crl-urls.json is not JSON: ${(error as Error).message}`);
+    }
+    requireThat(
+      Array.isArray(parsed) && parsed.every((url) => typeof url === 'string' && /^https?:\/\//.test(url)),
+      'crl-urls.json is not a JSON array of absolute http(s) URLs (CCADB "JSON array of partitioned CRLs")',
+    );
+    urls = parsed as string[];
+    return `${urls.length} CRL URL(s) disclosed`;
+  });
+  return { judgement, urls };
+}
+
+/**
+ * The CCADB deadline of one disclosed CRL URL: verified at least every 4 hours. `lastVerified` is
+ * when it last passed (this probe when it passed now); never verified: due now.
+ */
+export function crlUrlFetchDeadline(lastVerified: Date | undefined, now: Date): DeadlineCheck {
+  if (!lastVerified) return { ...deadlineCheck('crl-urls-fetch', now, now), missed: true };
+  return deadlineCheck(
+    'crl-urls-fetch',
+    new Date(lastVerified.getTime() + CRL_URLS_FETCH_HOURS * HOUR_MS),
+    now,
+  );
 }

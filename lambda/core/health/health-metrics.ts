@@ -9,8 +9,12 @@
  *   LatencyMs, CrlHoursToNextUpdate (smallest over the CRLs), OcspResponseAgeHours (oldest
  *   sentinel response). The same line carries the ledger record's sequence and hash as plain
  *   properties: CloudWatch Logs keeps an independent copy of the chain's head (the anchor
- *   `ca-repo report --anchor` checks against).
+ *   `ca-repo report --anchor` checks against);
+ * - per deadline class (dimension `Deadline`, core/health/deadlines.ts): DeadlineMissed (probes
+ *   past it, every run, 0 when none) and DeadlineHoursLeft (least margin, when judged), with the
+ *   section as a property; each class has its alarm.
  */
+import { DEADLINE_NAMES, DEADLINES } from './deadlines.ts';
 import { CHECK_NAMES, isRunHealthy, type ProbeRun } from './health-record.ts';
 
 export const HEALTH_METRIC_NAMESPACE = 'CaRepo/Health';
@@ -21,9 +25,12 @@ export const HEALTH_METRICS = {
   failedProbes: 'FailedProbes',
   crlHoursToNextUpdate: 'CrlHoursToNextUpdate',
   ocspResponseAgeHours: 'OcspResponseAgeHours',
+  deadlineMissed: 'DeadlineMissed',
+  deadlineHoursLeft: 'DeadlineHoursLeft',
 } as const;
 
 export const CHECK_DIMENSION = 'Check';
+export const DEADLINE_DIMENSION = 'Deadline';
 
 interface MetricDefinition {
   Name: string;
@@ -129,5 +136,30 @@ export function renderEmfLines(
     properties.ledgerKey = options.ledger.key;
   }
   lines.push(emfLine(namespace, timestamp, [], metrics, properties));
+  for (const deadline of DEADLINE_NAMES) {
+    const checks = run.results.flatMap((r) => (r.deadlines ?? []).filter((d) => d.deadline === deadline));
+    lines.push(
+      emfLine(
+        namespace,
+        timestamp,
+        [DEADLINE_DIMENSION],
+        [
+          {
+            definition: { Name: HEALTH_METRICS.deadlineMissed, Unit: 'Count' },
+            value: checks.filter((d) => d.missed).length,
+          },
+          ...(checks.length > 0
+            ? [
+                {
+                  definition: { Name: HEALTH_METRICS.deadlineHoursLeft, Unit: 'None' } as const,
+                  value: Math.min(...checks.map((d) => d.hoursLeft)),
+                },
+              ]
+            : []),
+        ],
+        { [DEADLINE_DIMENSION]: deadline, citation: DEADLINES[deadline].citation },
+      ),
+    );
+  }
   return lines;
 }

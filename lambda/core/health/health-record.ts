@@ -3,16 +3,19 @@
  * flat and JSON-only on purpose: the ledger hashes these objects (ledger.ts), and an auditor reads
  * them years later without ca-repo's code.
  */
+import type { DeadlineCheck } from './deadlines.ts';
 
 /**
  * The relying-party checks, one per kind of public endpoint, and `crl-replica`: the replica bucket's
- * copy of each CRL against the primary's (the checker in AWS only, where it can read both buckets).
+ * copy of each CRL against the primary's (the checker in AWS only, where it can read both buckets);
+ * `crl-urls`: /crl-urls.json and every CRL URL it discloses, fetched as CCADB fetches them.
  */
 export const CHECK_NAMES = [
   'index',
   'ca-certificate',
   'crl',
   'crl-replica',
+  'crl-urls',
   'ocsp-get',
   'ocsp-post',
   'document',
@@ -41,6 +44,8 @@ export interface ProbeResult {
   /** What was seen: the reason of a failure in the operator's words, or a one-line summary. */
   detail: string;
   measures?: ProbeMeasures;
+  /** The deadlines this probe judged, with their sections (deadlines.ts); absent: none. */
+  deadlines?: DeadlineCheck[];
 }
 
 export interface ProbeRun {

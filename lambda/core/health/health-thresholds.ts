@@ -4,8 +4,7 @@
  * failed probe means "a relying party or an auditor would object now", not "something looks odd".
  */
 import { DEFAULT_POLICY } from '../policy.ts';
-
-const HOUR_MS = 3600_000;
+import { ocspRefreshDue } from '../ocsp/presign-schedule.ts';
 
 export interface HealthThresholds {
   /**
@@ -42,14 +41,11 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
  * When a pre-produced OCSP response must have been replaced (BR §4.9.10): for a validity of 16
  * hours or more, at least 8 hours before nextUpdate and no later than 4 days after thisUpdate;
  * for a shorter validity, at least half of it before nextUpdate. A served response older than this
- * means the CA's refresh is late or the CDN is holding an old copy.
+ * means the CA's refresh is late or the CDN is holding an old copy. The same schedule presign
+ * keeps (ocsp/presign-schedule.ts).
  */
 export function ocspRefreshDeadline(thisUpdate: Date, nextUpdate: Date): Date {
-  const validityMs = nextUpdate.getTime() - thisUpdate.getTime();
-  if (validityMs >= 16 * HOUR_MS) {
-    return new Date(Math.min(thisUpdate.getTime() + 96 * HOUR_MS, nextUpdate.getTime() - 8 * HOUR_MS));
-  }
-  return new Date(nextUpdate.getTime() - validityMs / 2);
+  return ocspRefreshDue(thisUpdate, nextUpdate.getTime() - thisUpdate.getTime());
 }
 
 /** Thresholds with the caller's overrides; rejects values that would make every probe pass or fail. */

@@ -15,7 +15,11 @@ import {
   type BasicOcspFields,
   type SingleFields,
 } from './ocsp-response-fields.ts';
-import { identifySigner } from './ocsp-response-signer.ts';
+import {
+  identifySigner,
+  type CarriedCertificate,
+  type SignedResponseFields,
+} from './ocsp-response-signer.ts';
 import { isoTime, type ValidationPolicy } from '../policy.ts';
 import { RejectedError, requireThat } from '../rejection.ts';
 import type { HashAlgorithmName } from '../pki/hash-algorithms.ts';
@@ -40,6 +44,10 @@ export interface OcspResponseFacts {
   responses: SingleResponseFacts[];
   /** The nonce extension's value when the response carries one (RFC 6960 §4.4.1). */
   nonce?: Uint8Array;
+  /** The ResponderID as received (RFC 6960 §4.2.2.3), for the OCSP lints (ocsp/lints). */
+  responderId: SignedResponseFields['responderId'];
+  /** The delegated responder's certificate when one signed (RFC 6960 §4.2.2.2), for the OCSP lints. */
+  delegate?: CarriedCertificate;
 }
 
 /** What is already served for one CertID, read from the store's metadata. */
@@ -118,6 +126,8 @@ export async function validateOcspResponse(input: ValidateOcspResponseInput): Pr
     signer: delegate ? delegate.name : 'ca',
     responses,
     ...(nonce ? { nonce } : {}),
+    responderId: fields.responderId,
+    ...(delegate ? { delegate } : {}),
   };
 }
 

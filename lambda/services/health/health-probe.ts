@@ -4,8 +4,10 @@
  * (core/health-judgements.ts). Shared by the scheduled Lambda, `ca-repo health` and the local
  * repository's interval checker.
  *
- * One run: index.json, then every CA certificate, CRL and document it lists, and OCSP by GET and by
- * POST for each configured sentinel certificate. Every probe has its own timeout and yields one
+ * One run: index.json, then every CA certificate, CRL and document it lists, OCSP by GET and by
+ * POST for each configured sentinel certificate, and /crl-urls.json with every URL it discloses
+ * (CCADB: each verified at least every 4 hours). Each result names the deadlines it judged
+ * (core/health/deadlines.ts), an answer over the time limit among them (BR §4.10.2). Every probe has its own timeout and yields one
  * result (time, check, target, outcome, latency, detail); a probe never throws. When index.json
  * cannot be read, the endpoints it listed last time are probed anyway: relying parties fetch CRLs
  * and certificates by the URLs in their certificates, not through the index, and an outage must
@@ -21,8 +23,10 @@ import {
   type ProbeRun,
 } from '../../core/health/health-record.ts';
 import {
+  crlUrlFetchDeadline,
   judgeCaCertificateAnswer,
   judgeCrlAnswer,
+  judgeCrlUrlsAnswer,
   judgeDocumentAnswer,
   judgeIndexAnswer,
   judgeOcspAnswer,
@@ -34,6 +38,8 @@ import {
   type OcspProbeRequest,
 } from '../../core/health/health-ocsp-request.ts';
 import { resolveThresholds, type HealthThresholds } from '../../core/health/health-thresholds.ts';
+import { CRL_URLS_FETCH_HOURS, deadlineCheck } from '../../core/health/deadlines.ts';
+import type { CaPolicies } from '../../core/publish/ca-policy.ts';
 import { DEFAULT_OCSP_PATH_PREFIX } from '../../core/ocsp/ocsp-path.ts';
 import type { Sentinel } from '../../core/health/sentinel.ts';
 import type { RepositoryIndex } from '../../core/publish/repository-index.ts';
@@ -60,6 +66,8 @@ export interface HealthProbeOptions {
   replica?: ReplicaComparison;
   /** A fresh nonce for each POST probe; default 16 random bytes, as `openssl ocsp` sends. */
   nonce?: () => Uint8Array;
+  /** Each CA's CRL scope and OCSP coverage, which set its CRL reissue deadline (BR §4.9.7). */
+  caPolicies?: CaPolicies;
 }
 
 /** The two buckets behind the origin group, read directly (HEAD), and the replication window. */
@@ -92,6 +100,8 @@ export class HealthProbe {
   private readonly repositoryUrls: string[];
   /** The last index.json read per base URL: what to probe when it is unavailable. */
   private readonly lastIndex = new Map<string, RepositoryIndex>();
+  /** When each disclosed CRL URL last passed (CCADB: every 4 hours), seeded from the previous run. */
+  private readonly crlUrlVerified = new Map<string, Date>();
 
   private constructor(
     private readonly options: HealthProbeOptions,
@@ -161,6 +171,12 @@ export class HealthProbe {
         await forEachWithConcurrency(planned, this.options.concurrency ?? 8, async (probe) => {
           results.push(await this.probe(probe));
         });
+        // Once per run (the first base URL): the disclosed URLs are absolute, the same from any base.
+        // Only a repository whose index links its disclosure (or did, or whose URLs were probed) has one.
+        const disclosure = (index ?? this.lastIndex.get(base))?.crlUrls?.all;
+        if (base === this.repositoryUrls[0] && (disclosure || this.knowsDisclosure(previous))) {
+          results.push(...(await this.probeDisclosedCrls(base, disclosure ?? '/crl-urls.json', previous)));
+        }
       }),
     );
     const baseOrder = (target: string) => this.repositoryUrls.findIndex((base) => target.startsWith(base));
@@ -195,7 +211,14 @@ export class HealthProbe {
         check: 'crl',
         target: url,
         exchange: async (signal, now) =>
-          judgeCrlAnswer({ answer: await this.get(url, signal), entry, trust, now, thresholds }),
+          judgeCrlAnswer({
+            answer: await this.get(url, signal),
+            entry,
+            trust,
+            now,
+            thresholds,
+            caPolicies: this.options.caPolicies,
+          }),
       });
     const addDocument = (url: string, entry?: RepositoryIndex['documents'][number]) =>
       planned.push({
@@ -296,6 +319,65 @@ export class HealthProbe {
     return planned;
   }
 
+  /**
+   * /crl-urls.json and each CRL URL it discloses, fetched as CCADB fetches them (the absolute URL
+   * itself) and judged as a CRL, each with its CCADB deadline: verified at least every 4 hours.
+   */
+  private knowsDisclosure(previous?: ProbeRun): boolean {
+    return this.crlUrlVerified.size > 0 || Boolean(previous?.results.some((r) => r.check === 'crl-urls'));
+  }
+
+  private async probeDisclosedCrls(base: string, path: string, previous?: ProbeRun): Promise<ProbeResult[]> {
+    if (this.crlUrlVerified.size === 0) {
+      for (const result of previous?.results ?? []) {
+        const fetched = result.deadlines?.find((d) => d.deadline === 'crl-urls-fetch');
+        if (!fetched) continue;
+        // Passed then; or failed within its window, which ran from the last pass.
+        if (result.outcome === 'ok') this.crlUrlVerified.set(result.target, new Date(result.time));
+        else if (!fetched.missed)
+          this.crlUrlVerified.set(result.target, new Date(Date.parse(fetched.due) - CRL_URLS_FETCH_MS));
+      }
+    }
+    let urls: string[] = [];
+    const listUrl = new URL(path, `${base}/`).toString();
+    const listing = await this.probe({
+      check: 'crl-urls',
+      target: listUrl,
+      exchange: async (signal) => {
+        const judged = await judgeCrlUrlsAnswer(await this.get(listUrl, signal));
+        urls = judged.urls;
+        return judged.judgement;
+      },
+    });
+    // Without the list, the URLs known from earlier runs keep their deadlines (and miss them).
+    if (listing.outcome !== 'ok') urls = [...this.crlUrlVerified.keys()];
+    const { trust } = this.options;
+    const results: ProbeResult[] = [listing];
+    await forEachWithConcurrency(urls, this.options.concurrency ?? 8, async (url) => {
+      const result = await this.probe({
+        check: 'crl-urls',
+        target: url,
+        exchange: async (signal, now) => {
+          const judgement =
+            listing.outcome === 'ok'
+              ? await judgeCrlAnswer({
+                  answer: await this.get(url, signal),
+                  trust,
+                  now,
+                  thresholds: this.thresholds,
+                  caPolicies: this.options.caPolicies,
+                })
+              : { outcome: 'fail' as const, detail: 'crl-urls.json could not be read' };
+          if (judgement.outcome === 'ok') this.crlUrlVerified.set(url, now);
+          const fetched = crlUrlFetchDeadline(this.crlUrlVerified.get(url), now);
+          return { ...judgement, deadlines: [...(judgement.deadlines ?? []), fetched] };
+        },
+      });
+      results.push(result);
+    });
+    return results;
+  }
+
   private get(url: string, signal: AbortSignal): Promise<HttpAnswer> {
     return this.send({ method: 'GET', url, signal });
   }
@@ -329,8 +411,16 @@ export class HealthProbe {
       judgement = {
         ...judgement,
         outcome: 'fail',
-        detail: `answered in ${latencyMs} ms, over the ${timeoutMs} ms limit`,
+        detail: `answered in ${latencyMs} ms, over the ${timeoutMs} ms limit (BR §4.10.2: the repository answers within 10 s)`,
       };
+    }
+    if (controller.signal.aborted || latencyMs > timeoutMs) {
+      // Recorded only when missed: every probe has this deadline, the ledger need not repeat it.
+      const answerTime = {
+        ...deadlineCheck('answer-time', shiftMs(now, timeoutMs), shiftMs(now, latencyMs)),
+        missed: true,
+      };
+      judgement = { ...judgement, deadlines: [...(judgement.deadlines ?? []), answerTime] };
     }
     return {
       time: now.toISOString(),
@@ -340,8 +430,15 @@ export class HealthProbe {
       latencyMs,
       detail: judgement.detail,
       ...(judgement.measures ? { measures: judgement.measures } : {}),
+      ...(judgement.deadlines ? { deadlines: judgement.deadlines } : {}),
     };
   }
+}
+
+const CRL_URLS_FETCH_MS = CRL_URLS_FETCH_HOURS * 3600_000;
+
+function shiftMs(date: Date, ms: number): Date {
+  return new Date(date.getTime() + ms);
 }
 
 /** A network failure in the operator's words: the socket error's code (ECONNREFUSED, ENOTFOUND,

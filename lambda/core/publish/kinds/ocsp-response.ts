@@ -5,7 +5,9 @@
  * its max-age; a status change (good → revoked) must reach relying parties now. A revoked
  * certificate never becomes good or unknown again, except after a certificateHold
  * (revocation-finality.ts; RFC 5280 §3.3, §5.3.1); what it revokes is remembered in the CA's
- * revocation history, which outlives the served response.
+ * revocation history, which outlives the served response. Every response is linted with its CA's
+ * profile (ocsp/lints: validity interval, responder certificate, ResponderID); errors refuse,
+ * warnings reach the receipt.
  */
 import { digest, toHex } from '../../encoding/bytes.ts';
 import {
@@ -14,7 +16,10 @@ import {
   validateOcspResponse,
   type OcspResponseFacts,
 } from '../../ocsp/validate-ocsp-response.ts';
+import { formatFinding, runLints } from '../../crl/lints/lint.ts';
+import { OCSP_LINTS } from '../../ocsp/lints/ocsp-lints.ts';
 import { RejectedError } from '../../rejection.ts';
+import { policyOf } from '../ca-policy.ts';
 import { META } from '../../serving/cache-policy.ts';
 import type { RevocationUpdate } from '../revocation-history.ts';
 import { assertOcspKeepsRevocation, ocspRevocationReasons } from '../revocation-finality.ts';
@@ -99,6 +104,15 @@ export const ocspResponseKind: ArtifactKindModule = {
       },
     });
     refuseNonce(facts.nonce);
+    const policy = policyOf(context.caPolicies, facts.issuer.fingerprints.sha256);
+    const findings = runLints(OCSP_LINTS, { facts, policy }, policy);
+    const errors = findings.filter((f) => f.severity === 'error');
+    if (errors.length > 0) {
+      throw new RejectedError(
+        `refused by the ${policy.profile} lint profile: ${errors.map(formatFinding).join('; ')}`,
+      );
+    }
+    const warnings = findings.map(formatFinding);
     // One CertID may be answered by one file of a bundle only: which one should win is ambiguous.
     for (const single of facts.responses) {
       const owner = await context.claim(single.key, file.path);
@@ -132,7 +146,13 @@ export const ocspResponseKind: ArtifactKindModule = {
       );
       unchanged &&= placedUnchanged;
     }
-    assessment.accepted.push({ file: file.path, kind: 'ocsp-response', url: context.ocspUrl, unchanged });
+    assessment.accepted.push({
+      file: file.path,
+      kind: 'ocsp-response',
+      url: context.ocspUrl,
+      unchanged,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    });
     assessment.changes.ocspIssuers = [
       {
         issuer: facts.issuer.subject,
