@@ -48,6 +48,28 @@ export function reachesBucket(
   });
 }
 
+/** The repository's own empty index (lib/constructs/initial-index.ts): PutObject on index.json/index.html only. */
+const INITIAL_INDEX_KEYS = ['/index.json', '/index.html'];
+
+/**
+ * Whether a statement only creates the initial empty index: PutObject, each resource an object ARN
+ * ending in one of the index keys (an Fn::Join whose last part is the key). That deploy-time write
+ * (If-None-Match: *, never replacing a real index) publishes nothing a CA signed.
+ */
+function writesOnlyInitialIndex(statement: PolicyStatement): boolean {
+  const lastPart = (resource: unknown): string | undefined => {
+    if (typeof resource === 'string') return resource;
+    if (!isRecord(resource) || !Array.isArray(resource['Fn::Join'])) return undefined;
+    const parts = (resource['Fn::Join'] as unknown[])[1];
+    const last = Array.isArray(parts) ? parts.at(-1) : undefined;
+    return typeof last === 'string' ? last : undefined;
+  };
+  return (
+    asArray(statement.Action).every((a) => a === 's3:PutObject') &&
+    asArray(statement.Resource).every((r) => INITIAL_INDEX_KEYS.some((k) => lastPart(r)?.endsWith(k)))
+  );
+}
+
 /** The bucket(s) whose ObjectCreated events invoke `fn` (Custom::S3BucketNotifications or the bucket's own NotificationConfiguration). */
 function bucketsNotifying(
   context: Parameters<Requirement['evaluate']>[0],
@@ -144,12 +166,13 @@ export const signedArtifactsRequirement: Requirement = {
           writes.every((s) =>
             asArray(s.Action).every((a) => /^s3:(Replicate|ObjectOwnerOverride)/.test(String(a))),
           );
+        const isInitialIndex = !isGate && writes.every(writesOnlyInitialIndex);
         const actions = [...new Set(writes.flatMap((s) => asArray(s.Action).map(String)))].join(', ');
         findings.check(
           role,
           `identity policy → ${bucket.logicalId}`,
-          `${actions}${isGate ? ' (publish gate)' : isReplication ? ' (S3 replication of the gate’s writes)' : ''}`,
-          isGate || isReplication,
+          `${actions}${isGate ? ' (publish gate)' : isReplication ? ' (S3 replication of the gate’s writes)' : isInitialIndex ? ' (the empty index.json/index.html at deploy, If-None-Match: *)' : ''}`,
+          isGate || isReplication || isInitialIndex,
           `${role.logicalId} may write objects of ${bucket.logicalId} (${actions}) without passing the publish gate`,
         );
         if (isGate) {
