@@ -126,7 +126,7 @@ describe('per-part manifests (format 2)', () => {
     expect(receipt.summary).toEqual({
       accepted: 30,
       rejected: 0,
-      byKind: { 'ocsp-response': { written: 30 } },
+      byKind: { 'ocsp-response': { new: 30 } },
       replaced: 0,
       listed: false,
     });

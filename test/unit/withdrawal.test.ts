@@ -63,8 +63,8 @@ describe('withdraw', () => {
     expect(receipt).toMatchObject({ status: 'completed', rejected: [], withdrawn: ['/certs/ca.der'] });
     expect(await repository.head('certs/ca.der')).toBeUndefined();
     expect((await index()).caCertificates).toEqual([]);
-    expect(invalidated).toEqual([['/certs/ca.der']]);
-    expect(receipt.invalidated).toEqual(['/certs/ca.der']);
+    expect(invalidated).toEqual([['/', '/certs/ca.der', '/index.html', '/index.json']]);
+    expect(receipt.invalidated).toEqual(['/', '/certs/ca.der', '/index.html', '/index.json']);
   });
 
   it('withdraws a CRL only with force', async () => {
@@ -88,7 +88,10 @@ describe('withdraw', () => {
     ]);
     expect(receipt.withdrawn).toEqual([goodGetUrl]);
     expect(invalidated).toHaveLength(1);
-    expect(invalidated[0]![0]).toMatch(/^\/_ocsp\//);
+    // The withdrawn response's key, and the index it left.
+    expect(invalidated[0]!.filter((path) => !['/', '/index.html', '/index.json'].includes(path))).toEqual([
+      expect.stringMatching(/^\/_ocsp\//),
+    ]);
   });
 
   it.each([
