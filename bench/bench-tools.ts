@@ -287,11 +287,16 @@ export function totalErrors(result: WrkResult): number {
 }
 
 /** `openssl speed -seconds N ALG`: signs/s and verifies/s on one core. */
+/**
+ * `openssl speed` divides by the CPU user time it used unless given `-elapsed` (wall-clock): on a
+ * loaded machine the first is what one core signs, the second what this run got.
+ */
 export async function opensslSpeed(
   algorithm: 'ecdsap256' | 'rsa2048',
   seconds: number,
+  options: { elapsed?: boolean } = {},
 ): Promise<{ command: string; signPerSecond: number; verifyPerSecond: number }> {
-  const args = ['speed', '-seconds', String(seconds), algorithm];
+  const args = ['speed', ...(options.elapsed ? ['-elapsed'] : []), '-seconds', String(seconds), algorithm];
   const result = await run('openssl', args);
   // Last table line, e.g. " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  48303.4  15427.0"
   //                  or "rsa 2048 bits 0.000580s 0.000017s   1724.1  58823.5"

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   formatNumber,
@@ -37,16 +37,27 @@ async function writeIndex(path: string, count: number, first = 0x1000000): Promi
   if (lines.length) await writeFile(path, `${lines.join('\n')}\n`, { flag: 'a' });
 }
 
-/** The CLI run as an operator runs it, timed, with its peak RSS (VmHWM sampled until it exits). */
+/** `times` output (POSIX sh): "0m2.390000s 0m1.940000s" for the children's user and system time. */
+function childCpuSeconds(stderr: string): number {
+  const line = stderr.trim().split('\n').at(-1) ?? '';
+  const times = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return times.length === 2 ? (times[0] as number) + (times[1] as number) : NaN;
+}
+
+/**
+ * The CLI run as an operator runs it, timed, with its CPU time (user + system, every thread, from
+ * the shell's `times`) and its peak RSS (VmHWM of the node process, sampled until it exits).
+ */
 async function timedCli(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ seconds: number; peakMiB: number; code: number; stderr: string }> {
+): Promise<{ seconds: number; cpuSeconds: number; peakMiB: number; code: number; stderr: string }> {
   const started = process.hrtime.bigint();
-  const child = spawn(CA_REPO_CLI[0], [CA_REPO_CLI[1], ...args], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'sh',
+    ['-c', '"$@"; code=$?; times >&2; exit $code', 'sh', CA_REPO_CLI[0], CA_REPO_CLI[1], ...args],
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let peakMiB = 0;
@@ -54,12 +65,20 @@ async function timedCli(
   let done = false;
   void exited.then(() => (done = true));
   while (!done) {
-    const memory = child.pid ? await memoryOf(child.pid) : undefined;
+    const node = child.pid ? await firstChild(child.pid) : undefined;
+    const memory = node ? await memoryOf(node) : undefined;
     if (memory && Number.isFinite(memory.peakMiB)) peakMiB = Math.max(peakMiB, memory.peakMiB);
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 50))]);
   }
   const code = await exited;
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMiB, code, stderr };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds, cpuSeconds: childCpuSeconds(stderr), peakMiB, code, stderr };
+}
+
+async function firstChild(pid: number): Promise<number | undefined> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const first = Number(text.trim().split(/\s+/)[0]);
+  return Number.isInteger(first) && first > 0 ? first : undefined;
 }
 
 function presignArgs(bench: BenchCa, index: string, out: string): string[] {
@@ -148,26 +167,39 @@ export async function runPresignBench(ctx: BenchContext): Promise<PhaseResult> {
     const out = join(dir, `out-${algorithm}`);
     const timed = await timedCli([...presignArgs(bench, index, out), '--key', bench.ca.cert.keyPath]);
     if (timed.code !== 0) failures.push(`${label}: presign exited ${timed.code}: ${timed.stderr}`);
-    const perCore = n / timed.seconds / cores;
+    // Per core: responses per CPU-second of the CLI (every thread, user + system), against openssl
+    // speed, which divides by its CPU user time: like with like on a machine other work loads.
+    const perCore = n / timed.cpuSeconds;
+    const coresUsed = timed.cpuSeconds / timed.seconds;
     const speed = await opensslSpeed(algorithm, ctx.quick ? 1 : 3);
+    const elapsed = await opensslSpeed(algorithm, ctx.quick ? 1 : 3, { elapsed: true });
     const ocsp = await opensslOcspPerSecond(bench, index, dir, opensslCount);
     rows.push([
       label,
       formatNumber(n),
-      formatNumber(n / timed.seconds),
+      `${formatNumber(n / timed.seconds)} (${coresUsed.toFixed(2)} cores busy)`,
       formatNumber(perCore),
       formatNumber(speed.signPerSecond),
       ratio(perCore, speed.signPerSecond),
+      formatNumber(elapsed.signPerSecond),
+      ratio(n / timed.seconds / cores, elapsed.signPerSecond),
       formatNumber(ocsp.perSecond, 1),
       ratio(n / timed.seconds, ocsp.perSecond, 0),
     ]);
     figures.push(
       {
-        name: `presign responses per second per core, ${label} key file (${cores} cores)`,
+        name: `presign responses per CPU-second (every thread), ${label} key file`,
         value: `${formatNumber(perCore)} /s/core`,
-        reference: `openssl speed ${algorithm}: ${formatNumber(speed.signPerSecond)} sign/s`,
+        reference: `openssl speed ${algorithm} (per CPU-second): ${formatNumber(speed.signPerSecond)} sign/s`,
         ratio: ratio(perCore, speed.signPerSecond),
         commands: ['npm run bench -- --only presign', speed.command],
+      },
+      {
+        name: `presign responses per second per core, wall-clock, ${label} key file (${cores} cores)`,
+        value: `${formatNumber(n / timed.seconds / cores)} /s/core`,
+        reference: `openssl speed -elapsed ${algorithm}: ${formatNumber(elapsed.signPerSecond)} sign/s`,
+        ratio: ratio(n / timed.seconds / cores, elapsed.signPerSecond),
+        commands: ['npm run bench -- --only presign', elapsed.command],
       },
       {
         name: `presign vs openssl ocsp -index -respout (one process per response), ${label}`,
@@ -191,7 +223,12 @@ export async function runPresignBench(ctx: BenchContext): Promise<PhaseResult> {
     const timed = await timedCli([...presignArgs(ctx.ec, index, out), '--key', ctx.ec.ca.cert.keyPath]);
     if (timed.code !== 0) failures.push(`RSS run ${n}: exit ${timed.code}`);
     peaks.push(timed.peakMiB);
-    memoryRows.push([formatNumber(n), `${formatNumber(timed.peakMiB)} MiB`, `${timed.seconds.toFixed(1)} s`]);
+    memoryRows.push([
+      formatNumber(n),
+      `${formatNumber(timed.peakMiB)} MiB`,
+      `${timed.seconds.toFixed(1)} s`,
+      `${timed.cpuSeconds.toFixed(1)} s`,
+    ]);
     await rm(out, { recursive: true, force: true });
     await rm(index, { force: true });
   }
@@ -249,10 +286,12 @@ export async function runPresignBench(ctx: BenchContext): Promise<PhaseResult> {
     [
       'key',
       'certificates',
-      'presign responses/s',
-      'per core',
-      'openssl speed sign/s (1 core)',
-      'per core ÷ openssl speed',
+      'presign responses/s (wall)',
+      'per CPU-second',
+      'openssl speed sign/s (per CPU-second)',
+      'per CPU-second ÷ openssl speed',
+      'openssl speed -elapsed sign/s',
+      'wall per core ÷ openssl speed -elapsed',
       'openssl ocsp -respout /s',
       'presign ÷ openssl ocsp',
     ],
@@ -266,7 +305,7 @@ one worker thread per core (${cores} here). \`openssl ocsp -index ... -respout\`
 
 Peak RSS (VmHWM of the CLI process, EC key):
 
-${markdownTable(['certificates', 'peak RSS', 'time'], memoryRows)}
+${markdownTable(['certificates', 'peak RSS', 'wall time', 'CPU time'], memoryRows)}
 
 ${hsmMarkdown}`;
   return { title: 'Pre-signing (presign)', markdown, figures, failures };

@@ -20,6 +20,8 @@ import { runHealthCheck } from '../lambda/services/health/health-check.ts';
 import { HealthLedger } from '../lambda/services/health/health-ledger.ts';
 import { createProbe, formatRun } from './health-command.ts';
 import { CLI } from './invocation.ts';
+import { presignFromOptions } from './presign-run.ts';
+import { DEFAULT_PKCS11_PIN_ENV } from '../lambda/core/contract/presign-environment.ts';
 import { writeHealthReport } from './report-command.ts';
 
 export interface DemoOptions {
@@ -108,7 +110,8 @@ async function openOrCreateCa(
 
 /**
  * The demo CA (reused from an earlier run on `dataDir` when there is one) and the bundle it pushes:
- * certificate, a fresh CRL, fresh OCSP responses (SHA-1 + SHA-256), CP/CPS.
+ * certificate, CRL and OCSP responses (one per certificate, SHA-1 and SHA-256 CertIDs) signed by
+ * `ca-repo presign` from the CA's index.txt as an operator runs it, CP/CPS.
  */
 export async function createDemoCa(dataDir: string, baseUrl: string): Promise<DemoCa> {
   const caDir = join(dataDir, 'onprem-ca');
@@ -116,17 +119,20 @@ export async function createDemoCa(dataDir: string, baseUrl: string): Promise<De
   const { ca, good, revoked, signer, reused } = await openOrCreateCa(caDir, baseUrl);
   await rm(bundleDir, { recursive: true, force: true }); // only this run's files are pushed
 
-  const files: Record<string, Uint8Array> = {
-    'ca/demo-root.crt': ca.cert.certDer,
-    'crl/demo-root.crl': await ca.generateCrl(),
-  };
-  for (const [name, cert] of [
-    ['good', good],
-    ['revoked', revoked],
-  ] as const) {
-    files[`ocsp/${name}-sha1.ocsp`] = await ca.ocspResponse(cert, { hash: 'sha1' });
-    files[`ocsp/${name}-sha256.ocsp`] = await ca.ocspResponse(cert, { hash: 'sha256' });
-  }
+  await presignFromOptions(
+    {
+      ca: ca.cert.certPath,
+      index: join(caDir, 'index.txt'),
+      out: bundleDir,
+      key: ca.cert.keyPath,
+      pkcs11PinEnv: DEFAULT_PKCS11_PIN_ENV,
+      validity: '4d',
+      crl: 'crl/demo-root.crl',
+      crlValidity: '7d',
+    },
+    (message) => process.stderr.write(`warning: ${message}\n`),
+  );
+  const files: Record<string, Uint8Array> = { 'ca/demo-root.crt': ca.cert.certDer };
   const cps = makePdf({
     title: 'ca-repo Demo CA - Certification Practice Statement',
     lines: [

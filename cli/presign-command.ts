@@ -4,6 +4,7 @@
  * of the other commands.
  */
 import { Option, type Command } from 'commander';
+import { DEFAULT_PKCS11_PIN_ENV } from '../lambda/core/contract/presign-environment.ts';
 import { defineCommand, parsePositive, type ProgramRun } from './command-kit.ts';
 import type { PresignCliOptions } from './presign-run.ts';
 import type { RefreshCliOptions } from './refresh-run.ts';
@@ -33,7 +34,7 @@ function presignOptions(command: Command): Command {
     .option('--pkcs11-module <LIB>', 'a PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so')
     .option('--pkcs11-token <LABEL>', 'the token holding the keys')
     .option('--pkcs11-key <LABEL>', "the CA key's CKA_LABEL on the token")
-    .option('--pkcs11-pin-env <VAR>', 'the environment variable holding the user PIN', 'CA_REPO_PKCS11_PIN')
+    .option('--pkcs11-pin-env <VAR>', 'the environment variable holding the user PIN', DEFAULT_PKCS11_PIN_ENV)
     .option('--pkcs11-pin-file <FILE>', 'a file holding the user PIN (first line)')
     .option(
       '--responder-cert <CERT>',

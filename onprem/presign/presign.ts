@@ -22,11 +22,12 @@
  */
 import { link, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { concatBytes } from '../../lambda/core/encoding/bytes.ts';
 import {
   certIdPrefixes,
   encodeOcspResponse,
-  encodeTbsResponseData,
-  type CertificateAnswer,
+  responseDataEncoder,
+  responseFrameParts,
 } from '../../lambda/core/ocsp/ocsp-response-encoder.ts';
 import { ocspNextUpdate, ocspRefreshDue } from '../../lambda/core/ocsp/presign-schedule.ts';
 import {
@@ -38,6 +39,7 @@ import {
   type PresignState,
 } from './bundle-output.ts';
 import { signCrls, type CrlEntryRecord } from './partition-crls.ts';
+import { DuplicateResponseError, FileKeySigner, type ResponseFrameParts } from './signer.ts';
 import type { CaIdentity, ResponderIdentity } from './signing-identity.ts';
 import { readStatusSource, type StatusRecord, type StatusSource } from './status-source.ts';
 
@@ -109,37 +111,34 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
   };
   const revoked: CrlEntryRecord[] = [];
   const inFlight: Promise<void>[] = [];
-  const window = Math.max(2, 2 * ((responder.signer as { parallelism?: number }).parallelism ?? 1));
-  let batch: CertificateAnswer[] = [];
+  const signer = responder.signer;
+  const window = Math.max(2, 2 * ((signer as { parallelism?: number }).parallelism ?? 1));
+  const encodeTbs = responseDataEncoder({
+    responderId: responder.responderId,
+    producedAt: thisUpdate,
+    certIds,
+    thisUpdate,
+    nextUpdate,
+  });
+  const dir = join(partial, OCSP_DIR);
+  const parts = responseFrameParts(responder);
+  const onWorkers = signer instanceof FileKeySigner && signer.writesResponses ? signer : undefined;
+  let batch: { tbs: Uint8Array[]; names: string[] } = { tbs: [], names: [] };
 
   const flush = async () => {
-    if (batch.length === 0) return;
-    const answers = batch;
-    batch = [];
-    const tbs = answers.map((answer) =>
-      encodeTbsResponseData({ responderId: responder.responderId, producedAt: thisUpdate, certIds, answer }),
-    );
+    if (batch.names.length === 0) return;
+    const { tbs, names } = batch;
+    batch = { tbs: [], names: [] };
     inFlight.push(
-      responder.signer.sign(tbs).then(async (signatures) => {
-        await Promise.all(
-          answers.map((answer, i) =>
-            writeFile(
-              join(partial, OCSP_DIR, `${answer.serialHex}.ocsp`),
-              encodeOcspResponse({
-                tbs: tbs[i] as Uint8Array,
-                signatureAlgorithm: responder.signatureAlgorithm,
-                signature: signatures[i] as Uint8Array,
-                certs: responder.certs,
-              }),
-              // A serial the source lists twice: refused rather than letting the last line win.
-              { flag: 'wx' },
-            ).catch((error: NodeJS.ErrnoException) => {
-              if (error.code === 'EEXIST')
-                throw new Error(`serial ${answer.serialHex} is listed twice in the status source`);
-              throw error;
-            }),
-          ),
-        );
+      (onWorkers
+        ? writeOnWorkers(onWorkers, dir, tbs, names, parts)
+        : signAndWrite(responder, dir, tbs, names)
+      ).catch((error: Error) => {
+        if (error instanceof DuplicateResponseError)
+          throw new Error(
+            `serial ${error.fileName.replace(/\.ocsp$/, '')} is listed twice in the status source`,
+          );
+        throw error;
       }),
     );
     if (inFlight.length >= window) await inFlight.shift();
@@ -166,15 +165,21 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
     }
     if (state)
       nextResponses[record.serialHex] = { status: key, thisUpdate: thisUpdate.toISOString(), refreshAt };
-    batch.push({
-      serialHex: record.serialHex,
-      status: isRevoked ? 'revoked' : 'good',
-      ...(isRevoked ? { revokedAt: record.revokedAt, reason: record.reason } : {}),
-      thisUpdate,
-      nextUpdate,
-    });
+    batch.tbs.push(
+      encodeTbs(
+        isRevoked
+          ? {
+              serialHex: record.serialHex,
+              status: 'revoked',
+              revokedAt: record.revokedAt,
+              reason: record.reason,
+            }
+          : { serialHex: record.serialHex, status: 'good' },
+      ),
+    );
+    batch.names.push(`${record.serialHex}.ocsp`);
     summary.signed[isRevoked ? 'revoked' : 'good']++;
-    if (batch.length >= BATCH) await flush();
+    if (batch.names.length >= BATCH) await flush();
   }
   await flush();
   await Promise.all(inFlight);
@@ -214,6 +219,43 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
     });
   }
   return summary;
+}
+
+/** One batch signed, framed and written on a worker thread: one message each way. */
+function writeOnWorkers(
+  signer: FileKeySigner,
+  dir: string,
+  tbs: Uint8Array[],
+  names: string[],
+  parts: ResponseFrameParts,
+): Promise<void> {
+  const ends = new Uint32Array(tbs.length);
+  let end = 0;
+  tbs.forEach((bytes, i) => (ends[i] = end += bytes.byteLength));
+  return signer.writeResponses({ dir, tbs: concatBytes(tbs), ends, names }, parts);
+}
+
+/** One batch signed by the signer (a PKCS#11 token), framed and written here. */
+async function signAndWrite(responder: ResponderIdentity, dir: string, tbs: Uint8Array[], names: string[]) {
+  const signatures = await responder.signer.sign(tbs);
+  await Promise.all(
+    names.map((name, i) =>
+      writeFile(
+        join(dir, name),
+        encodeOcspResponse({
+          tbs: tbs[i] as Uint8Array,
+          signatureAlgorithm: responder.signatureAlgorithm,
+          signature: signatures[i] as Uint8Array,
+          certs: responder.certs,
+        }),
+        // A serial the source lists twice: refused rather than letting the last line win.
+        { flag: 'wx' },
+      ).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') throw new DuplicateResponseError(name);
+        throw error;
+      }),
+    ),
+  );
 }
 
 /**

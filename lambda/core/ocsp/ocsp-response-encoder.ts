@@ -7,7 +7,7 @@
  *
  * Pure and synchronous, so the pre-signer's workers and the test kit use the same encoder.
  */
-import { digestSync } from '../encoding/bytes.ts';
+import { concatBytes, digestSync } from '../encoding/bytes.ts';
 import {
   DER_NULL,
   derBitString,
@@ -72,15 +72,52 @@ export interface CertificateAnswer {
   nextUpdate: Date;
 }
 
+const GOOD_STATUS = derImplicitPrimitive(0, new Uint8Array(0));
+
 /** CertStatus (RFC 6960 §4.2.1): good [0] IMPLICIT NULL, revoked [1] IMPLICIT RevokedInfo. */
-function certStatus(answer: CertificateAnswer): Uint8Array {
-  if (answer.status === 'good') return derImplicitPrimitive(0, new Uint8Array(0));
+function certStatus(
+  answer: Pick<CertificateAnswer, 'serialHex' | 'status' | 'revokedAt' | 'reason'>,
+): Uint8Array {
+  if (answer.status === 'good') return GOOD_STATUS;
   if (!answer.revokedAt) throw new Error(`serial ${answer.serialHex}: revoked without a revocation time`);
   return derImplicitConstructed(
     1,
     derGeneralizedTime(answer.revokedAt),
     ...(answer.reason === undefined ? [] : [derExplicit(0, derEnumerated(answer.reason))]),
   );
+}
+
+/** What every response of one run shares (one producedAt, thisUpdate and nextUpdate per run). */
+export interface ResponseDataShared {
+  responderId: Uint8Array;
+  producedAt: Date;
+  certIds: readonly CertIdPrefix[];
+  thisUpdate: Date;
+  nextUpdate: Date;
+}
+
+/**
+ * tbsResponseData (RFC 6960 §4.2.1) for many certificates of one run: ResponderID, producedAt, the
+ * CertID issuer hashes and a good answer's status and times are encoded once, so each certificate
+ * costs its serial and the few SEQUENCE headers around it.
+ */
+export function responseDataEncoder(
+  shared: ResponseDataShared,
+): (answer: Pick<CertificateAnswer, 'serialHex' | 'status' | 'revokedAt' | 'reason'>) => Uint8Array {
+  const head = concatBytes([shared.responderId, derGeneralizedTime(shared.producedAt)]);
+  const times = concatBytes([
+    derGeneralizedTime(shared.thisUpdate),
+    derExplicit(0, derGeneralizedTime(shared.nextUpdate)),
+  ]);
+  const goodTail = concatBytes([GOOD_STATUS, times]);
+  const prefixes = shared.certIds.map(({ prefix }) => prefix);
+  return (answer) => {
+    const serial = derIntegerFromHex(answer.serialHex);
+    const tail = answer.status === 'good' ? goodTail : concatBytes([certStatus(answer), times]);
+    const singles = prefixes.map((prefix) => derSequence(derSequence(prefix, serial), tail));
+    // version v1 is the DEFAULT and so absent in DER.
+    return derSequence(head, derSequence(...singles));
+  };
 }
 
 /** The ResponseData (tbsResponseData) for one certificate, one SingleResponse per CertID hash. */
@@ -91,15 +128,9 @@ export function encodeTbsResponseData(input: {
   answer: CertificateAnswer;
 }): Uint8Array {
   const { answer } = input;
-  const serial = derIntegerFromHex(answer.serialHex);
-  const status = certStatus(answer);
-  const thisUpdate = derGeneralizedTime(answer.thisUpdate);
-  const nextUpdate = derExplicit(0, derGeneralizedTime(answer.nextUpdate));
-  const singles = input.certIds.map(({ prefix }) =>
-    derSequence(derSequence(prefix, serial), status, thisUpdate, nextUpdate),
+  return responseDataEncoder({ ...input, thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate })(
+    answer,
   );
-  // version v1 is the DEFAULT and so absent in DER.
-  return derSequence(input.responderId, derGeneralizedTime(input.producedAt), derSequence(...singles));
 }
 
 /**
@@ -112,10 +143,32 @@ export function encodeOcspResponse(input: {
   signature: Uint8Array;
   certs?: readonly Uint8Array[];
 }): Uint8Array {
-  const certs = input.certs?.length ? [derExplicit(0, derSequence(...input.certs))] : [];
-  const basic = derSequence(input.tbs, input.signatureAlgorithm, derBitString(input.signature), ...certs);
+  const parts = responseFrameParts(input);
+  const basic = derSequence(input.tbs, parts.signatureAlgorithm, derBitString(input.signature), parts.certs);
   return derSequence(
-    derEnumerated(0), // successful
-    derExplicit(0, derSequence(derOid(OID.ocspBasic), derOctetString(basic))),
+    parts.successful,
+    derExplicit(0, derSequence(parts.responseType, derOctetString(basic))),
   );
+}
+
+/**
+ * The octets every OCSPResponse of one signer shares, encoded: responseStatus successful, the
+ * responseType id-pkix-ocsp-basic, the signatureAlgorithm and the `[0] EXPLICIT certs` field (empty
+ * without certificates). The pre-signer's worker threads frame each signature with them.
+ */
+export function responseFrameParts(input: {
+  signatureAlgorithm: Uint8Array;
+  certs?: readonly Uint8Array[];
+}): {
+  successful: Uint8Array;
+  responseType: Uint8Array;
+  signatureAlgorithm: Uint8Array;
+  certs: Uint8Array;
+} {
+  return {
+    successful: derEnumerated(0),
+    responseType: derOid(OID.ocspBasic),
+    signatureAlgorithm: input.signatureAlgorithm,
+    certs: input.certs?.length ? derExplicit(0, derSequence(...input.certs)) : new Uint8Array(0),
+  };
 }
