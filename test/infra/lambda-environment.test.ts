@@ -36,7 +36,11 @@ function namesRead(
   variables: Record<string, unknown>,
 ) {
   const env = Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : 'x']),
+    // A token stands for a name or a URL (PUBLIC_BASE_URLS joins the distribution's domain name).
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : 'http://x.example',
+    ]),
   );
   const names = new Set<string>();
   read(
