@@ -43,9 +43,13 @@ describe('the local repository with a health interval', () => {
       await repo.close();
     }
     expect(repo.health?.ledgerDir).toBe(join(dataDir, 'health-ledger'));
-    // Nothing was published to this repository: index.json answers 404, and every run says so.
+    // Nothing was published to this repository: it serves its empty index (never a 404).
     expect(outcomes[0]!.run.results).toEqual([
-      expect.objectContaining({ check: 'index', outcome: 'fail', detail: 'HTTP 404, expected 200' }),
+      expect.objectContaining({
+        check: 'index',
+        outcome: 'ok',
+        detail: expect.stringMatching(/^0 CA certificate\(s\), 0 CRL\(s\), 0 document\(s\)/),
+      }),
     ]);
     const entries = await new HealthLedger({
       store: new DirectoryObjectStore(repo.health!.ledgerDir),
@@ -79,10 +83,10 @@ describe('ca-repo local --health-interval', () => {
       { timeoutMs: 10_000 },
     );
     expect(result.stdout).toMatch(/health checker every 1 s, ledger .*health-ledger/);
-    // An empty repository: index.json is missing and no OCSP response is published, and each
-    // run says so (the sentinel's OCSP URL falls back to /ocsp without an index).
-    expect(result.stdout).toMatch(/^health: 0 ok, 3 failed \(ledger record #1\)$/m);
-    expect(result.stdout).toMatch(/FAIL {2}index .*\n +HTTP 404, expected 200/);
+    // An empty repository: its empty index is served, no OCSP response is published, and each
+    // run says so (the sentinel's OCSP URL falls back to /ocsp without an index entry).
+    expect(result.stdout).toMatch(/^health: 1 ok, 2 failed \(ledger record #1\)$/m);
+    expect(result.stdout).not.toMatch(/FAIL {2}index/);
     expect(result.stdout).toMatch(/FAIL {2}ocsp-post .*\n +responder answered unauthorized \(6\)/);
   });
 });
@@ -108,7 +112,8 @@ describe('ca-repo health and ca-repo report', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ok {4}index/m);
     expect(result.stdout).toMatch(/^ok {4}ocsp-post/m);
-    expect(result.stdout).toMatch(/^7 ok, 0 failed$/m);
+    // index, CA certificate, CRL, crl-urls.json and the CRL it lists, OCSP GET and POST, two documents
+    expect(result.stdout).toMatch(/^9 ok, 0 failed$/m);
     expect(result.stdout).toMatch(
       /ledger: record #1 ledger\/\d{4}\/\d\d\/\d\d\/\d{8}T\d{6}Z-0000000001\.json/,
     );
