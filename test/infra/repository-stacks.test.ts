@@ -964,10 +964,11 @@ describe('health checker from the configuration (health.scheduleMinutes 1, enabl
     ]);
   });
 
-  it('alarms (unavailable, CRL expiring, OCSP stale, slow, checker errors) notify the SNS topic both ways', () => {
+  it('alarms (unavailable, CRL expiring, OCSP stale, slow, checker errors, one per BR deadline class) notify the SNS topic both ways', () => {
     const { checker, topic } = parts();
     const resources = synth.primary.toJSON().Resources;
-    expect(checker.alarms).toHaveLength(5);
+    // 5 probe alarms + 5 deadline classes (crl-reissue, arl-reissue, ocsp-refresh, answer-time, crl-urls-fetch)
+    expect(checker.alarms).toHaveLength(10);
     for (const alarm of checker.alarms) {
       const properties = resources[logicalId(alarm)].Properties;
       expect(properties).toMatchObject({ AlarmActions: [{ Ref: topic }], OKActions: [{ Ref: topic }] });
