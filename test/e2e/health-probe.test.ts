@@ -104,6 +104,9 @@ describe('a healthy repository', () => {
       'index',
       'ca-certificate',
       'crl',
+      // crl-urls.json and the CRL URL it discloses, fetched as CCADB does (every 4 hours at least)
+      'crl-urls',
+      'crl-urls',
       'ocsp-get',
       'ocsp-get',
       'ocsp-post',

@@ -367,7 +367,7 @@ export class HealthProbe {
                   thresholds: this.thresholds,
                   caPolicies: this.options.caPolicies,
                 })
-              : { outcome: 'fail' as const, detail: 'crl-urls.json could not be read' };
+              : { outcome: 'fail' as const, detail: `crl-urls.json could not be read: ${listing.detail}` };
           if (judgement.outcome === 'ok') this.crlUrlVerified.set(url, now);
           const fetched = crlUrlFetchDeadline(this.crlUrlVerified.get(url), now);
           return { ...judgement, deadlines: [...(judgement.deadlines ?? []), fetched] };
