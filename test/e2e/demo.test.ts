@@ -54,8 +54,9 @@ describe('npm run demo (the main job)', () => {
     expect(stdout).toContain(`   Reusing the CA an earlier run left in ${dataDir} (${caCert})`);
     expect(stdout).not.toContain('Created a new CA');
     expect(await readFile(caCert)).toEqual(before);
-    expect(stdout).toMatch(/9 accepted, 0 rejected/);
-    expect(stdout).toMatch(/run 1: 9 of 9 probes passed \(ledger record #4\)/);
+    // Presign signs again what is due (and the certificates the demo issued since): counts vary.
+    expect(stdout).toMatch(/\b\d+ accepted, 0 rejected/);
+    expect(stdout).toMatch(/run 1: (\d+) of \1 probes passed \(ledger record #4\)/);
     expect(stdout).toContain('ledger chain intact');
     expect(stdout).not.toMatch(/FAIL/);
     expect(code).toBe(0);
