@@ -76,7 +76,7 @@ export function readHealthEnvironment(env: Record<string, string | undefined>): 
     },
     metricNamespace: env[ENV.metricNamespace] || undefined,
     // Set by the Lambda runtime: each Region's checker records where its probes ran from.
-    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(env[ENV.region] ? { region: env[ENV.region] } : {}),
     ...(env[ENV.caPolicies] ? { caPolicies: readCaPoliciesVariable(env[ENV.caPolicies]) } : {}),
     ...(env[ENV.replicaBucket]
       ? {
