@@ -187,13 +187,21 @@ export function buildProgram(version: string): { program: Command; run: ProgramR
 
   defineCommand(program, {
     name: 'report',
-    synopsis: '--ledger DIR|s3://BUCKET --out DIR [--from ISO] [--to ISO] [--slo PERCENT] [options]',
+    synopsis: '--ledger DIR|s3://BUCKET... --out DIR [--from ISO] [--to ISO] [--slo PERCENT] [options]',
     summary: "verify a health ledger's hash chain and write the availability report",
     description:
       "Verify the ledger's hash chain and write report.html (charts), report.json and report.csv: availability per endpoint and overall against the SLO, incidents, latency percentiles, CRL margin. Exit 1 when the chain is broken.",
-    examples: ['report --ledger .data/ledger --out report --slo 99.9'],
+    examples: [
+      'report --ledger .data/ledger --out report --slo 99.9',
+      'report --ledger s3://LEDGER-PRIMARY --ledger s3://LEDGER-REPLICA --out report',
+    ],
   })
-    .requiredOption('--ledger <DIR|s3://BUCKET>', 'the health ledger')
+    .addOption(
+      repeatable(
+        '--ledger <DIR|s3://BUCKET>',
+        "the health ledger; several (one per Region's checker): each reported in OUT/<Region>/ and set side by side in OUT/report.html",
+      ).makeOptionMandatory(),
+    )
     .requiredOption('--out <DIR>', 'directory for report.html, report.json, report.csv')
     .option('--from <ISO>', 'start of the window (ISO 8601)')
     .option('--to <ISO>', 'end of the window (ISO 8601)')

@@ -1,22 +1,31 @@
 /**
  * `ca-repo report`: verifies the ledger's hash chain from its first record and writes the
  * availability report for a window as report.html (inline SVG charts, no script), report.json (the
- * model) and report.csv (the availability table).
+ * model) and report.csv (the availability table). Given several ledgers (one per Region's health
+ * checker), it reports each in its own directory and sets them side by side.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { verifyLedger, type LedgerLink } from '../lambda/core/health/ledger.ts';
 import { buildHealthReport, MixedRepositoriesError, type HealthReport } from '../reporting/report.ts';
 import { renderReportCsv } from '../reporting/report-csv.ts';
 import { renderReportHtml } from '../reporting/report-html.ts';
+import {
+  buildRegionsReport,
+  regionLabels,
+  renderRegionsHtml,
+  type RegionColumn,
+  type RegionsReport,
+} from '../reporting/report-regions.ts';
 import { HealthLedger } from '../lambda/services/health/health-ledger.ts';
 import type { ObjectStore } from '../lambda/services/ports.ts';
 import { CliError } from '../lambda/core/contract/cli-error.ts';
 import { openLedgerStore } from './health-command.ts';
 
 export interface ReportOptions {
-  ledger: string;
+  /** One ledger, or one per Region's health checker (reported side by side). */
+  ledger: string[];
   out: string;
   from?: string;
   to?: string;
@@ -100,38 +109,91 @@ function parseAnchor(value: string | undefined): LedgerLink | undefined {
   return { sequence: Number(match[1]), hash: match[2]!.toLowerCase() };
 }
 
-export async function runReport(options: ReportOptions): Promise<number> {
-  if (!options.ledger.startsWith('s3://') && !existsSync(options.ledger)) {
+function checkLedger(ledger: string): void {
+  if (!ledger.startsWith('s3://') && !existsSync(ledger)) {
     throw new CliError(
-      `--ledger ${options.ledger} does not exist: give the directory health --ledger wrote, or s3://BUCKET`,
+      `--ledger ${ledger} does not exist: give the directory health --ledger wrote, or s3://BUCKET`,
     );
   }
+}
+
+export async function runReport(options: ReportOptions): Promise<number> {
+  const ledgers = options.ledger;
+  if (ledgers.length === 0) throw new CliError('give at least one --ledger');
+  for (const ledger of ledgers) checkLedger(ledger);
   const from = parseTime('from', options.from);
   const to = parseTime('to', options.to);
   if (from && to && from >= to) throw new CliError('--from must be before --to');
-  const { report, files } = await writeHealthReport({
-    store: openLedgerStore(options.ledger),
-    ledgerLocation: options.ledger.startsWith('s3://') ? options.ledger : resolve(options.ledger),
-    outDir: options.out,
-    sloPercent: parseNumber('slo', options.slo, 0, 100),
-    from,
-    to,
-    anchor: parseAnchor(options.anchor),
-    crlMarginHours:
-      options.crlMarginHours === undefined
-        ? undefined
-        : parseNumber('crl-margin-hours', options.crlMarginHours, 0, 24 * 366),
-    repository: options.repository,
-    now: new Date(),
-  });
+  const now = new Date();
+  const write = (ledger: string, outDir: string) =>
+    writeHealthReport({
+      store: openLedgerStore(ledger),
+      ledgerLocation: ledger.startsWith('s3://') ? ledger : resolve(ledger),
+      outDir,
+      sloPercent: parseNumber('slo', options.slo, 0, 100),
+      from,
+      to,
+      anchor: parseAnchor(options.anchor),
+      crlMarginHours:
+        options.crlMarginHours === undefined
+          ? undefined
+          : parseNumber('crl-margin-hours', options.crlMarginHours, 0, 24 * 366),
+      repository: options.repository,
+      now,
+    });
+  if (ledgers.length === 1) {
+    const { report, files } = await write(ledgers[0]!, options.out);
+    printSummary(report);
+    console.log(
+      `report: ${resolve(files.html)}\n        ${resolve(files.json)}\n        ${resolve(files.csv)}`,
+    );
+    return report.chain.intact ? 0 : 1;
+  }
+  if (options.anchor !== undefined) {
+    throw new CliError('--anchor names a record of one ledger: give a single --ledger with it');
+  }
+  const { regions, files } = await writeRegionsReport(ledgers, options.out, now, write);
+  console.log(`report: ${resolve(files.html)}\n        ${resolve(files.json)}`);
+  return regions.chainsIntact ? 0 : 1;
+}
+
+function printSummary(report: HealthReport, label?: string): void {
   const { slo, runs, chain, incidents } = report;
+  const prefix = label ? `${label}: ` : '';
   console.log(
-    `availability ${slo.overallPercent} % over ${runs.count} run(s) against SLO ${slo.targetPercent} %: ${slo.met ? 'met' : 'MISSED'}`,
+    `${prefix}availability ${slo.overallPercent} % over ${runs.count} run(s) against SLO ${slo.targetPercent} %: ${slo.met ? 'met' : 'MISSED'}`,
   );
-  console.log(`incidents: ${incidents.length}`);
-  console.log(`ledger chain: ${chain.summary}`);
-  console.log(
-    `report: ${resolve(files.html)}\n        ${resolve(files.json)}\n        ${resolve(files.csv)}`,
-  );
-  return chain.intact ? 0 : 1;
+  console.log(`${prefix}incidents: ${incidents.length}`);
+  console.log(`${prefix}ledger chain: ${chain.summary}`);
+}
+
+/**
+ * One ledger per Region: each verified and reported on its own in OUT/<label>/, then set side by
+ * side in OUT/report.html and OUT/report.json (reporting/report-regions.ts).
+ */
+export async function writeRegionsReport(
+  ledgers: readonly string[],
+  outDir: string,
+  now: Date,
+  write: (ledger: string, outDir: string) => Promise<WrittenReport>,
+): Promise<{ regions: RegionsReport; files: { html: string; json: string } }> {
+  // Report each into a scratch name first: the label (its Region) is known once its runs are read.
+  const written: WrittenReport[] = [];
+  for (const [i, ledger] of ledgers.entries())
+    written.push(await write(ledger, join(outDir, `ledger-${i + 1}`)));
+  const labels = regionLabels(written.map((w) => w.report));
+  const columns: RegionColumn[] = [];
+  for (const [i, { report }] of written.entries()) {
+    const label = labels[i]!;
+    const directory = label.replace(/[^A-Za-z0-9._+#-]/g, '_');
+    await rm(join(outDir, directory), { recursive: true, force: true });
+    await rename(join(outDir, `ledger-${i + 1}`), join(outDir, directory));
+    columns.push({ label, reportPath: `${directory}/report.html`, report });
+    printSummary(report, label);
+  }
+  const regions = buildRegionsReport(columns, now);
+  const files = { html: join(outDir, 'report.html'), json: join(outDir, 'report.json') };
+  await writeFile(files.html, renderRegionsHtml(columns, now));
+  await writeFile(files.json, `${JSON.stringify(regions, null, 2)}\n`);
+  return { regions, files };
 }

@@ -7,7 +7,9 @@ import type { AvailabilitySummary } from './availability-summary.ts';
 import type { CloudAssembly } from './cloud-assembly.ts';
 import { alarmsBoxHolding, nodeIdOf, type DiagramModel } from './diagram/model.ts';
 import type { ShellVariable } from './investigator-shell.ts';
+import type { CaStatus } from './ca-statuses.ts';
 import type { PinnedCertificate } from './pinned-certificates.ts';
+import type { RevocationRule } from './revocation-rules.ts';
 import type { RequirementResult, RequirementStatus } from './requirement.ts';
 
 export interface InventoryEntry {
@@ -37,6 +39,10 @@ export interface EvidenceReport {
   counts: Record<RequirementStatus, number>;
   shellVariables: ShellVariable[];
   certificates: PinnedCertificate[];
+  /** Each pinned CA active or retired, with its lint profile and CRL scope (BR §4.9.7). */
+  caStatuses: CaStatus[];
+  /** The BR and CCADB rules enforced, from the code's lint and deadline tables. */
+  revocationRules: RevocationRule[];
   availability?: AvailabilitySummary;
   inventory: InventoryEntry[];
   files: { svg: string; dot: string; html: string; markdown: string };

@@ -13,7 +13,9 @@ import type { CloudAssembly } from './cloud-assembly.ts';
 import { evaluateRequirements } from './evaluate-requirements.ts';
 import { buildInventory, countStatuses, type EvidenceReport } from './evidence-report.ts';
 import { InvestigatorShell } from './investigator-shell.ts';
+import { readCaStatuses } from './ca-statuses.ts';
 import { loadPinnedCertificates } from './pinned-certificates.ts';
+import { revocationRules } from './revocation-rules.ts';
 import { renderDot } from './render-dot.ts';
 import { renderEvidenceHtml } from './render-html.ts';
 import { renderEvidenceMarkdown } from './render-markdown.ts';
@@ -66,6 +68,8 @@ export async function collectEvidence(
     counts: countStatuses(results),
     shellVariables: shell.definitions(),
     certificates: pinned.certificates,
+    caStatuses: readCaStatuses(assembly, pinned).cas,
+    revocationRules: revocationRules(),
     ...(options.availability ? { availability: options.availability } : {}),
     inventory: buildInventory(assembly, diagram),
     files: { ...EVIDENCE_FILES },

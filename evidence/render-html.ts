@@ -6,6 +6,7 @@
  */
 import { formatFingerprint } from '../lambda/core/publish/repository-index.ts';
 import { BR_RESPONSE_TIME_MS } from './availability-summary.ts';
+import { describeCaStatus } from './rules/ca-retention.ts';
 import { STATUS_TEXT, type EvidenceReport } from './evidence-report.ts';
 import type { RequirementResult } from './requirement.ts';
 
@@ -167,6 +168,18 @@ export function renderEvidenceHtml(report: EvidenceReport): string {
         )
         .join('')}</tbody></table>`
     : '<p class="lead">No ledger was given (<code>--ledger DIR</code>): this pack holds no measured availability. The operational-record row above says so.</p>';
+  const caStatuses = report.caStatuses
+    .map(
+      (ca) =>
+        `<tr><td>${e(ca.subject)}<br><code>${e(ca.sha256)}</code></td><td>${e(ca.status)}</td><td>${e(describeCaStatus(ca))}</td></tr>`,
+    )
+    .join('');
+  const rules = report.revocationRules
+    .map(
+      (r) =>
+        `<tr><td>${e(r.kind)}</td><td><code>${e(r.id)}</code></td><td>${e(r.citation)}</td><td>${e(r.enforcement)}</td><td><code>${e(r.source)}</code></td></tr>`,
+    )
+    .join('');
   const inventory = report.inventory
     .map(
       (r) =>
@@ -189,7 +202,7 @@ export function renderEvidenceHtml(report: EvidenceReport): string {
 <div class="counts"><span class="pill met">${counts.met} met</span><span class="pill not-met">${counts['not-met']} not met</span><span class="pill not-applicable">${counts['not-applicable']} not applicable</span></div>
 </header>
 <main>
-<nav><a href="#requirements">Requirements</a><a href="#architecture">Architecture</a><a href="#setup">Command setup</a><a href="#fingerprints">Fingerprints</a><a href="#availability">Availability</a><a href="#inventory">Inventory</a></nav>
+<nav><a href="#requirements">Requirements</a><a href="#architecture">Architecture</a><a href="#setup">Command setup</a><a href="#fingerprints">Fingerprints</a><a href="#ca-status">CA status</a><a href="#revocation-rules">BR and CCADB rules</a><a href="#availability">Availability</a><a href="#inventory">Inventory</a></nav>
 <h2 id="requirements">Requirements</h2>
 <p class="lead">Use case A of the Digital Agency study group on the Electronic Signature Act accreditation standards (the CA repository), survey item 3513, and the CA/Browser Forum Baseline Requirements' repository rules. Commands use the shell variables of <a href="#setup">Command setup</a>.</p>
 <table class="requirements">
@@ -210,6 +223,12 @@ ${report.results.map(requirementRow).join('\n')}
 <h2 id="fingerprints">Pinned CA certificates (survey item 3513)</h2>
 <p class="lead">SHA-256, SHA-384 and SHA-512 fingerprints of the DER certificates the publish gate trusts, as <code>openssl x509 -noout -fingerprint -sha256</code> prints them. The publish gate writes the same values into <code>index.json</code> and <code>index.html</code>.</p>
 ${report.certificates.length > 0 ? `<table class="fingerprints"><thead><tr><th>Certificate</th><th>SHA-256</th><th>SHA-384</th><th>SHA-512</th></tr></thead><tbody>${certificates}</tbody></table>` : '<p class="lead">No pinned CA certificate was found.</p>'}
+<h2 id="ca-status">Active and retired CAs (BR §4.9.7)</h2>
+<p class="lead">As the publish gate is told (its <code>CA_POLICIES</code> environment); a retired CA's CRLs are accepted and served until its last certificate expires.</p>
+<table><thead><tr><th>CA</th><th>Status</th><th>Policy</th></tr></thead><tbody>${caStatuses}</tbody></table>
+<h2 id="revocation-rules">BR and CCADB rules covered</h2>
+<p class="lead">Listed from the code's own tables: the publish gate's CRL and OCSP lints (error: refused; warning: in the receipt and the index), the health checker's deadlines (each with an alarm) and the CCADB disclosure files.</p>
+<table><thead><tr><th>Kind</th><th>Rule</th><th>Section</th><th>Enforcement</th><th>Defined in</th></tr></thead><tbody>${rules}</tbody></table>
 <h2 id="availability">Availability (health ledger)</h2>
 ${availability}
 <h2 id="inventory">Resource inventory</h2>

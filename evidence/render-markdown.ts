@@ -5,6 +5,7 @@
  */
 import { formatFingerprint } from '../lambda/core/publish/repository-index.ts';
 import { BR_RESPONSE_TIME_MS } from './availability-summary.ts';
+import { describeCaStatus } from './rules/ca-retention.ts';
 import { STATUS_TEXT, type EvidenceReport } from './evidence-report.ts';
 import type { RequirementResult } from './requirement.ts';
 
@@ -153,6 +154,26 @@ export function renderEvidenceMarkdown(report: EvidenceReport): string {
       '',
     );
   }
+  lines.push(
+    '## Active and retired CAs (BR §4.9.7)',
+    '',
+    "As the publish gate is told (its `CA_POLICIES` environment); a retired CA's CRLs are accepted and served until its last certificate expires.",
+    '',
+    ...table(
+      ['CA', 'SHA-256', 'Status', 'Policy'],
+      report.caStatuses.map((ca) => [ca.subject, code(ca.sha256), ca.status, describeCaStatus(ca)]),
+    ),
+    '',
+    '## BR and CCADB rules covered',
+    '',
+    "Listed from the code's own tables: the publish gate's CRL and OCSP lints (error: refused; warning: in the receipt and the index), the health checker's deadlines (each with an alarm) and the CCADB disclosure files.",
+    '',
+    ...table(
+      ['Kind', 'Rule', 'Section', 'Enforcement', 'Defined in'],
+      report.revocationRules.map((r) => [r.kind, code(r.id), r.citation, r.enforcement, code(r.source)]),
+    ),
+    '',
+  );
   lines.push('## Availability (health ledger)', '');
   const a = report.availability;
   if (!a) {

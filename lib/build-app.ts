@@ -46,6 +46,7 @@ export function buildCaRepoApp(
       ? new CaRepoReplicaStack(app, `${config.name}-replica`, {
           config: { ...config, replicaRegion },
           replicaBucketName: replicaName,
+          buildDirectory: options.buildDirectory,
         })
       : undefined;
   const primary = new CaRepoStack(app, config.name, {

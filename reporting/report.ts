@@ -114,6 +114,8 @@ export interface HealthReport {
   ledger: string;
   /** The repository the runs probed (its base URLs, space-separated). */
   repositories: string[];
+  /** The AWS Regions the runs were probed from (ProbeRun.region); absent when none recorded one. */
+  regions?: string[];
   window: { from?: string; to?: string; firstRun?: string; lastRun?: string };
   slo: { targetPercent: number; overallPercent: number; met: boolean };
   runs: { count: number; healthy: number; largestGapMinutes?: number; medianIntervalMinutes?: number };
@@ -348,6 +350,9 @@ export function buildHealthReport(verification: LedgerVerification, options: Rep
     generatedAt: options.generatedAt.toISOString(),
     ledger: options.ledgerLocation,
     repositories: [...new Set(runs.map(repositoryOf))],
+    ...(runs.some((run) => run.region)
+      ? { regions: [...new Set(runs.flatMap((run) => (run.region ? [run.region] : [])))].sort() }
+      : {}),
     window: {
       ...(options.from ? { from: options.from.toISOString() } : {}),
       ...(options.to ? { to: options.to.toISOString() } : {}),

@@ -6,6 +6,7 @@
 import type { Requirement } from '../requirement.ts';
 import { abuseLimitsRequirement } from './abuse-limits.ts';
 import { alwaysOnlineRequirement } from './always-online.ts';
+import { caRetentionRequirement } from './ca-retention.ts';
 import { availabilityZonesRequirement } from './availability-zones.ts';
 import { encryptedLogsRequirement } from './encrypted-logs.ts';
 import { fingerprintsRequirement } from './fingerprints.ts';
@@ -36,6 +37,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   httpNotRedirectedRequirement,
   alwaysOnlineRequirement,
   responseTimeRequirement,
+  caRetentionRequirement,
   // Audit-grade infrastructure: immutable records, the uploader identity, abuse limits, replication.
   logIntegrityRequirement,
   uploadAccessRequirement,

@@ -39,6 +39,8 @@ export interface HealthEnvironment {
   replica?: { repositoryBucket: string; replicaBucket: string; replicaRegion: string };
   /** Each CA's CRL scope and OCSP coverage (CA_POLICIES): its CRL reissue deadline. */
   caPolicies?: CaPolicies;
+  /** AWS_REGION, set by the Lambda runtime: recorded in each run (ProbeRun.region). */
+  region?: string;
 }
 
 function optionalNumber(env: Record<string, string | undefined>, name: string): number | undefined {
@@ -73,6 +75,8 @@ export function readHealthEnvironment(env: Record<string, string | undefined>): 
       ocspMaxAgeHours: optionalNumber(env, ENV.ocspMaxAgeHours),
     },
     metricNamespace: env[ENV.metricNamespace] || undefined,
+    // Set by the Lambda runtime: each Region's checker records where its probes ran from.
+    ...(env[ENV.region] ? { region: env[ENV.region] } : {}),
     ...(env[ENV.caPolicies] ? { caPolicies: readCaPoliciesVariable(env[ENV.caPolicies]) } : {}),
     ...(env[ENV.replicaBucket]
       ? {
@@ -123,6 +127,7 @@ export async function createHealthChecker(
     sentinels: environment.sentinelsFile ? await readSentinelsFile(environment.sentinelsFile) : [],
     thresholds: environment.thresholds,
     caPolicies: environment.caPolicies,
+    ...(environment.region ? { region: environment.region } : {}),
     ...(environment.replica
       ? {
           replica: {

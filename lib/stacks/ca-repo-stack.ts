@@ -7,7 +7,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CaRepoConfig } from '../config.ts';
-import { CaRepository } from '../constructs/ca-repository.ts';
+import { CaRepository, type CaRepositoryHealth } from '../constructs/ca-repository.ts';
 import { certificatePem, type UploaderRoleIdentity } from '../constructs/uploader-role.ts';
 
 export interface CaRepoStackProps extends StackProps {
@@ -83,21 +83,7 @@ export class CaRepoStack extends Stack {
       dispatcherReservedConcurrency: config.reservedConcurrency.publishDispatcher,
       alarmEmail: config.health.alarmEmail,
       buildDirectory: props.buildDirectory,
-      health: config.health.enabled
-        ? {
-            scheduleMinutes: config.health.scheduleMinutes,
-            sentinels: config.health.sentinels.map(
-              ({ certificate, issuer, expectedStatus, hashAlgorithm }) => ({
-                certificate,
-                issuer,
-                expectedStatus,
-                ...(hashAlgorithm ? { hashAlgorithm } : {}),
-              }),
-            ),
-            objectLockRetentionDays: config.health.objectLockRetentionDays,
-            reservedConcurrency: config.reservedConcurrency.healthChecker,
-          }
-        : undefined,
+      health: healthSettings(config),
     });
 
     const repo = this.repository;
@@ -142,4 +128,20 @@ export class CaRepoStack extends Stack {
       new CfnOutput(this, 'HealthDashboardName', { value: repo.health.dashboard.dashboardName });
     }
   }
+}
+
+/** The health checker's settings from the configuration (every Region's checker the same); absent: disabled. */
+export function healthSettings(config: CaRepoConfig): CaRepositoryHealth | undefined {
+  if (!config.health.enabled) return undefined;
+  return {
+    scheduleMinutes: config.health.scheduleMinutes,
+    sentinels: config.health.sentinels.map(({ certificate, issuer, expectedStatus, hashAlgorithm }) => ({
+      certificate,
+      issuer,
+      expectedStatus,
+      ...(hashAlgorithm ? { hashAlgorithm } : {}),
+    })),
+    objectLockRetentionDays: config.health.objectLockRetentionDays,
+    reservedConcurrency: config.reservedConcurrency.healthChecker,
+  };
 }

@@ -19,7 +19,14 @@ import { HealthLedger } from '../../lambda/services/health/health-ledger.ts';
 import { runEvidence } from '../../cli/evidence-command.ts';
 import { HealthChecker } from '../../lib/constructs/health-checker.ts';
 import { TRUST_DIR } from '../../lib/constructs/publisher.ts';
-import { findHealthChecker } from '../../evidence/app-topology.ts';
+import { findHealthChecker, publishGateFunctions } from '../../evidence/app-topology.ts';
+import { loadPinnedCertificates } from '../../evidence/pinned-certificates.ts';
+import { CRL_LINTS } from '../../lambda/core/crl/lints/crl-lints.ts';
+import { OCSP_LINTS } from '../../lambda/core/ocsp/lints/ocsp-lints.ts';
+import { DEADLINES, DEADLINE_NAMES } from '../../lambda/core/health/deadlines.ts';
+import { renderEvidenceMarkdown } from '../../evidence/render-markdown.ts';
+import { renderEvidenceHtml } from '../../evidence/render-html.ts';
+import { existsSync } from 'node:fs';
 import { loadAvailabilitySummary } from '../../cli/ledger-directory.ts';
 import {
   readCloudAssembly,
@@ -147,6 +154,7 @@ const ALL_MET = {
   'uc-a-upload-access': 'met',
   'uc-a-abuse-limits': 'met',
   'uc-a-replication-monitoring': 'met',
+  'br-ca-retention': 'met',
 };
 
 /** The operational record is met once the app has a health checker (issue 5) and not before. */
@@ -257,6 +265,93 @@ describe('evidence rows for the example configuration', () => {
         /CN=ca-repo Unsynthesized CA is in the configuration but not in the synthesized trust layer$/,
       ),
     ]);
+  });
+});
+
+/** Sets the publish gate's CA_POLICIES environment in the template, as `caPolicies` would. */
+async function withCaPolicies(assembly: CloudAssembly, policies: Record<string, unknown>): Promise<void> {
+  const pinned = await loadPinnedCertificates(assembly, undefined);
+  const gate = publishGateFunctions(assembly, pinned.layers)[0]!;
+  const fn = gate.stack.template.Resources[gate.logicalId]!;
+  const environment = fn.Properties!.Environment as { Variables: Record<string, unknown> };
+  environment.Variables.CA_POLICIES = JSON.stringify(policies);
+}
+
+describe('active and retired CAs, and the BR and CCADB rules covered', () => {
+  it('shows the example CA active under the default policy', async () => {
+    const { report } = await collectEvidence(await example(), OPTIONS);
+    expect(report.caStatuses).toEqual([
+      expect.objectContaining({
+        status: 'active',
+        profile: 'rfc5280',
+        scope: 'subscriber',
+        configured: false,
+      }),
+    ]);
+    const row = report.results.find((r) => r.id === 'br-ca-retention')!;
+    expect(row.summary).toMatch(/^1 active and 0 retired CA/);
+    expect(row.evidence[0]).toMatchObject({
+      property: expect.stringMatching(/^CA_POLICIES: .*Example Root CA/),
+    });
+  });
+
+  it('shows a CA retired in the gate environment as retired, with the date its CRLs stop being accepted', async () => {
+    const assembly = await example();
+    const sha256 = (await exampleConfig()).trustCertificates.map((der) =>
+      createHash('sha256').update(der).digest('hex'),
+    )[0]!;
+    await withCaPolicies(assembly, {
+      [sha256]: {
+        profile: 'br',
+        scope: 'root',
+        retired: true,
+        lastCertificateExpiry: '2030-01-01T00:00:00Z',
+      },
+    });
+    const { report } = await collectEvidence(assembly, OPTIONS);
+    expect(report.caStatuses).toEqual([
+      expect.objectContaining({
+        sha256,
+        status: 'retired',
+        profile: 'br',
+        scope: 'root',
+        lastCertificateExpiry: '2030-01-01T00:00:00.000Z',
+        configured: true,
+      }),
+    ]);
+    const row = report.results.find((r) => r.id === 'br-ca-retention')!;
+    expect(row.status).toBe('met');
+    expect(row.summary).toMatch(/^0 active and 1 retired CA/);
+    const markdown = renderEvidenceMarkdown(report);
+    expect(markdown).toContain('retired: CRLs accepted until 2030-01-01T00:00:00.000Z; profile br, ARL');
+    expect(renderEvidenceHtml(report)).toContain('<td>retired</td>');
+  });
+
+  it('turns the row to not met when a policy names no pinned CA', async () => {
+    const assembly = await example();
+    await withCaPolicies(assembly, { ['ab'.repeat(32)]: { profile: 'br' } });
+    const results = await rows(assembly);
+    expect(results.get('br-ca-retention')!.status).toBe('not-met');
+    expect(results.get('br-ca-retention')!.problems).toEqual([
+      `a CA policy names ${'ab'.repeat(32)}, which is not a pinned CA certificate`,
+    ]);
+  });
+
+  it("lists every lint, deadline and the crl-urls disclosure from the code's own tables", async () => {
+    const { report } = await collectEvidence(await example(), OPTIONS);
+    const listed = report.revocationRules.map((r) => `${r.kind}:${r.id}:${r.citation}`);
+    expect(listed).toEqual([
+      ...CRL_LINTS.map((l) => `crl-lint:${l.id}:${l.citation}`),
+      ...OCSP_LINTS.map((l) => `ocsp-lint:${l.id}:${l.citation}`),
+      ...DEADLINE_NAMES.map((d) => `deadline:${d}:${DEADLINES[d].citation}`),
+      expect.stringMatching(/^disclosure:crl-urls:CCADB/),
+    ]);
+    for (const rule of report.revocationRules) expect(existsSync(rule.source), rule.source).toBe(true);
+    const reason = report.revocationRules.find((r) => r.id === 'crl-reason-br-allowed')!;
+    expect(reason.enforcement).toMatch(/rfc5280: not applied, br: error/);
+    const markdown = renderEvidenceMarkdown(report);
+    expect(markdown).toContain('## BR and CCADB rules covered');
+    for (const rule of report.revocationRules) expect(markdown).toContain(`\`${rule.id}\``);
   });
 });
 
@@ -456,7 +551,7 @@ describe('broken configurations turn the matching rows to not met', () => {
     ).DefaultCacheBehavior.ViewerProtocolPolicy = 'https-only';
     const out = join(scratch, 'broken-pack');
     const { files, report } = await writeEvidencePack(assembly, out, OPTIONS);
-    expect(report.results).toHaveLength(17);
+    expect(report.results).toHaveLength(18);
     const html = await readFile(files.html, 'utf8');
     expect(html).toMatch(
       /<tr id="br-http-not-redirected" class="not-met">[\s\S]*?<span class="pill not-met">not met<\/span>/,

@@ -117,6 +117,7 @@ describe('Lambda environment: construct and handler agree on every name', () => 
         HEALTH_ENVIRONMENT.crlMarginHours,
         HEALTH_ENVIRONMENT.crlMaxAgeHours,
         HEALTH_ENVIRONMENT.ocspMaxAgeHours,
+        HEALTH_ENVIRONMENT.region,
       ].sort(),
     );
     expect([...read].sort()).toEqual(Object.values(HEALTH_ENVIRONMENT).sort());

@@ -107,7 +107,7 @@ function fakeRepository(served: Served): HttpClient {
 
 async function run(
   served: Served,
-  options: { policy?: CaPolicy; at?: Date; previous?: ProbeRun; timeoutMs?: number } = {},
+  options: { policy?: CaPolicy; at?: Date; previous?: ProbeRun; timeoutMs?: number; region?: string } = {},
 ): Promise<ProbeRun> {
   const probe = await HealthProbe.create({
     http: fakeRepository(served),
@@ -121,6 +121,7 @@ async function run(
       : {}),
     ...(options.policy ? { caPolicies: { [pki.trust.cas[0]!.fingerprints.sha256]: options.policy } } : {}),
     ...(options.timeoutMs ? { thresholds: { timeoutMs: options.timeoutMs } } : {}),
+    ...(options.region ? { region: options.region } : {}),
   });
   return probe.run(options.previous);
 }
@@ -139,6 +140,14 @@ function deadlinesOf(probeRun: ProbeRun, check: string) {
 }
 
 const SUBSCRIBER: CaPolicy = { profile: 'br', scope: 'subscriber' };
+
+describe('the Region a run was probed from', () => {
+  it("is recorded in the run (each Region's ledger says where it probed from), absent when not given", async () => {
+    const served = { crl: crls.fresh };
+    expect((await run(served, { region: 'ap-northeast-3' })).region).toBe('ap-northeast-3');
+    expect(await run(served)).not.toHaveProperty('region');
+  });
+});
 
 describe('CRL reissue deadlines (BR §4.9.7)', () => {
   it('a CRL 8 days old fails its 7-day deadline and raises crl-reissue, days before nextUpdate', async () => {

@@ -43,6 +43,19 @@ describe('readHealthEnvironment', () => {
     });
   });
 
+  it("records the Region the Lambda runtime names (AWS_REGION), so each Region's ledger says where it probed from", () => {
+    expect(
+      readHealthEnvironment({
+        REPOSITORY_URLS: 'http://a',
+        LEDGER_BUCKET: 'b',
+        AWS_REGION: 'ap-northeast-3',
+      }),
+    ).toMatchObject({ region: 'ap-northeast-3' });
+    expect(readHealthEnvironment({ REPOSITORY_URLS: 'http://a', LEDGER_BUCKET: 'b' })).not.toHaveProperty(
+      'region',
+    );
+  });
+
   it('names what is missing or wrong', () => {
     expect(() => readHealthEnvironment({ LEDGER_BUCKET: 'b' })).toThrow(/REPOSITORY_URLS is not set/);
     expect(() => readHealthEnvironment({ REPOSITORY_URLS: 'http://a' })).toThrow(/LEDGER_BUCKET is not set/);

@@ -41,6 +41,8 @@ export const HEALTH_ENVIRONMENT = {
   replicaRegion: 'REPLICA_REGION',
   /** JSON of each pinned CA's CRL scope and OCSP coverage: its CRL reissue deadline (BR §4.9.7). */
   caPolicies: 'CA_POLICIES',
+  /** Set by the Lambda runtime, never by a construct: the Region each run records (ProbeRun.region). */
+  region: 'AWS_REGION',
   /**
    * Read by the handler but set by no construct (no configuration field reaches them): they take
    * effect only when set on the function by hand, overriding index.json's responder URL and the

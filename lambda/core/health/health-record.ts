@@ -53,6 +53,11 @@ export interface ProbeRun {
   finishedAt: string;
   /** Base URLs probed (plain HTTP, and HTTPS when configured). */
   repositories: string[];
+  /**
+   * The AWS Region the probes ran from (the checker in each Region keeps its own ledger, so the
+   * report can set the Regions side by side); absent for runs from elsewhere (`ca-repo health`).
+   */
+  region?: string;
   results: ProbeResult[];
 }
 

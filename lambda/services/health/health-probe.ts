@@ -68,6 +68,8 @@ export interface HealthProbeOptions {
   nonce?: () => Uint8Array;
   /** Each CA's CRL scope and OCSP coverage, which set its CRL reissue deadline (BR §4.9.7). */
   caPolicies?: CaPolicies;
+  /** The AWS Region the probes run from, recorded in each run (ProbeRun.region). */
+  region?: string;
 }
 
 /** The two buckets behind the origin group, read directly (HEAD), and the replication window. */
@@ -190,6 +192,7 @@ export class HealthProbe {
       startedAt: startedAt.toISOString(),
       finishedAt: this.options.clock.now().toISOString(),
       repositories: [...this.repositoryUrls],
+      ...(this.options.region ? { region: this.options.region } : {}),
       results,
     };
   }
