@@ -14,6 +14,7 @@ import {
 } from '../lambda/local/local-repository.ts';
 import { S3ObjectStore } from '../lambda/storage/s3-object-store.ts';
 import { publishBundle, type PublishResult } from '../onprem/uploader.ts';
+import { runCommand, type CommandResult } from './run-command.ts';
 import { createTestPki, type TestPki } from './test-pki.ts';
 
 export interface LocalRepositoryFixture {
@@ -23,6 +24,14 @@ export interface LocalRepositoryFixture {
   repo: LocalRepository;
   /** Writes the files as a bundle directory, publishes it and waits until the repository is idle. */
   publish(files: Record<string, Uint8Array>): Promise<PublishResult>;
+  /**
+   * A relying party's `openssl ocsp` against the repository's OCSP URL for a certificate of the test
+   * CA, in its default mode (it sends a nonce) unless `noNonce`; SHA-1 CertID unless `sha256`.
+   */
+  opensslOcsp(
+    cert: { certPath: string },
+    options?: { sha256?: boolean; noNonce?: boolean },
+  ): Promise<CommandResult>;
 }
 
 /** Registers the file's beforeAll/afterAll hooks; the fields are set once beforeAll has run. */
@@ -40,6 +49,22 @@ export function useLocalRepository(name: string): LocalRepositoryFixture {
       const result = await publishBundle({ bundleDir: dir, repoUrl: repo.url, ingest });
       await repo.idle();
       return result;
+    },
+    opensslOcsp(cert, options = {}) {
+      const ca = fixture.pki.ca.cert.certPath;
+      return runCommand('openssl', [
+        'ocsp',
+        '-issuer',
+        ca,
+        ...(options.sha256 ? ['-sha256'] : []),
+        '-cert',
+        cert.certPath,
+        '-url',
+        `${fixture.repo.url}/ocsp`,
+        '-CAfile',
+        ca,
+        ...(options.noNonce ? ['-no_nonce'] : []),
+      ]);
     },
   } as LocalRepositoryFixture;
   beforeAll(async () => {

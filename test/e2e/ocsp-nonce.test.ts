@@ -5,7 +5,7 @@
  * Verify error". Such a response is refused, by the uploader's pre-flight and by the gate, with the
  * fix named; the `-no_nonce` one is accepted and the default client verifies it.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../lambda/core/contract/exit-codes.ts';
@@ -83,7 +83,6 @@ describe('OCSP responses with a nonce', () => {
 
     // An uploader without the pre-flight: the gate refuses it too.
     const ingest = new S3ObjectStore({ client: local.repo.s3.client, bucket: INGEST_BUCKET });
-    const { readFile } = await import('node:fs/promises');
     const bundleId = await putBundle(ingest, {
       'ocsp/nonce.ocsp': new Uint8Array(await readFile(join(dir, 'ocsp/nonce.ocsp'))),
     });
@@ -97,17 +96,7 @@ describe('OCSP responses with a nonce', () => {
     expect(receipt.rejected).toEqual([{ file: 'ocsp/nonce.ocsp', reason: expect.stringMatching(NONCE_FIX) }]);
 
     // Nothing was served for it: the default client gets no answer for this certificate.
-    const client = await run('openssl', [
-      'ocsp',
-      '-issuer',
-      local.pki.ca.cert.certPath,
-      '-cert',
-      cert.certPath,
-      '-url',
-      `${local.repo.url}/ocsp`,
-      '-CAfile',
-      local.pki.ca.cert.certPath,
-    ]);
+    const client = await local.opensslOcsp(cert);
     expect(client.stdout).toMatch(/unauthorized/);
   });
 
@@ -115,22 +104,11 @@ describe('OCSP responses with a nonce', () => {
     const cert = await local.pki.ca.issue({ commonName: 'no-nonce.example', profile: 'tls-server' });
     const out = join(local.work, 'no-nonce.ocsp');
     await opensslRespout(cert, out, true);
-    const { readFile } = await import('node:fs/promises');
     const result = await local.publish({ 'ocsp/no-nonce.ocsp': new Uint8Array(await readFile(out)) });
     expect(result.rejected).toEqual([]);
     expect(result.accepted.map((a) => a.file)).toEqual(['ocsp/no-nonce.ocsp']);
 
-    const client = await run('openssl', [
-      'ocsp',
-      '-issuer',
-      local.pki.ca.cert.certPath,
-      '-cert',
-      cert.certPath,
-      '-url',
-      `${local.repo.url}/ocsp`,
-      '-CAfile',
-      local.pki.ca.cert.certPath,
-    ]);
+    const client = await local.opensslOcsp(cert);
     expect(client.code, client.stderr).toBe(0);
     expect(client.stderr).toMatch(/WARNING: no nonce in response/);
     expect(client.stderr).toMatch(/Response verify OK/);

@@ -36,19 +36,7 @@ async function ocspStatus(
   cert: IssuedCert,
   hash: 'sha1' | 'sha256',
 ): Promise<{ stdout: string; stderr: string }> {
-  const ca = local.pki.ca.cert.certPath;
-  const result = await run('openssl', [
-    'ocsp',
-    '-issuer',
-    ca,
-    ...(hash === 'sha256' ? ['-sha256'] : []),
-    '-cert',
-    cert.certPath,
-    '-url',
-    `${local.repo.url}/ocsp`,
-    '-CAfile',
-    ca,
-  ]);
+  const result = await local.opensslOcsp(cert, { sha256: hash === 'sha256' });
   return { stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -14,18 +14,7 @@ import { useLocalRepository } from '../../testkit/local-repository-fixture.ts';
 const local = useLocalRepository('revocation');
 
 async function opensslOcspStatus(cert: IssuedCert): Promise<string> {
-  const result = await run('openssl', [
-    'ocsp',
-    '-issuer',
-    local.pki.ca.cert.certPath,
-    '-cert',
-    cert.certPath,
-    '-url',
-    `${local.repo.url}/ocsp`,
-    '-CAfile',
-    local.pki.ca.cert.certPath,
-    '-no_nonce',
-  ]);
+  const result = await local.opensslOcsp(cert, { noNonce: true });
   expect(result.stderr).toMatch(/Response verify OK/);
   return result.stdout;
 }

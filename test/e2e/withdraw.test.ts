@@ -52,17 +52,7 @@ describe('ca-repo withdraw', () => {
     const result = await withdraw(`/ocsp/${encodeURIComponent(request)}`, '--force');
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).rejected[0].reason).toMatch(/un-revoke.*RFC 5280 §3\.3/);
-    const ocsp = await runCommand('openssl', [
-      'ocsp',
-      '-issuer',
-      ca.cert.certPath,
-      '-cert',
-      revokedLeaf.certPath,
-      '-url',
-      `${local.repo.url}/ocsp`,
-      '-CAfile',
-      ca.cert.certPath,
-    ]);
+    const ocsp = await local.opensslOcsp(revokedLeaf);
     expect(ocsp.stderr).toMatch(/Response verify OK/);
     expect(ocsp.stdout).toMatch(/: revoked/);
   });

@@ -3,6 +3,7 @@
  * into part messages (or a whole publish without a queue), the worker turns SQS records into
  * published parts and reports each failed record alone; the SQS adapter batches the messages.
  */
+import { PassThroughStore } from '../../testkit/pass-through-store.ts';
 import { SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SqsPartQueue } from '../../lambda/adapters/sqs-part-queue.ts';
@@ -19,7 +20,6 @@ import {
   createPublishWorkerHandler,
   type SqsEventLike,
 } from '../../lambda/handlers/publish-worker-handler.ts';
-import type { ObjectStore, PutObjectOptions } from '../../lambda/services/ports.ts';
 import { PublishService } from '../../lambda/services/publish/publish-service.ts';
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import { putBundle } from '../../testkit/bundles.ts';
@@ -38,24 +38,11 @@ beforeAll(async () => {
 afterAll(() => pki?.cleanup());
 
 /** The ingest store, with GETs of chosen keys failing as S3 would when it is unreachable. */
-class FaultyStore implements ObjectStore {
+class FaultyStore extends PassThroughStore {
   readonly failingGets = new Set<string>();
-  constructor(readonly inner: ObjectStore) {}
-  async get(key: string) {
+  override async get(key: string) {
     if (this.failingGets.has(key)) throw new Error(`GET ${key}: connect ECONNREFUSED`);
     return this.inner.get(key);
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  put(key: string, body: Uint8Array, options: PutObjectOptions) {
-    return this.inner.put(key, body, options);
-  }
-  delete(key: string) {
-    return this.inner.delete(key);
-  }
-  list(prefix: string) {
-    return this.inner.list(prefix);
   }
 }
 
