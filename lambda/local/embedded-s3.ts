@@ -12,7 +12,11 @@ import {
   type S3EventRecord,
 } from '../adapters/s3-event.ts';
 import { embeddedS3Client } from '../storage/embedded-s3-client.ts';
-import { makeObjectWritesAtomic, sweepAbandonedPartialFiles } from './s3rver-atomic-objects.ts';
+import {
+  makeObjectWritesAtomic,
+  repairInterruptedWrites,
+  sweepAbandonedPartialFiles,
+} from './s3rver-atomic-objects.ts';
 import { enforceConditionalWrites } from './s3rver-conditional-writes.ts';
 
 export type { S3Event, S3EventRecord };
@@ -84,6 +88,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
 
   const requestScope = new AsyncLocalStorage<RequestInfo>();
   const store = server.store;
+  await repairInterruptedWrites(store, options.directory);
   const storeClass = store.constructor as unknown as S3rver.FilesystemStoreClass;
   const { getMetadata } = makeObjectWritesAtomic(store);
   insertBeforeRouter(server, [

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -491,6 +491,48 @@ describe('embedded S3 (s3rver driven by the AWS SDK)', () => {
       try {
         const object = await second.store('kept').get('ca/root.crt');
         expect(Buffer.from(object!.body).equals(Buffer.from(ALL_BYTE_VALUES))).toBe(true);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(restartDirectory, { recursive: true, force: true });
+    }
+  });
+  it('finishes a write killed between its body and its metadata on restart, and drops an intent whose body never landed', async () => {
+    const restartDirectory = await mkdtemp(join(tmpdir(), 'ca-repo-s3-intent-'));
+    try {
+      const first = await startEmbeddedS3({ directory: restartDirectory, buckets: ['kept'] });
+      await first.store('kept').put('a.crl', Buffer.from('v1'), { contentType: 'application/pkix-crl' });
+      await first.store('kept').put('b.crl', Buffer.from('b1'), { contentType: 'application/pkix-crl' });
+      await first.close();
+      const objectFile = async (name: string) =>
+        (await readdir(restartDirectory, { recursive: true })).find((f) =>
+          f.endsWith(`${name}._S3rver_object`),
+        )!;
+      // a.crl: the new body was renamed in, the kill came before its metadata (as putObject leaves it).
+      const a = join(restartDirectory, await objectFile('a.crl'));
+      const v2 = Buffer.from('version 2');
+      await writeFile(a, v2);
+      const intent = (key: string, md5: string) =>
+        JSON.stringify({ bucket: 'kept', key, metadata: { 'content-type': 'application/pkix-cert' }, md5 });
+      await writeFile(`${a}.0123456789abcdef.intent`, intent('a.crl', md5Hex(v2)));
+      // b.crl: killed before its body's rename: the old object stays, the intent goes.
+      const b = join(restartDirectory, await objectFile('b.crl'));
+      await writeFile(`${b}.fedcba9876543210.intent`, intent('b.crl', md5Hex(Buffer.from('never landed'))));
+
+      const second = await startEmbeddedS3({ directory: restartDirectory, buckets: ['kept'] });
+      try {
+        const repairedA = await second.store('kept').get('a.crl');
+        expect(Buffer.from(repairedA!.body).toString()).toBe('version 2');
+        expect(repairedA!.contentType).toBe('application/pkix-cert');
+        expect(repairedA!.etag.replace(/"/g, '')).toBe(md5Hex(v2));
+        const keptB = await second.store('kept').get('b.crl');
+        expect(Buffer.from(keptB!.body).toString()).toBe('b1');
+        expect(keptB!.contentType).toBe('application/pkix-crl');
+        const left = (await readdir(restartDirectory, { recursive: true })).filter((f) =>
+          f.endsWith('.intent'),
+        );
+        expect(left).toEqual([]);
       } finally {
         await second.close();
       }
