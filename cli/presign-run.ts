@@ -172,6 +172,7 @@ export async function presignFromOptions(
       ...(options.certs ? { certsDir: options.certs } : {}),
       ...(options.state ? { stateDir: options.state } : {}),
       now,
+      warn,
     });
   } catch (error) {
     if (error instanceof SigningIdentityError || error instanceof StatusSourceError)
@@ -194,7 +195,9 @@ export function formatSummary(summary: PresignSummary): string {
   if (summary.carriedOver) lines.push(`  ${summary.carriedOver} kept from the unpublished previous bundle`);
   if (summary.expired) lines.push(`  ${summary.expired} expired and not revoked: no response`);
   for (const crl of summary.crls)
-    lines.push(`  CRL ${crl.path}: number ${crl.crlNumber}, ${crl.entries} entries`);
+    lines.push(
+      `  CRL ${crl.path}: number ${crl.crlNumber}, ${crl.entries} entries${crl.droppedExpired ? `, ${crl.droppedExpired.length} expired left with their certificates as evidence` : ''}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,12 +1,15 @@
 /**
  * Turns a bundle directory into a few tar parts plus a manifest (see lambda/core/publish/bundle.ts). Large
  * bundles (100,000+ OCSP responses) travel as a handful of archives, not one request per file, and
- * are packed part by part so memory stays bounded. A detached `X.p7s` always shares X's part.
+ * are packed part by part so memory stays bounded. A detached `X.p7s` always shares X's part, and
+ * so do the evidence certificates under `X.evidence/` that a CRL X needs to drop an expired entry
+ * (the gate looks for them in the CRL's own part; onprem/presign/expired-entries.ts).
  * Each part's file list travels as an object of its own (manifest format 2, part-files.ts), so
  * neither the uploader nor the publisher holds the whole bundle's list.
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
+import { EVIDENCE_DIR_SUFFIX } from '../lambda/core/contract/bundle-evidence.ts';
 import { digest, toHex } from '../lambda/core/encoding/bytes.ts';
 import {
   MANIFEST_FORMAT,
@@ -57,18 +60,29 @@ export async function planBundle(root: string, options: PackOptions = {}): Promi
   await walk(root, root, files, refused);
   files.sort((a, b) => a.path.localeCompare(b.path));
 
-  // Keep each document with its detached signature.
+  // Keep each document with its detached signature, each CRL with its evidence.
   const byPath = new Map(files.map((f) => [f.path, f]));
+  const evidenceOf = new Map<string, { path: string; size: number }[]>();
+  const owned = new Set<string>();
+  for (const file of files) {
+    const at = file.path.lastIndexOf(`${EVIDENCE_DIR_SUFFIX}/`);
+    const owner = at > 0 ? file.path.slice(0, at) : undefined;
+    if (owner && byPath.has(owner)) {
+      evidenceOf.set(owner, [...(evidenceOf.get(owner) ?? []), file]);
+      owned.add(file.path);
+    }
+  }
   const groups: { path: string; size: number }[][] = [];
   const grouped = new Set<string>();
   for (const file of files) {
-    if (grouped.has(file.path)) continue;
+    if (grouped.has(file.path) || owned.has(file.path)) continue;
     const group = [file];
     grouped.add(file.path);
     const signature = byPath.get(`${file.path}.p7s`);
-    if (signature) {
-      group.push(signature);
-      grouped.add(signature.path);
+    for (const companion of [...(signature ? [signature] : []), ...(evidenceOf.get(file.path) ?? [])]) {
+      if (grouped.has(companion.path)) continue;
+      group.push(companion);
+      grouped.add(companion.path);
     }
     groups.push(group);
   }

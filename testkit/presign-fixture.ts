@@ -6,6 +6,9 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { presign, type PresignInput, type PresignSummary } from '../onprem/presign/presign.ts';
+import { FileKeySigner } from '../onprem/presign/signer.ts';
+import { caAsResponder, caIdentity } from '../onprem/presign/signing-identity.ts';
 import { openssl, type IssuedCert, type OpensslCa } from './openssl-ca.ts';
 import { PROJECT_ROOT, runCommand, type CommandResult } from './run-command.ts';
 
@@ -48,6 +51,34 @@ export async function issuePresignCerts(ca: OpensslCa, dir: string, crlUrl?: str
     lines.filter((line) => !line.toLowerCase().includes(`\t${unlisted.serialHex}\t`)).join('\n'),
   );
   return { good, revoked, held, expired, unlisted, index };
+}
+
+/** presign in this process with the CA's key file: CA-signed responses, 4 d, CRL `crl/full.crl` for 7 d. */
+export async function presignInProcess(
+  ca: OpensslCa,
+  index: string,
+  out: string,
+  extra: Partial<Pick<PresignInput, 'certsDir' | 'stateDir' | 'now' | 'warn'>> = {},
+): Promise<PresignSummary> {
+  const signer = FileKeySigner.fromPem(ca.cert.keyPem, 'test key', 1);
+  try {
+    const identity = await caIdentity(ca.cert.certDer, signer);
+    return await presign({
+      ca: identity,
+      responder: caAsResponder(identity),
+      source: { index },
+      out,
+      validityMs: 4 * DAY,
+      crlPath: 'crl/full.crl',
+      crlValidityMs: 7 * DAY,
+      now: extra.now ?? new Date(),
+      ...(extra.certsDir ? { certsDir: extra.certsDir } : {}),
+      ...(extra.stateDir ? { stateDir: extra.stateDir } : {}),
+      ...(extra.warn ? { warn: extra.warn } : {}),
+    });
+  } finally {
+    await signer.close();
+  }
 }
 
 /** The CLI as an operator runs it (bin/ca-repo.mjs under this Node.js). */

@@ -8,14 +8,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as pkijs from 'pkijs';
-import { encodeCrl, encodeTbsCertList, type CrlEntryToWrite } from '../../lambda/core/crl/crl-encoder.ts';
+import { encodeCrl, encodeTbsCertList } from '../../lambda/core/crl/crl-encoder.ts';
 import { certificatesInFile, CERTIFICATE_FILE_NAME } from '../../lambda/core/pki/certificate-file.ts';
 import { OID } from '../../lambda/core/pki/oids.ts';
 import { parseCertificate } from '../../lambda/core/pki/trust-store.ts';
 import { serialHexOf } from '../../lambda/core/pki/x509.ts';
+import { dropExpiredEntries, type CrlEntryRecord, type ExpiryEvidenceFile } from './expired-entries.ts';
 import type { CaIdentity } from './signing-identity.ts';
 
-export type CrlEntryRecord = CrlEntryToWrite;
+export type { CrlEntryRecord } from './expired-entries.ts';
 
 export interface SignedCrl {
   /** Path in the bundle (the URL's path). */
@@ -23,6 +24,8 @@ export interface SignedCrl {
   der: Uint8Array;
   crlNumber: bigint;
   entries: number;
+  /** Expired certificates whose entries this CRL no longer lists (expired-entries.ts). */
+  evidence: ExpiryEvidenceFile[];
 }
 
 /** The URIs of a certificate's CRL Distribution Points (fullName uniformResourceIdentifier [6]). */
@@ -69,8 +72,9 @@ export async function signCrls(input: {
   thisUpdate: Date;
   nextUpdate: Date;
   now: Date;
-  /** The last numbers written at each path (--state). */
-  previous: Record<string, { crlNumber: string }>;
+  /** The last numbers written at each path, and when (--state). */
+  previous: Record<string, { crlNumber: string; thisUpdate?: string }>;
+  warn: (message: string) => void;
 }): Promise<SignedCrl[]> {
   const { ca } = input;
   // Nanoseconds since 1970 of the run's start, as Boulder numbers CRLs (see presign.ts).
@@ -100,13 +104,28 @@ export async function signCrls(input: {
     }
   }
   const signed: SignedCrl[] = [];
-  const tbsList = plans.map((plan) =>
+  const lists: Awaited<ReturnType<typeof dropExpiredEntries>>[] = [];
+  for (const plan of plans) {
+    const last = input.previous[plan.path]?.thisUpdate;
+    lists.push(
+      await dropExpiredEntries({
+        entries: plan.entries,
+        lastIssued: last === undefined ? undefined : new Date(last),
+        thisUpdate: input.thisUpdate,
+        certsDir: input.certsDir,
+        caSubjectDer: ca.subjectDer,
+        crlPath: plan.path,
+        warn: input.warn,
+      }),
+    );
+  }
+  const tbsList = plans.map((plan, i) =>
     encodeTbsCertList({
       signatureAlgorithm: ca.signatureAlgorithm,
       issuerNameDer: ca.subjectDer,
       thisUpdate: input.thisUpdate,
       nextUpdate: input.nextUpdate,
-      entries: plan.entries,
+      entries: lists[i]!.listed,
       crlNumber: numberFor(plan.path),
       ...(ca.keyId ? { authorityKeyId: ca.keyId } : {}),
       ...(plan.url ? { distributionPointUrl: plan.url } : {}),
@@ -118,7 +137,8 @@ export async function signCrls(input: {
       path: plan.path,
       der: encodeCrl(tbsList[i] as Uint8Array, ca.signatureAlgorithm, signatures[i] as Uint8Array),
       crlNumber: numberFor(plan.path),
-      entries: plan.entries.length,
+      entries: lists[i]!.listed.length,
+      evidence: lists[i]!.evidence,
     });
   });
   return signed;

@@ -8,7 +8,9 @@
  *   does not list gets no response at all, never "good" (BR §4.9.9); an expired certificate that
  *   was not revoked gets none either (its last response ages out at the repository).
  * - The full CRL at `crlPath` (and, with `certsDir`, one partition per CRL Distribution Point URL,
- *   partition-crls.ts); every revoked certificate stays listed, expired or not.
+ *   partition-crls.ts); every revoked certificate stays listed until it has expired and appeared
+ *   on a CRL issued after its notAfter, then leaves with its certificate beside the CRL as the
+ *   gate's evidence (expired-entries.ts; RFC 5280 §3.3, BR §4.10.1).
  * - cRLNumber: with `stateDir`, one more than the last one written and never below the number
  *   derived from the run's start; without, derived from it: nanoseconds since 1970, as Boulder
  *   derives it from thisUpdate. That is far above the small sequential numbers of `openssl ca`, so a
@@ -22,6 +24,7 @@
  */
 import { link, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { evidencePath } from '../../lambda/core/contract/bundle-evidence.ts';
 import { concatBytes } from '../../lambda/core/encoding/bytes.ts';
 import {
   certIdPrefixes,
@@ -55,6 +58,8 @@ export interface PresignInput {
   certsDir?: string;
   stateDir?: string;
   now: Date;
+  /** One line per thing the operator should know (an expired entry that cannot leave the CRL). */
+  warn?: (message: string) => void;
 }
 
 export interface PresignSummary {
@@ -67,7 +72,13 @@ export interface PresignSummary {
   expired: number;
   /** Responses of an unpublished previous bundle kept in OUT (with --state). */
   carriedOver: number;
-  crls: { path: string; crlNumber: string; entries: number }[];
+  crls: {
+    path: string;
+    crlNumber: string;
+    entries: number;
+    /** Expired entries this CRL no longer lists, their certificates beside it as evidence. */
+    droppedExpired?: string[];
+  }[];
   thisUpdate: string;
   nextUpdate: string;
 }
@@ -151,6 +162,7 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
         serialHex: record.serialHex,
         revokedAt: record.revokedAt as Date,
         reason: record.reason,
+        ...(record.notAfter ? { notAfter: record.notAfter } : {}),
       });
     if (!isRevoked && (record.status === 'expired' || (record.notAfter && record.notAfter <= now))) {
       summary.expired++;
@@ -193,12 +205,23 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
     nextUpdate: new Date(thisUpdate.getTime() + input.crlValidityMs),
     now,
     previous: state?.crls ?? {},
+    warn: input.warn ?? (() => undefined),
   });
   for (const crl of crls) {
     const path = join(partial, crl.path);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, crl.der);
-    summary.crls.push({ path: crl.path, crlNumber: crl.crlNumber.toString(), entries: crl.entries });
+    for (const evidence of crl.evidence) {
+      const evidenceFile = join(partial, evidencePath(crl.path, evidence.serialHex));
+      await mkdir(dirname(evidenceFile), { recursive: true });
+      await writeFile(evidenceFile, evidence.bytes);
+    }
+    summary.crls.push({
+      path: crl.path,
+      crlNumber: crl.crlNumber.toString(),
+      entries: crl.entries,
+      ...(crl.evidence.length > 0 ? { droppedExpired: crl.evidence.map((e) => e.serialHex) } : {}),
+    });
   }
 
   if (state) summary.carriedOver = await carryOver(out, partial);

@@ -22,6 +22,7 @@ import {
 } from '../../testkit/presign-fixture.ts';
 import { PROJECT_ROOT, runCommand as run } from '../../testkit/run-command.ts';
 
+const DAY = 24 * 3600_000;
 const local = useLocalRepository('presign');
 const softhsm = await softHsmModule();
 
@@ -183,6 +184,77 @@ describe('ca-repo presign → publish → openssl', () => {
     expect(Object.keys(files)).toContain(`ocsp/${late.serialHex}.ocsp`);
     expect((await local.publish(files)).rejected).toEqual([]);
     expect((await ocspStatus(late, 'sha256')).stdout).toMatch(/: revoked[\s\S]*Reason: superseded/);
+  });
+
+  it('an expired entry stays on one CRL issued past its notAfter, then leaves with its certificate as evidence', async () => {
+    await ensureCerts();
+    const now = Date.now();
+    const gone = await local.pki.ca.issue({
+      commonName: 'revoked-expired.presign.example',
+      profile: 'tls-server',
+      notBefore: new Date(now - 30 * DAY),
+      notAfter: new Date(now - DAY),
+    });
+    await local.pki.ca.revoke(gone, { reason: 'keyCompromise', time: new Date(now - 2 * DAY) });
+    const caIndex = (await readFile(join(local.pki.ca.dir, 'index.txt'), 'utf8')).split('\n');
+    const lineOf = (serialHex: string) => caIndex.find((l) => l.toLowerCase().includes(`\t${serialHex}\t`));
+    const index = join(local.work, 'expiry-index.txt');
+    await writeFile(index, `${await readFile(certs.index, 'utf8')}\n${lineOf(gone.serialHex)}\n`);
+    const out = join(local.work, 'bundle-expiry');
+    const args = [
+      ...(await presignArgs(out, ['--state', join(local.work, 'expiry-state')])),
+      '--index',
+      index,
+      '--certs',
+      join(local.pki.ca.dir, 'newcerts'),
+      '--crl',
+      'crl/expiry.crl',
+      '--key',
+      local.pki.ca.cert.keyPath,
+    ];
+    const first = await runCli(args);
+    expect(first.code).toBe(0);
+    const firstCrl = JSON.parse(first.stdout).crls.find((c: { path: string }) => c.path === 'crl/expiry.crl');
+    expect(firstCrl.droppedExpired).toBeUndefined();
+    expect((await local.publish(await bundleFiles(out))).rejected).toEqual([]);
+    expect(await verifyWithCrl(gone, await servedCrl('crl/expiry.crl'))).toMatch(/certificate revoked/);
+
+    const second = await runCli(args);
+    expect(second.code).toBe(0);
+    const secondCrl = JSON.parse(second.stdout).crls.find(
+      (c: { path: string }) => c.path === 'crl/expiry.crl',
+    );
+    expect(secondCrl.droppedExpired).toEqual([gone.serialHex]);
+    const files = await bundleFiles(out);
+    expect(Object.keys(files)).toContain(`crl/expiry.crl.evidence/${gone.serialHex}.pem`);
+    const published = await local.publish(files);
+    expect(published.rejected).toEqual([]);
+    expect(published.accepted).toContainEqual(
+      expect.objectContaining({
+        kind: 'evidence-certificate',
+        file: `crl/expiry.crl.evidence/${gone.serialHex}.pem`,
+      }),
+    );
+    const served = await servedCrl('crl/expiry.crl');
+    expect(await verifyWithCrl(gone, served)).toMatch(/certificate has expired/);
+    expect(await verifyWithCrl(certs.revoked, served)).toMatch(/certificate revoked/);
+    // It left the CRL but stays revoked: OCSP still says so.
+    expect((await ocspStatus(gone, 'sha256')).stdout).toMatch(/: revoked/);
+
+    // A CRL that drops an entry whose certificate has not expired is still refused.
+    await writeFile(
+      index,
+      (await readFile(index, 'utf8'))
+        .split('\n')
+        .filter((l) => !l.toLowerCase().includes(`\t${certs.revoked.serialHex}\t`))
+        .join('\n'),
+    );
+    expect((await runCli(args)).code).toBe(0);
+    const refused = await local.publish(await bundleFiles(out));
+    expect(refused.rejected).toContainEqual({
+      file: 'crl/expiry.crl',
+      reason: expect.stringMatching(new RegExp(`omits revoked serial ${certs.revoked.serialHex}`)),
+    });
   });
 
   it('signs through a delegated responder carried in every response', async () => {

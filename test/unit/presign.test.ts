@@ -17,12 +17,10 @@ import {
 import { validateOcspResponse } from '../../lambda/core/ocsp/validate-ocsp-response.ts';
 import { DEFAULT_POLICY } from '../../lambda/core/policy.ts';
 import { TrustStore } from '../../lambda/core/pki/trust-store.ts';
-import { presign, type PresignSummary } from '../../onprem/presign/presign.ts';
-import { FileKeySigner } from '../../onprem/presign/signer.ts';
-import { caAsResponder, caIdentity } from '../../onprem/presign/signing-identity.ts';
+import type { PresignSummary } from '../../onprem/presign/presign.ts';
 import { readStatusSource } from '../../onprem/presign/status-source.ts';
 import { OpensslCa, openssl, type KeyType } from '../../testkit/openssl-ca.ts';
-import { issuePresignCerts, type PresignCerts } from '../../testkit/presign-fixture.ts';
+import { issuePresignCerts, presignInProcess, type PresignCerts } from '../../testkit/presign-fixture.ts';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -35,31 +33,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function runPresign(
-  ca: OpensslCa,
-  index: string,
-  out: string,
-  extra: { certsDir?: string; stateDir?: string; now?: Date } = {},
-): Promise<PresignSummary> {
-  const signer = FileKeySigner.fromPem(ca.cert.keyPem, 'test key', 1);
-  try {
-    const identity = await caIdentity(ca.cert.certDer, signer);
-    return await presign({
-      ca: identity,
-      responder: caAsResponder(identity),
-      source: { index },
-      out,
-      validityMs: 4 * DAY,
-      crlPath: 'crl/full.crl',
-      crlValidityMs: 7 * DAY,
-      now: extra.now ?? new Date(),
-      ...(extra.certsDir ? { certsDir: extra.certsDir } : {}),
-      ...(extra.stateDir ? { stateDir: extra.stateDir } : {}),
-    });
-  } finally {
-    await signer.close();
-  }
-}
+const runPresign = presignInProcess;
 
 describe.each<KeyType>(['ec', 'rsa'])('presign with a %s key file', (keyType) => {
   let ca: OpensslCa;
