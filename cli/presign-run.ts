@@ -191,6 +191,7 @@ export function formatSummary(summary: PresignSummary): string {
   const lines = [
     `${summary.out}: ${summary.signed.good} good and ${summary.signed.revoked} revoked responses signed (thisUpdate ${summary.thisUpdate}, nextUpdate ${summary.nextUpdate})`,
   ];
+  if (summary.resumed) lines.push(`  ${summary.resumed} kept from the killed run this one resumed`);
   if (summary.notDue) lines.push(`  ${summary.notDue} not due yet (--state)`);
   if (summary.carriedOver) lines.push(`  ${summary.carriedOver} kept from the unpublished previous bundle`);
   if (summary.expired) lines.push(`  ${summary.expired} expired and not revoked: no response`);

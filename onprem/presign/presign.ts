@@ -33,14 +33,17 @@ import {
   responseFrameParts,
 } from '../../lambda/core/ocsp/ocsp-response-encoder.ts';
 import { ocspNextUpdate, ocspRefreshDue } from '../../lambda/core/ocsp/presign-schedule.ts';
+import { commitOutput, PARTIAL_SUFFIX, recoverOutput, startPartial } from './bundle-output.ts';
+import { PresignStateStore, type StateJoin } from './presign-state.ts';
 import {
-  commitOutput,
-  readState,
-  recoverOutput,
-  startPartial,
-  writeState,
-  type PresignState,
-} from './bundle-output.ts';
+  alreadyWritten,
+  keepCompleteResponses,
+  removeRunRecord,
+  resumableRun,
+  runInputs,
+  sourceDigest,
+  writeRunRecord,
+} from './resume.ts';
 import { signCrls, type CrlEntryRecord } from './partition-crls.ts';
 import { DuplicateResponseError, FileKeySigner, type ResponseFrameParts } from './signer.ts';
 import type { CaIdentity, ResponderIdentity } from './signing-identity.ts';
@@ -66,6 +69,8 @@ export interface PresignSummary {
   out: string;
   /** Responses signed in this run, by status. */
   signed: { good: number; revoked: number };
+  /** Responses a killed run had completed in OUT.partial, kept rather than signed again. */
+  resumed: number;
   /** Certificates listed whose response was not due (with --state). */
   notDue: number;
   /** Expired certificates not revoked: no response. */
@@ -98,21 +103,22 @@ function statusKey(record: StatusRecord): string {
 }
 
 export async function presign(input: PresignInput): Promise<PresignSummary> {
-  const { ca, responder, now, out } = input;
-  const thisUpdate = wholeSeconds(now);
-  const nextUpdate = ocspNextUpdate(thisUpdate, input.validityMs);
-  const refreshAt = ocspRefreshDue(thisUpdate, input.validityMs).toISOString();
+  const { ca, responder, out } = input;
   const certIds = certIdPrefixes(ca, ['sha1', 'sha256']);
-  const state: PresignState | undefined = input.stateDir ? await readState(input.stateDir) : undefined;
-  const nextResponses: PresignState['responses'] = {};
+  const state = input.stateDir ? await PresignStateStore.open(input.stateDir) : undefined;
 
   await recoverOutput(out);
-  const partial = await startPartial(out);
+  // A resumed run takes the killed run's thisUpdate, and decides everything at that instant.
+  const { partial, thisUpdate, resumable } = await openPartial(input, state);
+  const now = thisUpdate;
+  const nextUpdate = ocspNextUpdate(thisUpdate, input.validityMs);
+  const refreshAt = ocspRefreshDue(thisUpdate, input.validityMs).toISOString();
   await mkdir(join(partial, OCSP_DIR), { recursive: true });
 
   const summary: PresignSummary = {
     out,
     signed: { good: 0, revoked: 0 },
+    resumed: 0,
     notDue: 0,
     expired: 0,
     carriedOver: 0,
@@ -134,12 +140,22 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
   const dir = join(partial, OCSP_DIR);
   const parts = responseFrameParts(responder);
   const onWorkers = signer instanceof FileKeySigner && signer.writesResponses ? signer : undefined;
-  let batch: { tbs: Uint8Array[]; names: string[] } = { tbs: [], names: [] };
+  let batch: { tbs: Uint8Array[]; names: string[]; revoked: boolean[] } = { tbs: [], names: [], revoked: [] };
 
   const flush = async () => {
     if (batch.names.length === 0) return;
-    const { tbs, names } = batch;
-    batch = { tbs: [], names: [] };
+    let { tbs, names, revoked: isRevoked } = batch;
+    batch = { tbs: [], names: [], revoked: [] };
+    if (resumable) {
+      // Responses the killed run completed are kept, not signed again.
+      const done = await alreadyWritten(dir, names);
+      summary.resumed += done.filter(Boolean).length;
+      [tbs, names, isRevoked] = [tbs, names, isRevoked].map((list) =>
+        (list as unknown[]).filter((_, i) => !done[i]),
+      ) as [Uint8Array[], string[], boolean[]];
+      if (names.length === 0) return;
+    }
+    for (const wasRevoked of isRevoked) summary.signed[wasRevoked ? 'revoked' : 'good']++;
     inFlight.push(
       (onWorkers
         ? writeOnWorkers(onWorkers, dir, tbs, names, parts)
@@ -155,7 +171,8 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
     if (inFlight.length >= window) await inFlight.shift();
   };
 
-  for await (const record of readStatusSource(input.source)) {
+  const records = state ? state.join(readStatusSource(input.source)) : withoutState(input.source);
+  for await (const { record, previous } of records) {
     const isRevoked = record.status === 'revoked';
     if (isRevoked)
       revoked.push({
@@ -169,14 +186,12 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
       continue;
     }
     const key = statusKey(record);
-    const previous = state?.responses[record.serialHex];
     if (state && previous && previous.status === key && new Date(previous.refreshAt) > now) {
-      nextResponses[record.serialHex] = previous;
+      state.remember(record.serialHex, previous);
       summary.notDue++;
       continue;
     }
-    if (state)
-      nextResponses[record.serialHex] = { status: key, thisUpdate: thisUpdate.toISOString(), refreshAt };
+    state?.remember(record.serialHex, { status: key, thisUpdate: thisUpdate.toISOString(), refreshAt });
     batch.tbs.push(
       encodeTbs(
         isRevoked
@@ -190,7 +205,7 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
       ),
     );
     batch.names.push(`${record.serialHex}.ocsp`);
-    summary.signed[isRevoked ? 'revoked' : 'good']++;
+    batch.revoked.push(isRevoked);
     if (batch.names.length >= BATCH) await flush();
   }
   await flush();
@@ -225,23 +240,52 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
   }
 
   if (state) summary.carriedOver = await carryOver(out, partial);
+  await removeRunRecord(partial);
   await commitOutput(out);
-  if (state && input.stateDir) {
-    await writeState(input.stateDir, {
-      ...state,
-      crls: {
-        ...state.crls,
-        ...Object.fromEntries(
-          crls.map((crl) => [
-            crl.path,
-            { crlNumber: crl.crlNumber.toString(), thisUpdate: thisUpdate.toISOString() },
-          ]),
-        ),
-      },
-      responses: nextResponses,
+  if (state) {
+    await state.commit({
+      ...state.crls,
+      ...Object.fromEntries(
+        crls.map((crl) => [
+          crl.path,
+          { crlNumber: crl.crlNumber.toString(), thisUpdate: thisUpdate.toISOString() },
+        ]),
+      ),
     });
   }
   return summary;
+}
+
+async function* withoutState(source: StatusSource): AsyncGenerator<StateJoin> {
+  for await (const record of readStatusSource(source)) yield { record, previous: undefined };
+}
+
+/**
+ * OUT.partial for this run: the killed run's, resumed when it was made of the same inputs
+ * (resume.ts), or a fresh one recording this run's.
+ */
+async function openPartial(
+  input: PresignInput,
+  state: PresignStateStore | undefined,
+): Promise<{ partial: string; thisUpdate: Date; resumable: boolean }> {
+  const inputs = runInputs({
+    ...input,
+    sourceDigest: await sourceDigest(input.source),
+    certsDir: input.certsDir,
+    state: state?.generation,
+  });
+  const partial = input.out + PARTIAL_SUFFIX;
+  const run = await resumableRun(partial, inputs, input.now);
+  if (run && (await keepCompleteResponses(partial, OCSP_DIR)) > 0)
+    return { partial, thisUpdate: new Date(run.thisUpdate), resumable: true };
+  await startPartial(input.out);
+  const thisUpdate = wholeSeconds(input.now);
+  await writeRunRecord(partial, {
+    ...inputs,
+    thisUpdate: thisUpdate.toISOString(),
+    refreshAt: ocspRefreshDue(thisUpdate, input.validityMs).toISOString(),
+  });
+  return { partial, thisUpdate, resumable: false };
 }
 
 /** One batch signed, framed and written on a worker thread: one message each way. */
