@@ -25,7 +25,7 @@ import { memoryOf, opensslSpeed, run } from './bench-tools.ts';
 import { softHsmModule, softHsmToken } from '../testkit/presign-fixture.ts';
 
 /** An index.txt of `count` valid certificates with serials from `first`. */
-async function writeIndex(path: string, count: number, first = 0x1000000): Promise<void> {
+export async function writeIndex(path: string, count: number, first = 0x1000000): Promise<void> {
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     lines.push(`V\t351231000000Z\t\t${(first + i).toString(16).toUpperCase()}\tunknown\t/CN=bench-${i}`);
@@ -48,7 +48,7 @@ function childCpuSeconds(stderr: string): number {
  * The CLI run as an operator runs it, timed, with its CPU time (user + system, every thread, from
  * the shell's `times`) and its peak RSS (VmHWM of the node process, sampled until it exits).
  */
-async function timedCli(
+export async function timedCli(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ seconds: number; cpuSeconds: number; peakMiB: number; code: number; stderr: string }> {
@@ -81,7 +81,7 @@ async function firstChild(pid: number): Promise<number | undefined> {
   return Number.isInteger(first) && first > 0 ? first : undefined;
 }
 
-function presignArgs(bench: BenchCa, index: string, out: string): string[] {
+export function presignArgs(bench: BenchCa, index: string, out: string): string[] {
   return ['presign', '--ca', bench.ca.cert.certPath, '--index', index, '--out', out];
 }
 

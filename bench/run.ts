@@ -27,6 +27,7 @@ import { runFreshnessBench } from './freshness-bench.ts';
 import { runFuzzBench } from './fuzz-bench.ts';
 import { runSoakBench } from './soak-bench.ts';
 import { runPresignBench } from './presign-bench.ts';
+import { runPresignStateBench } from './presign-state-bench.ts';
 import { runScaleBench } from './scale-bench.ts';
 
 // The AWS SDK warns on every client under Node 20; the bench output is for figures.
@@ -48,6 +49,7 @@ const PHASES: Record<string, (ctx: BenchContext) => Promise<PhaseResult>> = {
   fuzz: runFuzzBench,
   soak: runSoakBench,
   presign: runPresignBench,
+  'presign-state': runPresignStateBench,
   scale: runScaleBench,
 };
 
