@@ -20,7 +20,10 @@
  *   revocation reaches its response and the CRL together.
  *
  * Memory: the certificates stream through (status-source.ts) and are written in batches; what is
- * kept is the revoked entries (for the CRL) and, with `stateDir`, the state.
+ * kept is the revoked entries (for the CRL) and, with `stateDir`, one shard of the state at a time
+ * (presign-state.ts).
+ * - A killed run leaves OUT.partial; the next run resumes it when made of the same inputs
+ *   (resume.ts), keeping the responses it completed.
  */
 import { link, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
