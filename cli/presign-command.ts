@@ -44,12 +44,15 @@ function presignOptions(command: Command): Command {
     .option('--pkcs11-responder-key <LABEL>', "the responder key's CKA_LABEL on the token")
     .option(
       '--certs <DIR>',
-      'the issued certificates (openssl ca newcerts): one partitioned CRL per CRL Distribution Point URL',
+      'the issued certificates (openssl ca newcerts): one partitioned CRL per CRL Distribution Point URL, and the expired certificates whose entries leave a CRL (with --state)',
     )
     .option('--validity <DURATION>', 'OCSP validity, 8h to 10d (BR §4.9.10)', '4d')
     .option('--crl <PATH>', "the full CRL's path in the bundle (its URL path)", 'crl/ca.crl')
     .option('--crl-validity <DURATION>', 'CRL nextUpdate after thisUpdate, at most 10d (BR §4.9.7)', '7d')
-    .option('--state <DIR>', 'remember what was signed: later runs sign only what is due or changed')
+    .option(
+      '--state <DIR>',
+      'remember what was signed (sharded, flat memory): later runs sign only what is due or changed',
+    )
     .option('--json', 'print the summary as JSON');
 }
 
