@@ -2,9 +2,11 @@
  * A faithful local CloudFront for the repository, so the edge code runs here exactly as in AWS:
  *
  *   viewer-request  the BUILT CloudFront Function, in node:vm, on the OCSP behaviour
- *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control / Expires; invalidations
- *                   are asynchronous as CloudFront's: an ID, InProgress, then Completed, and until
- *                   then the edge still answers from the copies cached before it was created
+ *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control (s-maxage before
+ *                   max-age, as CloudFront: an OCSP answer's s-maxage runs to its refresh deadline)
+ *                   or Expires; invalidations are asynchronous as CloudFront's: an ID, InProgress,
+ *                   then Completed, and until then the edge still answers from the copies cached
+ *                   before it was created
  *   origin-request  the Lambda@Edge handler (OCSP behaviour, includeBody): answers POST, and GET
  *                   cache misses from the store (primary, replica on a failure); what it answers
  *                   to a GET is cached and no origin-response runs on it, as in CloudFront

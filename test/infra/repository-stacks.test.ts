@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryBucket } from '../../lib/constructs/repository-bucket.ts';
 import { DEFAULT_ASSUMPTIONS } from '../../reporting/cost-model.ts';
+import { OCSP_EDGE_MAX_SECONDS } from '../../lambda/core/serving/ocsp-edge-lifetime.ts';
 import {
   asArray,
   identityStatements,
@@ -563,6 +564,33 @@ describe('CloudFront distribution', () => {
         }),
       }),
     });
+  });
+
+  it('OCSP behaviours: their own cache policy, maximum TTL the longest OCSP s-maxage, no Accept-Encoding in the key', () => {
+    const policies = resourcesOfType(synth.primary, 'AWS::CloudFront::CachePolicy');
+    const ocspPolicy = Object.entries(policies).find(([id]) => id.includes('OcspCachePolicy'));
+    expect(ocspPolicy).toBeDefined();
+    const [ocspPolicyId, policy] = ocspPolicy!;
+    // 4 days: a BR §4.9.10 refresh deadline is at most 4 days after thisUpdate (ocsp-edge-lifetime.ts).
+    expect(OCSP_EDGE_MAX_SECONDS).toBe(345_600);
+    expect(policy.Properties!.CachePolicyConfig).toMatchObject({
+      MinTTL: 0,
+      MaxTTL: OCSP_EDGE_MAX_SECONDS,
+      ParametersInCacheKeyAndForwardedToOrigin: {
+        EnableAcceptEncodingGzip: false,
+        EnableAcceptEncodingBrotli: false,
+        HeadersConfig: { HeaderBehavior: 'none' },
+        QueryStringsConfig: { QueryStringBehavior: 'none' },
+      },
+    });
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const config = distribution.Properties!.DistributionConfig as {
+      CacheBehaviors: { CachePolicyId: unknown }[];
+      DefaultCacheBehavior: { CachePolicyId: unknown };
+    };
+    for (const behaviour of config.CacheBehaviors)
+      expect(behaviour.CachePolicyId).toEqual({ Ref: ocspPolicyId });
+    expect(config.DefaultCacheBehavior.CachePolicyId).not.toEqual({ Ref: ocspPolicyId });
   });
 
   it('origin group fails over to the replica on 403, 404 and 5xx', () => {
