@@ -20,7 +20,7 @@ import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
 import { ABUSE_LABEL_HEADER, ORIGIN_HEADER } from '../../lambda/core/contract/edge-origin-headers.ts';
 import type { OcspEdge } from './ocsp-edge.ts';
 import { acknowledge } from './nag.ts';
-import { ocspBehaviourPathPatterns } from '../../lambda/core/ocsp/ocsp-path.ts';
+import { ocspBehaviourPathPatterns, viewerFunctionRunsOn } from '../../lambda/core/ocsp/ocsp-path.ts';
 import { OCSP_EDGE_MAX_SECONDS } from '../../lambda/core/serving/ocsp-edge-lifetime.ts';
 
 /** Primary answers that send a GET/HEAD to the replica: S3 says 403 for a missing key without ListBucket. */
@@ -177,6 +177,8 @@ export class RepositoryDistribution extends Construct {
       ],
     };
 
+    const { functionAssociations: _keyRewrite, ...ocspPostBehaviour } = ocspBehaviour;
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'ca-repo CA repository',
       defaultRootObject: 'index.html',
@@ -209,8 +211,13 @@ export class RepositoryDistribution extends Construct {
       },
       // The OCSP prefix itself (POST) and what is below it (GET), never a sibling path such as
       // /ocspca.crt (core/ocsp/ocsp-path.ts: one rule with the local CDN and the gate).
+      // The prefix itself takes the POSTs and runs no CloudFront Function (billed per run, and a
+      // Function cannot read a body): its origin-request function answers what the Function did.
       additionalBehaviors: Object.fromEntries(
-        ocspBehaviourPathPatterns(props.ocspPathPrefix).map((pattern) => [pattern, ocspBehaviour]),
+        ocspBehaviourPathPatterns(props.ocspPathPrefix).map((pattern) => [
+          pattern,
+          viewerFunctionRunsOn(pattern, props.ocspPathPrefix) ? ocspBehaviour : ocspPostBehaviour,
+        ]),
       ),
     });
 

@@ -159,3 +159,43 @@ describe('the local CDN keeps an OCSP GET answer until its s-maxage, and a publi
     expect(Buffer.from(after.body ?? []).toString('hex')).toBe('30030a0100');
   });
 });
+
+describe('the local CDN runs the viewer-request function below the OCSP prefix, not on it (where POSTs go)', async () => {
+  const pki = await createTestPki();
+  const request = await pki.ca.ocspRequest(pki.leaf, { hash: 'sha1' });
+  const good = await pki.ca.ocspResponse(pki.leaf, { hash: 'sha1' });
+  await pki.cleanup();
+  const key = ocspObjectKey(parseOcspRequest(request)!);
+
+  it('a POST to /ocsp is answered without a function run; a GET below it runs one', async () => {
+    const primary = new MemoryObjectStore();
+    await primary.put(key, good, {
+      contentType: 'application/ocsp-response',
+      metadata: { [META.kind]: 'ocsp-response', [META.nextUpdate]: nextUpdate.toISOString() },
+    });
+    const cdn = new LocalCdn({ primary, clock: { now: () => at(HOUR) } });
+    const post = await cdn.handle(
+      { method: 'POST', url: '/ocsp', headers: { 'content-type': 'application/ocsp-request' } },
+      request,
+    );
+    expect(post.status).toBe(200);
+    expect(Buffer.from(post.body ?? []).equals(Buffer.from(good))).toBe(true);
+    expect(cdn.stats.viewerFunctionRuns).toBe(0);
+    const get = await cdn.handle(
+      {
+        method: 'GET',
+        url: `/ocsp/${encodeURIComponent(Buffer.from(request).toString('base64'))}`,
+        headers: {},
+      },
+      new Uint8Array(0),
+    );
+    expect(Buffer.from(get.body ?? []).equals(Buffer.from(good))).toBe(true);
+    expect(cdn.stats.viewerFunctionRuns).toBe(1);
+    // What the function answered on the bare prefix, the origin-request function answers now.
+    const bare = await cdn.handle({ method: 'GET', url: '/ocsp', headers: {} }, new Uint8Array(0));
+    expect(Buffer.from(bare.body ?? []).toString('hex')).toBe('30030a0101'); // malformedRequest
+    const put = await cdn.handle({ method: 'PUT', url: '/ocsp', headers: {} }, new Uint8Array(0));
+    expect(put.status).toBe(405);
+    expect(cdn.stats.viewerFunctionRuns).toBe(1);
+  });
+});
