@@ -2,7 +2,7 @@
  * Monthly AWS cost of serving a CA's OCSP (and publishing its responses) three ways, from unit
  * prices that are documented in cost-prices.ts and overridable (`ca-repo cost --price-file`):
  *
- *   ca-repo            CloudFront (requests, transfer, the viewer-request Function), Lambda@Edge
+ *   ca-repo            CloudFront (requests, transfer, the viewer-request Function on GETs), Lambda@Edge
  *                      (origin-request only on the OCSP behaviour: every POST, and each GET cache
  *                      miss, which it answers from the store; no origin-response there),
  *                      S3 (storage and requests, primary and replica, replication transfer),
@@ -38,6 +38,11 @@ export interface CostAssumptions {
    * as relying parties do (ca-repo before s-maxage).
    */
   edgeKeepsUntilRefreshDeadline: boolean;
+  /**
+   * The viewer-request Function runs on POSTs too. False: the OCSP prefix, where POSTs go, has a
+   * behaviour without it (lib/constructs/distribution.ts), so only GETs run it.
+   */
+  viewerFunctionOnPosts: boolean;
   /** Relying parties' cache lifetime of an OCSP answer (ca-repo's default cap). */
   ocspMaxAgeSeconds: number;
   /**
@@ -87,6 +92,7 @@ export const DEFAULT_ASSUMPTIONS: Readonly<CostAssumptions> = {
   keysPerCertificate: 1,
   refreshDays: 3.5,
   edgeKeepsUntilRefreshDeadline: true,
+  viewerFunctionOnPosts: false,
   ocspMaxAgeSeconds: 3600,
   edgeCachesFetchingFromOrigin: 4,
   edgePostMs: 20,
@@ -279,9 +285,11 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
     quantity: transfer.text,
     usd: transfer.billable * p.cloudfrontTransferPerGb,
   });
-  const invocations = metered(m, freeIf(free, p.cloudfrontFunctionFreeInvocations), 'invocations');
+  // The Function runs below the OCSP prefix (GETs); the prefix itself, where POSTs go, has none.
+  const functionRuns = a.viewerFunctionOnPosts ? m : gets;
+  const invocations = metered(functionRuns, freeIf(free, p.cloudfrontFunctionFreeInvocations), 'invocations');
   lines.push({
-    item: 'CloudFront Function (viewer-request, every OCSP request)',
+    item: `CloudFront Function (viewer-request, every OCSP ${a.viewerFunctionOnPosts ? 'request' : 'GET'})`,
     quantity: invocations.text,
     usd: (invocations.billable / 1e6) * p.cloudfrontFunctionPerMillion,
   });
