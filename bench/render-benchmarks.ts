@@ -8,6 +8,7 @@ import {
 } from '../reporting/cost-model.ts';
 import { formatCostLinesMarkdown, formatCostScenariosMarkdown } from '../cli/cost-command.ts';
 import { markdownTable, tidyCommand, type PhaseResult } from './bench-context.ts';
+import { costSummaryFigure, renderCostAnalysis } from './render-cost-analysis.ts';
 import type { ToolStatus } from './bench-tools.ts';
 
 const COST_SCENARIOS: CostInputs[] = [
@@ -28,7 +29,10 @@ export function renderBenchmarks(input: {
   tools: ToolStatus;
 }): string {
   const { results } = input;
-  const figures = results.flatMap((r) => r.figures);
+  const figures = [
+    ...results.flatMap((r) => r.figures),
+    costSummaryFigure(estimateCosts(COST_SCENARIOS[1]!)),
+  ];
   const failures = [...new Set(results.flatMap((r) => r.failures.map((f) => `- ${r.title}: ${f}`)))];
   const summary = markdownTable(
     ['figure', 'ca-repo', 'reference (same run, same machine)', 'ratio', 'command'],
@@ -88,16 +92,16 @@ ${formatCostLinesMarkdown(detailed)}
 ${detailed.options.flatMap((o) => o.notes.map((n) => `- ${o.name}: ${n}`)).join('\n')}
 
 Reading the table: ca-repo's cost is CloudFront requests plus Lambda@Edge, which runs (origin-request only, on the
-OCSP behaviour) for every POST and for every GET that misses the edge cache; with many certificates each asked for
-rarely, most GETs miss (the model's \`expectedGetMisses\`). A GET miss is one invocation that reads the store itself
-(no origin-response function on the OCSP behaviour), so it costs about what a POST costs. The web ACL of the abuse
-limits inspects every request; the EC2 pair is priced without one, so the last column compares like with like. At
-10,000 certificates and 10 M requests ca-repo is the cheapest option; at 100,000 certificates and 50 M requests or
-more the EC2 pair costs less in dollars, with or without the web ACL, but it is two servers to patch and operate in
-one Region, with no edge cache and no second Region. AWS Private CA charges per certificate queried and needs the CA itself (and its key)
-in AWS, which the study group's use case A does not call for.
+OCSP behaviour) for every POST and for every GET that misses the edge cache. The CDN keeps an OCSP answer until that
+response's BR §4.9.10 refresh deadline (\`s-maxage\`; relying parties still get \`max-age\` ≤ 3,600 s), so a GET misses
+about once per refresh per edge cache (the model's \`expectedGetMisses\`); a POST always runs the function. The web ACL
+of the abuse limits inspects every request; the EC2 pair is priced without one, so the last column compares like with
+like. At 10,000 certificates and 10 M requests ca-repo is the cheapest option; at 100,000 certificates and 50 M
+requests half of them POST, the EC2 pair costs less in dollars, but it is two servers to patch and operate in one
+Region, with no edge cache and no second Region. AWS Private CA charges per certificate queried and needs the CA itself
+(and its key) in AWS, which the study group's use case A does not call for.
 
-${goalSentence(costs[1]!)}
+${renderCostAnalysis(costs[1]!)}
 
 Assumptions (override in the price file's \`assumptions\`): ${assumptions}.
 
@@ -105,14 +109,4 @@ Assumptions (override in the price file's \`assumptions\`): ${assumptions}.
 | --- | --- | --- |
 ${sources}
 `;
-}
-
-/** Issue 14 item 5: ca-repo at most the EC2 pair at 100,000 certificates and 50 M requests. */
-function goalSentence(estimate: ReturnType<typeof estimateCosts>): string {
-  const [ours, , ec2] = estimate.options;
-  if (!ours || !ec2) return '';
-  const withoutWaf = ours.variants?.[0]?.totalUsd ?? ours.totalUsd;
-  const met = (usd: number) => (usd <= ec2.totalUsd ? 'met' : 'not met');
-  const money = (usd: number) => `$${usd.toFixed(2)}`;
-  return `Goal ca-repo ≤ the EC2 pair at ${estimate.inputs.certificates.toLocaleString('en-US')} certificates and ${estimate.inputs.requestsPerMonth.toLocaleString('en-US')} requests: ${money(ours.totalUsd)} with the web ACL (${(ours.totalUsd / ec2.totalUsd).toFixed(2)}×, ${met(ours.totalUsd)}), ${money(withoutWaf)} without it (${(withoutWaf / ec2.totalUsd).toFixed(2)}×, ${met(withoutWaf)}) against ${money(ec2.totalUsd)}. Removing origin-response from the OCSP behaviour took one Lambda@Edge invocation off every GET miss; what remains is CloudFront's per-request price, one origin-request invocation per POST and per GET miss (most GETs miss at max-age 3,600 s with rarely asked certificates) and the S3 read behind each.`;
 }

@@ -2,7 +2,7 @@
  * Monthly AWS cost of serving a CA's OCSP (and publishing its responses) three ways, from unit
  * prices that are documented in cost-prices.ts and overridable (`ca-repo cost --price-file`):
  *
- *   ca-repo            CloudFront (requests, transfer, the viewer-request Function), Lambda@Edge
+ *   ca-repo            CloudFront (requests, transfer, the viewer-request Function on GETs), Lambda@Edge
  *                      (origin-request only on the OCSP behaviour: every POST, and each GET cache
  *                      miss, which it answers from the store; no origin-response there),
  *                      S3 (storage and requests, primary and replica, replication transfer),
@@ -31,9 +31,25 @@ export interface CostAssumptions {
   keysPerCertificate: number;
   /** Responses re-signed and published this often (BR: no later than thisUpdate + 4 days). */
   refreshDays: number;
-  /** Edge cache lifetime of an OCSP answer (ca-repo's default cap). */
+  /**
+   * The CDN keeps an OCSP answer until the response's BR §4.9.10 refresh deadline (s-maxage,
+   * lambda/core/serving/ocsp-edge-lifetime.ts), so each edge cache fetches each refreshed response
+   * once: its windows are `refreshDays` long. False prices the CDN keeping it `ocspMaxAgeSeconds`,
+   * as relying parties do (ca-repo before s-maxage).
+   */
+  edgeKeepsUntilRefreshDeadline: boolean;
+  /**
+   * The viewer-request Function runs on POSTs too. False: the OCSP prefix, where POSTs go, has a
+   * behaviour without it (lib/constructs/distribution.ts), so only GETs run it.
+   */
+  viewerFunctionOnPosts: boolean;
+  /** Relying parties' cache lifetime of an OCSP answer (ca-repo's default cap). */
   ocspMaxAgeSeconds: number;
-  /** Regional edge caches that fetch from the origin (Tokyo and Osaka, plus some abroad). */
+  /**
+   * Edge caches that each fetch from the origin. AWS documents that a POP skips the regional edge
+   * cache when the S3 bucket is in that cache's Region: Japanese viewers' POPs fetch from the Tokyo
+   * bucket themselves. 4 counts caches, not POPs; the docs show the figures at more.
+   */
   edgeCachesFetchingFromOrigin: number;
   /** Lambda@Edge billed duration: POST and GET cache miss (each reads S3 from the edge Region). */
   edgePostMs: number;
@@ -75,6 +91,8 @@ export const DEFAULT_ASSUMPTIONS: Readonly<CostAssumptions> = {
   headerBytes: 350,
   keysPerCertificate: 1,
   refreshDays: 3.5,
+  edgeKeepsUntilRefreshDeadline: true,
+  viewerFunctionOnPosts: false,
   ocspMaxAgeSeconds: 3600,
   edgeCachesFetchingFromOrigin: 4,
   edgePostMs: 20,
@@ -191,17 +209,24 @@ function option(name: string, lines: CostLine[], notes: string[]): CostOption {
   return { name, lines, totalUsd: lines.reduce((sum, l) => sum + l.usd, 0), notes };
 }
 
+/** How long one edge cache keeps an OCSP answer: to its refresh deadline, or max-age. */
+export function edgeWindowSeconds(a: CostAssumptions): number {
+  return a.edgeKeepsUntilRefreshDeadline ? a.refreshDays * 86_400 : a.ocspMaxAgeSeconds;
+}
+
 /**
- * GET cache misses: each (certificate, edge cache) pair can miss once per max-age window. With
- * GETs spread evenly, the expected number of windows that see at least one request is
- * slots × (1 − e^(−GETs/slots)); it never exceeds the GETs themselves.
+ * GET cache misses: each (certificate, edge cache) pair can miss once per window. With the CDN
+ * keeping an answer until its refresh deadline, the windows are the refresh period: a copy fetched
+ * anywhere in one is kept to its end, where the refreshed response (published before that
+ * deadline) is fetched. With GETs spread evenly, the expected number of windows that see at least
+ * one request is slots × (1 − e^(−GETs/slots)); it never exceeds the GETs themselves.
  */
 export function expectedGetMisses(gets: number, certificates: number, a: CostAssumptions): number {
   const slots =
     certificates *
     a.keysPerCertificate *
     a.edgeCachesFetchingFromOrigin *
-    (SECONDS_PER_MONTH / a.ocspMaxAgeSeconds);
+    (SECONDS_PER_MONTH / edgeWindowSeconds(a));
   if (slots === 0 || gets === 0) return 0;
   return slots * -Math.expm1(-gets / slots);
 }
@@ -260,9 +285,11 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
     quantity: transfer.text,
     usd: transfer.billable * p.cloudfrontTransferPerGb,
   });
-  const invocations = metered(m, freeIf(free, p.cloudfrontFunctionFreeInvocations), 'invocations');
+  // The Function runs below the OCSP prefix (GETs); the prefix itself, where POSTs go, has none.
+  const functionRuns = a.viewerFunctionOnPosts ? m : gets;
+  const invocations = metered(functionRuns, freeIf(free, p.cloudfrontFunctionFreeInvocations), 'invocations');
   lines.push({
-    item: 'CloudFront Function (viewer-request, every OCSP request)',
+    item: `CloudFront Function (viewer-request, every OCSP ${a.viewerFunctionOnPosts ? 'request' : 'GET'})`,
     quantity: invocations.text,
     usd: (invocations.billable / 1e6) * p.cloudfrontFunctionPerMillion,
   });
@@ -356,7 +383,7 @@ function caRepoCost(inputs: CostInputs, p: UnitPrices, a: CostAssumptions): Cost
   const priced = option('ca-repo (CloudFront + S3)', lines, [
     ...(free ? [FREE_TIER_NOTE] : []),
     `${count(postReads, 'POSTs')} of ${count(posts, 'read S3')} (POST cache ${a.edgePostCacheSeconds} s in ${a.edgePostContainers} warm containers)`,
-    `${count(misses, 'GET cache misses')} expected (${(gets > 0 ? (100 * misses) / gets : 0).toFixed(1)} % of GETs) with ${a.edgeCachesFetchingFromOrigin} regional edge caches and max-age ${a.ocspMaxAgeSeconds} s`,
+    `${count(misses, 'GET cache misses')} expected (${(gets > 0 ? (100 * misses) / gets : 0).toFixed(1)} % of GETs) with ${a.edgeCachesFetchingFromOrigin} edge caches fetching from the origin, each keeping an answer ${a.edgeKeepsUntilRefreshDeadline ? `to its refresh deadline (one fetch per ${a.refreshDays}-day refresh)` : `${a.ocspMaxAgeSeconds} s`}`,
   ]);
   const waf = lines.find((l) => l.item.startsWith(WAF_LINE));
   if (waf) {

@@ -10,6 +10,8 @@ import { nonNegativeIntegerOf } from '../core/encoding/number-text.ts';
 import {
   adaptOriginAnswer,
   isOcspStoreUri,
+  methodNotAllowedAnswer,
+  ocspErrorAnswer,
   type EdgeAnswer,
   type EdgePolicy,
 } from '../core/serving/edge-response-policy.ts';
@@ -94,9 +96,13 @@ export function createOcspOriginRequestHandler(
   const handler = async (event: CfOriginRequestEvent): Promise<CfRequest | CfResponse> => {
     const request = event.Records[0]!.cf.request;
     const read = request.method === 'GET' || request.method === 'HEAD';
-    // The viewer-request function answers every other method (405) and rewrites a GET's URI to
-    // its store key; anything else would reach S3 as it is (the OAC grant is GetObject only).
-    if (!(request.method === 'POST' || (read && isOcspStoreUri(request.uri)))) return request;
+    // Below the prefix the viewer-request function answers every other method (405) and rewrites a
+    // GET's URI to its store key. The prefix itself, where POSTs go, runs no function (one billed
+    // run less per POST: core/ocsp/ocsp-path.ts viewerFunctionRunsOn), so what it answered there
+    // is answered here: a GET with no request in its path is malformed, another method 405.
+    if (read && !isOcspStoreUri(request.uri))
+      return toCfResponse(ocspErrorAnswer('malformedRequest', 0, props.clock.now()));
+    if (!read && request.method !== 'POST') return toCfResponse(methodNotAllowedAnswer(props.clock.now()));
     const { primary, replica } = props.storesFor(request.origin);
     const responder = new OcspResponder({
       primary,

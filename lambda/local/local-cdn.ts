@@ -1,10 +1,13 @@
 /**
  * A faithful local CloudFront for the repository, so the edge code runs here exactly as in AWS:
  *
- *   viewer-request  the BUILT CloudFront Function, in node:vm, on the OCSP behaviour
- *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control / Expires; invalidations
- *                   are asynchronous as CloudFront's: an ID, InProgress, then Completed, and until
- *                   then the edge still answers from the copies cached before it was created
+ *   viewer-request  the BUILT CloudFront Function, in node:vm, below the OCSP prefix (not on the
+ *                   prefix itself, where POSTs go: core/ocsp/ocsp-path.ts viewerFunctionRunsOn)
+ *   edge cache      keyed by the (rewritten) URI, honouring Cache-Control (s-maxage before
+ *                   max-age, as CloudFront: an OCSP answer's s-maxage runs to its refresh deadline)
+ *                   or Expires; invalidations are asynchronous as CloudFront's: an ID, InProgress,
+ *                   then Completed, and until then the edge still answers from the copies cached
+ *                   before it was created
  *   origin-request  the Lambda@Edge handler (OCSP behaviour, includeBody): answers POST, and GET
  *                   cache misses from the store (primary, replica on a failure); what it answers
  *                   to a GET is cached and no origin-response runs on it, as in CloudFront
@@ -13,7 +16,7 @@
  *   origin-response the Lambda@Edge handler on the default behaviour only
  */
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../core/serving/cache-policy.ts';
-import { isOcspPath } from '../core/ocsp/ocsp-path.ts';
+import { isOcspPath, viewerFunctionRunsOn } from '../core/ocsp/ocsp-path.ts';
 import { buildViewerRequestSource } from '../edge/build-viewer-request.ts';
 import type { CfFunctionResponse } from '../edge/cloudfront-function-event.ts';
 import {
@@ -70,6 +73,8 @@ export interface LocalInvalidation {
 }
 
 export interface CdnStats {
+  /** Runs of the viewer-request Function (billed per run): below the OCSP prefix, not on it. */
+  viewerFunctionRuns: number;
   hits: number;
   misses: number;
   originFetches: number;
@@ -78,7 +83,13 @@ export interface CdnStats {
 
 export class LocalCdn {
   readonly ocspPathPrefix: string;
-  readonly stats: CdnStats = { hits: 0, misses: 0, originFetches: 0, invalidatedEntries: 0 };
+  readonly stats: CdnStats = {
+    viewerFunctionRuns: 0,
+    hits: 0,
+    misses: 0,
+    originFetches: 0,
+    invalidatedEntries: 0,
+  };
   private readonly cache = new Map<string, CacheEntry>();
   private generation = 0;
   private readonly invalidations = new Map<string, { record: LocalInvalidation; done: Promise<Date> }>();
@@ -124,7 +135,8 @@ export class LocalCdn {
     const ocsp = this.isOcspBehaviour(rawPath);
     const method = request.method.toUpperCase();
     let uri = rawPath === '/' && !ocsp ? '/index.html' : rawPath; // default root object
-    if (ocsp) {
+    if (ocsp && viewerFunctionRunsOn(rawPath, this.ocspPathPrefix)) {
+      this.stats.viewerFunctionRuns++;
       const result = this.viewerRequest({
         version: '1.0',
         context: { eventType: 'viewer-request' },

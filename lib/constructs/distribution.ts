@@ -20,7 +20,8 @@ import type { CacheCaps } from '../../lambda/core/serving/cache-policy.ts';
 import { ABUSE_LABEL_HEADER, ORIGIN_HEADER } from '../../lambda/core/contract/edge-origin-headers.ts';
 import type { OcspEdge } from './ocsp-edge.ts';
 import { acknowledge } from './nag.ts';
-import { ocspBehaviourPathPatterns } from '../../lambda/core/ocsp/ocsp-path.ts';
+import { ocspBehaviourPathPatterns, viewerFunctionRunsOn } from '../../lambda/core/ocsp/ocsp-path.ts';
+import { OCSP_EDGE_MAX_SECONDS } from '../../lambda/core/serving/ocsp-edge-lifetime.ts';
 
 /** Primary answers that send a GET/HEAD to the replica: S3 says 403 for a missing key without ListBucket. */
 export const FALLBACK_STATUS_CODES = [403, 404, 500, 502, 503, 504];
@@ -116,6 +117,19 @@ export class RepositoryDistribution extends Construct {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
+    // The OCSP behaviour's own policy: an answer carries s-maxage up to its BR §4.9.10 refresh
+    // deadline (lambda/core/serving/ocsp-edge-lifetime.ts), which a maximum TTL of the longest
+    // relying-party cap would cut to an hour. Every status change is invalidated by its publish.
+    // No Accept-Encoding in its key (the behaviour does not compress): one entry per path.
+    const ocspCachePolicy = new cloudfront.CachePolicy(this, 'OcspCachePolicy', {
+      comment: 'ca-repo OCSP: honour the s-maxage computed per answer, cache key is the path only',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(props.cacheCaps.indexSeconds),
+      maxTtl: Duration.seconds(OCSP_EDGE_MAX_SECONDS),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+    });
     const responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'ResponseHeaders', {
       comment: 'ca-repo: nosniff (as the local repository sends); no HSTS, plain HTTP must keep working',
       securityHeadersBehavior: { contentTypeOptions: { override: true } },
@@ -141,7 +155,7 @@ export class RepositoryDistribution extends Construct {
       // method that reached S3 would be refused there.
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
-      cachePolicy,
+      cachePolicy: ocspCachePolicy,
       ...(ocspOriginRequestPolicy ? { originRequestPolicy: ocspOriginRequestPolicy } : {}),
       responseHeadersPolicy,
       compress: false,
@@ -162,6 +176,8 @@ export class RepositoryDistribution extends Construct {
         },
       ],
     };
+
+    const { functionAssociations: _keyRewrite, ...ocspPostBehaviour } = ocspBehaviour;
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'ca-repo CA repository',
@@ -195,8 +211,13 @@ export class RepositoryDistribution extends Construct {
       },
       // The OCSP prefix itself (POST) and what is below it (GET), never a sibling path such as
       // /ocspca.crt (core/ocsp/ocsp-path.ts: one rule with the local CDN and the gate).
+      // The prefix itself takes the POSTs and runs no CloudFront Function (billed per run, and a
+      // Function cannot read a body): its origin-request function answers what the Function did.
       additionalBehaviors: Object.fromEntries(
-        ocspBehaviourPathPatterns(props.ocspPathPrefix).map((pattern) => [pattern, ocspBehaviour]),
+        ocspBehaviourPathPatterns(props.ocspPathPrefix).map((pattern) => [
+          pattern,
+          viewerFunctionRunsOn(pattern, props.ocspPathPrefix) ? ocspBehaviour : ocspPostBehaviour,
+        ]),
       ),
     });
 

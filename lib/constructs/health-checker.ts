@@ -49,8 +49,9 @@ export interface HealthAlarmThresholds {
    */
   crlHoursToNextUpdate?: number;
   /**
-   * Alarm when a sentinel's OCSP response is older than this. Default 72 h: a day before the
-   * BR §4.9.10 limit of 4 days after thisUpdate, at which the probe itself fails.
+   * Alarm when a sentinel's OCSP response, as the POST probe reads it from the store (the CDN
+   * may keep a GET answer up to its refresh deadline), is older than this. Default 72 h: a day
+   * before the BR §4.9.10 limit of 4 days after thisUpdate, at which the probe itself fails.
    */
   ocspResponseAgeHours?: number;
   /** Alarm when the slowest probe exceeds this in most runs. Default 5,000 ms, half the BR §4.10.2 limit. */

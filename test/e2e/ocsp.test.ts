@@ -16,6 +16,8 @@ import {
 } from '../../lambda/local/local-repository.ts';
 import { publishBundle } from '../../onprem/uploader.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
+import { ocspRefreshDue } from '../../lambda/core/ocsp/presign-schedule.ts';
+import { OCSP_EDGE_DEADLINE_MARGIN_SECONDS } from '../../lambda/core/serving/ocsp-edge-lifetime.ts';
 
 let pki: TestPki;
 let work: string;
@@ -187,6 +189,27 @@ describe('GET /ocsp/<encoded request>', () => {
     const { response } = await getOcsp(Buffer.from(request).toString('base64url'));
     expect(response.headers.get('x-cache')).toBe('Hit from local-cdn');
     expect(repo.cdn.stats.originFetches).toBe(before.originFetches);
+  });
+
+  it('curl: relying parties get max-age ≤ 3600 s, the CDN s-maxage up to the BR §4.9.10 refresh deadline', async () => {
+    const result = await run('curl', ['-sS', '-D', '-', '-o', '/dev/null', `${repo.url}/ocsp/${b64()}`]);
+    expect(result.code, result.stderr).toBe(0);
+    const header = (name: string) => new RegExp(`^${name}: (.*?)\\r?$`, 'im').exec(result.stdout)?.[1] ?? '';
+    const cacheControl = header('cache-control');
+    const maxAge = Number(/(?:^|[ ,])max-age=(\d+)/.exec(cacheControl)?.[1]);
+    const sMaxAge = Number(/s-maxage=(\d+)/.exec(cacheControl)?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(3600);
+    expect(sMaxAge).toBeGreaterThan(maxAge);
+    // Last-Modified is thisUpdate, Expires nextUpdate (RFC 9919): the CDN's copy ends before the
+    // response's refresh deadline, here 4 days after thisUpdate (a 7-day validity).
+    const thisUpdate = new Date(header('last-modified'));
+    const nextUpdate = new Date(header('expires'));
+    const deadline = ocspRefreshDue(thisUpdate, nextUpdate.getTime() - thisUpdate.getTime());
+    expect(deadline.getTime() - thisUpdate.getTime()).toBe(4 * 86_400_000);
+    expect(Date.parse(header('date')) + sMaxAge * 1000).toBeLessThanOrEqual(
+      deadline.getTime() - OCSP_EDGE_DEADLINE_MARGIN_SECONDS * 1000,
+    );
   });
 
   it('a SHA-256 CertID GET gets the SHA-256 response', async () => {

@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryBucket } from '../../lib/constructs/repository-bucket.ts';
 import { DEFAULT_ASSUMPTIONS } from '../../reporting/cost-model.ts';
+import { OCSP_EDGE_MAX_SECONDS } from '../../lambda/core/serving/ocsp-edge-lifetime.ts';
 import {
   asArray,
   identityStatements,
@@ -565,6 +566,33 @@ describe('CloudFront distribution', () => {
     });
   });
 
+  it('OCSP behaviours: their own cache policy, maximum TTL the longest OCSP s-maxage, no Accept-Encoding in the key', () => {
+    const policies = resourcesOfType(synth.primary, 'AWS::CloudFront::CachePolicy');
+    const ocspPolicy = Object.entries(policies).find(([id]) => id.includes('OcspCachePolicy'));
+    expect(ocspPolicy).toBeDefined();
+    const [ocspPolicyId, policy] = ocspPolicy!;
+    // 4 days: a BR §4.9.10 refresh deadline is at most 4 days after thisUpdate (ocsp-edge-lifetime.ts).
+    expect(OCSP_EDGE_MAX_SECONDS).toBe(345_600);
+    expect(policy.Properties!.CachePolicyConfig).toMatchObject({
+      MinTTL: 0,
+      MaxTTL: OCSP_EDGE_MAX_SECONDS,
+      ParametersInCacheKeyAndForwardedToOrigin: {
+        EnableAcceptEncodingGzip: false,
+        EnableAcceptEncodingBrotli: false,
+        HeadersConfig: { HeaderBehavior: 'none' },
+        QueryStringsConfig: { QueryStringBehavior: 'none' },
+      },
+    });
+    const distribution = Object.values(resourcesOfType(synth.primary, 'AWS::CloudFront::Distribution'))[0]!;
+    const config = distribution.Properties!.DistributionConfig as {
+      CacheBehaviors: { CachePolicyId: unknown }[];
+      DefaultCacheBehavior: { CachePolicyId: unknown };
+    };
+    for (const behaviour of config.CacheBehaviors)
+      expect(behaviour.CachePolicyId).toEqual({ Ref: ocspPolicyId });
+    expect(config.DefaultCacheBehavior.CachePolicyId).not.toEqual({ Ref: ocspPolicyId });
+  });
+
   it('origin group fails over to the replica on 403, 404 and 5xx', () => {
     synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
@@ -631,7 +659,7 @@ describe('CloudFront distribution', () => {
     }
   });
 
-  it('OCSP behaviours /ocsp and /ocsp/* (never /ocspca.crt): all methods (POST), function on viewer-request, Lambda@Edge origin-request only (with includeBody)', () => {
+  it('OCSP behaviours /ocsp and /ocsp/* (never /ocspca.crt): all methods (POST), function on viewer-request below /ocsp only, Lambda@Edge origin-request only (with includeBody)', () => {
     synth.primary.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         CacheBehaviors: ['/ocsp', '/ocsp/*'].map((PathPattern) =>
@@ -640,7 +668,12 @@ describe('CloudFront distribution', () => {
             AllowedMethods: Match.arrayWith(['GET', 'HEAD', 'POST']),
             CachedMethods: ['GET', 'HEAD'],
             TargetOriginId: Match.not(Match.stringLikeRegexp('OriginGroup')),
-            FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: Match.anyValue() }],
+            // The GET key rewrite below the prefix; none on the prefix, where POSTs go (a
+            // billed run each, and a Function cannot read a body).
+            FunctionAssociations:
+              PathPattern === '/ocsp'
+                ? Match.absent()
+                : [{ EventType: 'viewer-request', FunctionARN: Match.anyValue() }],
             // No origin-response: the origin-request function answers GET misses (one paid
             // invocation per miss; reporting/cost-model.ts prices exactly that).
             LambdaFunctionAssociations: [

@@ -32,8 +32,8 @@ describe('cost model', () => {
   it('CloudFront requests, Function and transfer', () => {
     // 100,000,000 / 10,000 × $0.009 = $90.00
     expect(line(ours, 'CloudFront requests')).toBeCloseTo(90, 6);
-    // 100 million invocations × $0.10 per million = $10.00
-    expect(line(ours, 'CloudFront Function')).toBeCloseTo(10, 6);
+    // 50 million GETs × $0.10 per million = $5.00 (POSTs go to the prefix, which has no Function)
+    expect(line(ours, 'CloudFront Function')).toBeCloseTo(5, 6);
     // 100,000,000 × (300 + 350) bytes = 65e9 B = 60.5360 GiB × $0.114 = $6.9011
     expect(line(ours, 'CloudFront data transfer')).toBeCloseTo((65e9 / 2 ** 30) * 0.114, 6);
     expect(line(ours, 'CloudFront data transfer')).toBeCloseTo(6.9011, 3);
@@ -41,9 +41,9 @@ describe('cost model', () => {
 
   it('free tiers come off CloudFront requests and Function invocations', () => {
     const [withFree] = estimateCosts(scenario).options;
-    // (100,000,000 − 10,000,000) / 10,000 × $0.009 = $81.00; (100 − 2) million × $0.10 = $9.80
+    // (100,000,000 − 10,000,000) / 10,000 × $0.009 = $81.00; (50 − 2) million GETs × $0.10 = $4.80
     expect(line(withFree, 'CloudFront requests')).toBeCloseTo(81, 6);
-    expect(line(withFree, 'CloudFront Function')).toBeCloseTo(9.8, 6);
+    expect(line(withFree, 'CloudFront Function')).toBeCloseTo(4.8, 6);
     // 60.5 GiB is inside the free terabyte
     expect(line(withFree, 'CloudFront data transfer')).toBe(0);
   });
@@ -57,7 +57,7 @@ describe('cost model', () => {
       '50,000,000 requests - 10,000,000 free tier = 40,000,000 billable',
     );
     expect(quantity(withFree, 'CloudFront Function')).toBe(
-      '50,000,000 invocations - 2,000,000 free tier = 48,000,000 billable',
+      '25,000,000 invocations - 2,000,000 free tier = 23,000,000 billable',
     );
     // A deduction larger than the quantity names the whole allowance too: 30.27 GB of 1,024 free.
     expect(quantity(withFree, 'CloudFront data transfer')).toBe(
@@ -88,25 +88,57 @@ describe('cost model', () => {
   });
 
   it('Lambda@Edge: one origin-request invocation per POST and per GET miss (no origin-response on OCSP)', () => {
-    // slots = 100,000 certs × 4 caches × (2,592,000 s / 3,600 s) = 288,000,000
-    // GET misses = 288e6 × (1 − e^(−50e6 / 288e6)) = 45,900,362 (to the unit)
+    // The CDN keeps an answer until its refresh deadline (s-maxage): windows of 3.5 days.
+    // slots = 100,000 certs × 4 caches × (2,592,000 s / 302,400 s) = 3,428,571.43
+    // GET misses = slots × (1 − e^(−50e6 / slots)) = 3,428,569.84: one per certificate, cache and refresh
+    const slots = 100_000 * 4 * (2_592_000 / 302_400);
     const misses = expectedGetMisses(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
-    expect(misses).toBeCloseTo(288e6 * (1 - Math.exp(-50e6 / 288e6)), 0);
-    expect(Math.round(misses)).toBe(45_900_362);
+    expect(misses).toBeCloseTo(slots * -Math.expm1(-50e6 / slots), 3);
+    expect(Math.round(misses)).toBe(3_428_570);
     // POSTs reading S3: slots = 100,000 certs × 40 containers × (2,592,000 s / 60 s) = 1.728e11,
     // reads = 1.728e11 × (1 − e^(−50e6 / 1.728e11)) = 49,992,767 (to the unit); the rest hit the cache
     const reads = expectedPostReads(50_000_000, 100_000, DEFAULT_ASSUMPTIONS);
     expect(reads).toBeCloseTo(1.728e11 * -Math.expm1(-50e6 / 1.728e11), 0);
-    // invocations = 50e6 + misses = 95,900,362 × $0.6/M = $57.54; GB-s = (reads × 20 ms + hits × 1 ms
+    // invocations = 50e6 + misses = 53,428,570 × $0.6/M = $32.06; GB-s = (reads × 20 ms + hits × 1 ms
     // + misses × 20 ms, the miss read from the store) / 1000 × 0.25 GB (the 256 MB
-    // lib/constructs/ocsp-edge.ts deploys) = 479,467.5 GB-s × $0.00005001 = $23.98
+    // lib/constructs/ocsp-edge.ts deploys) = 267,107 GB-s × $0.00005001 = $13.36
     expect(DEFAULT_ASSUMPTIONS.edgeMemoryMb).toBe(EDGE_FUNCTION_MEMORY_MB);
     expect(EDGE_FUNCTION_MEMORY_MB).toBe(256);
     const invocations = 50e6 + misses;
     const gbSeconds = ((reads * 20 + (50e6 - reads) * 1 + misses * 20) / 1000) * 0.25;
     expect(line(ours, 'Lambda@Edge')).toBeCloseTo((invocations / 1e6) * 0.6 + gbSeconds * 0.00005001, 6);
-    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(81.52, 1);
+    expect(line(ours, 'Lambda@Edge')).toBeCloseTo(45.42, 1);
     expect(line(ours, 'S3 GET')).toBeCloseTo(((reads + misses) / 1000) * 0.00037, 6);
+  });
+
+  it('the CDN keeping an answer to its refresh deadline and no Function on POSTs take ca-repo from $108.92 to $81.38 without the web ACL (100,000 certificates, 50 M requests)', () => {
+    const asked = { certificates: 100_000, requestsPerMonth: 50_000_000, postShare: 0.5 };
+    const [now, , ec2Pair] = estimateCosts(asked).options;
+    const previous = {
+      ...DEFAULT_ASSUMPTIONS,
+      edgeKeepsUntilRefreshDeadline: false, // max-age 3,600 s at the edge too, as before s-maxage
+      viewerFunctionOnPosts: true, // one behaviour, the Function on every request
+    };
+    const [before] = estimateCosts(asked, DEFAULT_UNIT_PRICES, previous).options;
+    // Before: 23,945,658 GET misses (95.8 % of 25 M GETs); now 3,426,236 (13.7 %).
+    expect(Math.round(expectedGetMisses(25e6, 100_000, DEFAULT_ASSUMPTIONS))).toBe(3_426_236);
+    expect(Math.round(expectedGetMisses(25e6, 100_000, previous))).toBe(23_945_658);
+    expect(before!.variants![0]!.totalUsd).toBeCloseTo(108.92, 2);
+    // Lambda@Edge $41.61 → $24.16, S3 GET $18.11 → $10.52, Function $4.80 → $2.30
+    expect(line(before, 'Lambda@Edge')).toBeCloseTo(41.61, 2);
+    expect(line(now, 'Lambda@Edge')).toBeCloseTo(24.16, 2);
+    expect(line(before, 'S3 GET')).toBeCloseTo(18.11, 2);
+    expect(line(now, 'S3 GET')).toBeCloseTo(10.52, 2);
+    expect(line(before, 'CloudFront Function')).toBeCloseTo(4.8, 6);
+    expect(line(now, 'CloudFront Function')).toBeCloseTo(2.3, 6);
+    expect(now!.variants![0]!.totalUsd).toBeCloseTo(81.38, 2);
+    expect(now!.totalUsd).toBeCloseTo(119.38, 2);
+    expect(ec2Pair!.totalUsd).toBeCloseTo(63.49, 2);
+    expect(now!.notes.join('\n')).toContain('each keeping an answer to its refresh deadline');
+    // What is left is mostly per POST: at 10 % POST the same traffic costs less than the EC2 pair.
+    const [fewPosts, , ec2Few] = estimateCosts({ ...asked, postShare: 0.1 }).options;
+    expect(fewPosts!.variants![0]!.totalUsd).toBeCloseTo(58.98, 2);
+    expect(fewPosts!.variants![0]!.totalUsd).toBeLessThan(ec2Few!.totalUsd);
   });
 
   it('POSTs for few certificates are answered from the edge POST cache, at most one read per lifetime', () => {
@@ -117,9 +149,12 @@ describe('cost model', () => {
   });
 
   it('misses never exceed the GETs and saturate at one per certificate, cache and window', () => {
-    expect(expectedGetMisses(10, 1_000_000, DEFAULT_ASSUMPTIONS)).toBeCloseTo(10, 6);
-    // 10 certificates × 4 × 720 = 28,800 windows: a billion GETs cannot miss more often
-    expect(expectedGetMisses(1e9, 10, DEFAULT_ASSUMPTIONS)).toBeCloseTo(28_800, 6);
+    expect(expectedGetMisses(10, 1_000_000, DEFAULT_ASSUMPTIONS)).toBeCloseTo(10, 4);
+    // 10 certificates × 4 × 8.571 refresh windows = 342.86: a billion GETs cannot miss more often
+    expect(expectedGetMisses(1e9, 10, DEFAULT_ASSUMPTIONS)).toBeCloseTo((10 * 4 * 30) / 3.5, 6);
+    // with the edge keeping max-age 3,600 s: 10 × 4 × 720 = 28,800 windows
+    const maxAgeOnly = { ...DEFAULT_ASSUMPTIONS, edgeKeepsUntilRefreshDeadline: false };
+    expect(expectedGetMisses(1e9, 10, maxAgeOnly)).toBeCloseTo(28_800, 6);
     expect(expectedGetMisses(0, 10, DEFAULT_ASSUMPTIONS)).toBe(0);
   });
 

@@ -7,14 +7,14 @@
  * cannot reach the container's memory, and CloudFront caches what this function returns).
  */
 import { describe, expect, it } from 'vitest';
-import type {
-  CfOriginRequestEvent,
-  CfRequest,
-  CfResponse,
-} from '../../lambda/core/serving/cloudfront-events.ts';
+import type { CfOriginRequestEvent, CfResponse } from '../../lambda/core/serving/cloudfront-events.ts';
 import { META } from '../../lambda/core/serving/cache-policy.ts';
 import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
-import { parseOcspRequest, UNAUTHORIZED_DER } from '../../lambda/core/ocsp/ocsp-request.ts';
+import {
+  MALFORMED_REQUEST_DER,
+  parseOcspRequest,
+  UNAUTHORIZED_DER,
+} from '../../lambda/core/ocsp/ocsp-request.ts';
 import { createOcspOriginRequestHandler } from '../../lambda/handlers/edge-handlers.ts';
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import { createTestPki } from '../../testkit/test-pki.ts';
@@ -110,6 +110,17 @@ describe('OCSP GET cache misses answered by the origin-request function', async 
     expect(header(answer, 'cache-control')).toBe('max-age=60, public, no-transform');
   });
 
+  it('the prefix itself (no viewer-request function there): a GET without a request is malformed, PUT is 405', async () => {
+    const t = setup();
+    const bare = await t.get('/ocsp');
+    expect(bare.status).toBe('200');
+    expect(bodyHex(bare)).toBe(hexOf(MALFORMED_REQUEST_DER));
+    expect(header(bare, 'cache-control')).toBe('max-age=0, no-store');
+    const put = (await t.handler(event('PUT', '/ocsp'))) as CfResponse;
+    expect(put.status).toBe('405');
+    expect(header(put, 'allow')).toBe('GET, HEAD, POST');
+  });
+
   it('the primary failing: the replica copy', async () => {
     const t = setup();
     await t.put(t.replica, good);
@@ -128,10 +139,10 @@ describe('OCSP GET cache misses answered by the origin-request function', async 
     expect(bodyHex(await t.post())).toBe(hexOf(good)); // POST: within EDGE_POST_CACHE_SECONDS
   });
 
-  it('lets through what the viewer-request function never passes (a non-store URI)', async () => {
+  it('passes nothing through to S3 as it is: any other GET on the OCSP behaviour is malformed', async () => {
     const t = setup();
-    const passed = (await t.handler(event('GET', '/index.html'))) as CfRequest;
-    expect(passed.uri).toBe('/index.html');
-    expect(passed).not.toHaveProperty('status');
+    const answer = (await t.handler(event('GET', '/index.html'))) as CfResponse;
+    expect(answer.status).toBe('200');
+    expect(bodyHex(answer)).toBe(hexOf(MALFORMED_REQUEST_DER));
   });
 });

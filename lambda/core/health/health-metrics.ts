@@ -7,7 +7,10 @@
  *   LatencyMs (slowest probe), FailedProbes;
  * - for the run (no dimension): Availability (1 only when every probe passed), FailedProbes,
  *   LatencyMs, CrlHoursToNextUpdate (smallest over the CRLs), OcspResponseAgeHours (oldest
- *   sentinel response). The same line carries the ledger record's sequence and hash as plain
+ *   sentinel response by POST, which the edge reads from the store: a GET may get the CDN's copy,
+ *   which it keeps up to its BR §4.9.10 refresh deadline, core/serving/ocsp-edge-lifetime.ts,
+ *   so its age says nothing of a late refresh before that deadline, where the GET probe fails
+ *   anyway). The same line carries the ledger record's sequence and hash as plain
  *   properties: CloudWatch Logs keeps an independent copy of the chain's head (the anchor
  *   `ca-repo report --anchor` checks against);
  * - per deadline class (dimension `Deadline`, core/health/deadlines.ts): DeadlineMissed (probes
@@ -92,7 +95,7 @@ export function renderEmfLines(
     .filter((r) => r.check === 'crl' && r.measures?.hoursToNextUpdate !== undefined)
     .map((r) => r.measures!.hoursToNextUpdate!);
   const ocspAges = run.results
-    .filter((r) => (r.check === 'ocsp-get' || r.check === 'ocsp-post') && r.measures?.ageHours !== undefined)
+    .filter((r) => r.check === 'ocsp-post' && r.measures?.ageHours !== undefined)
     .map((r) => r.measures!.ageHours!);
   const failed = run.results.filter((r) => r.outcome !== 'ok');
   const metrics = [

@@ -68,3 +68,15 @@ export function isOcspPath(path: string, prefix: string): boolean {
 export function ocspBehaviourPathPatterns(prefix: string): string[] {
   return prefix === '/' ? ['*'] : [prefix, `${prefix}/*`];
 }
+
+/**
+ * Whether the viewer-request CloudFront Function runs on a request for `path`: on what is below the
+ * prefix (GET: the key rewrite), not on the prefix itself, where POSTs go (a Function cannot read
+ * a body and passed them through; each run is billed). The origin-request function answers what
+ * the Function answered there (a GET without a request: malformedRequest; another method: 405).
+ * A dedicated OCSP host name (`/`) has one behaviour, with the Function. One rule for the
+ * CloudFront behaviours and the local CDN.
+ */
+export function viewerFunctionRunsOn(path: string, prefix: string): boolean {
+  return prefix === '/' || path !== prefix;
+}

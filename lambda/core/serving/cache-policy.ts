@@ -1,11 +1,13 @@
 /**
  * Content types and cache headers of served objects. Two moments matter:
  * - at publish time the object gets static headers (S3 system metadata) and ca-repo metadata;
- * - at response time (local CDN, Lambda@Edge origin-response) `max-age` is recomputed so that no
- *   cached copy outlives nextUpdate, the classic CDN failure with CRLs and OCSP (RFC 9919 §6.1;
- *   RFC 5019 §6.2 "max-age ... should not be later than nextUpdate").
+ * - at response time (local CDN, Lambda@Edge origin-request and origin-response) `max-age` is
+ *   recomputed so that no cached copy outlives nextUpdate, the classic CDN failure with CRLs and
+ *   OCSP (RFC 9919 §6.1; RFC 5019 §6.2 "max-age ... should not be later than nextUpdate"), and an
+ *   OCSP response's `s-maxage` (the CDN's lifetime, up to its refresh deadline) is computed.
  */
 import type { ArtifactKind } from '../publish/artifact-kind.ts';
+import { ocspEdgeSeconds } from './ocsp-edge-lifetime.ts';
 
 export const CONTENT_TYPES: Readonly<Record<ArtifactKind | 'index-json' | 'index-html', string>> = {
   'ca-certificate': 'application/pkix-cert', // RFC 2585 §4.1
@@ -115,10 +117,13 @@ export function capFor(kind: string | undefined, caps: CacheCaps): number {
  * Cache-Control for a response sent at `now`. With a nextUpdate, max-age never reaches past it;
  * an artifact past its nextUpdate gets max-age=0 so every request goes back to the origin, where
  * its successor should be. `must-revalidate` (RFC 9111 §5.2.2.2) stops caches serving stale copies.
+ * An OCSP response with its thisUpdate also gets an s-maxage for the CDN alone, up to its BR
+ * §4.9.10 refresh deadline (ocsp-edge-lifetime.ts): computed here, at answer time, never stored.
  */
 export function cacheControlFor(options: {
   kind: string | undefined;
   now: Date;
+  thisUpdate?: Date;
   nextUpdate?: Date;
   caps: CacheCaps;
 }): string {
@@ -131,7 +136,17 @@ export function cacheControlFor(options: {
     );
   }
   const revalidate = options.kind === 'crl' || options.kind === 'ocsp-response' ? ', must-revalidate' : '';
-  return `max-age=${maxAge}, public, no-transform${revalidate}`;
+  const edge =
+    options.kind === 'ocsp-response'
+      ? ocspEdgeSeconds({
+          thisUpdate: options.thisUpdate,
+          nextUpdate: options.nextUpdate,
+          now: options.now,
+          maxAgeSeconds: maxAge,
+        })
+      : undefined;
+  const shared = edge === undefined ? '' : `, s-maxage=${edge}`;
+  return `max-age=${maxAge}${shared}, public, no-transform${revalidate}`;
 }
 
 /** Parses an ISO time stored in metadata; undefined when missing or unreadable. */
@@ -164,7 +179,7 @@ export function servingHeaders(object: ServedObject, now: Date, caps: CacheCaps)
     etag: `"${object.etag}"`,
     'last-modified': (thisUpdate ?? object.lastModified).toUTCString(),
     date: now.toUTCString(),
-    'cache-control': cacheControlFor({ kind, now, nextUpdate, caps }),
+    'cache-control': cacheControlFor({ kind, now, thisUpdate, nextUpdate, caps }),
     'x-content-type-options': 'nosniff',
   };
   if (nextUpdate) headers.expires = nextUpdate.toUTCString();

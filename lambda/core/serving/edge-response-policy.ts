@@ -62,6 +62,23 @@ export function ocspErrorAnswer(status: OcspErrorStatus, maxAgeSeconds: number, 
   };
 }
 
+/**
+ * 405 for a method the OCSP responder does not take, as the viewer-request Function answers it
+ * below the prefix (RFC 9110 §15.5.6: with Allow), not cached.
+ */
+export function methodNotAllowedAnswer(now: Date): EdgeAnswer {
+  return {
+    status: 405,
+    headers: {
+      'cache-control': 'max-age=0, no-store',
+      allow: 'GET, HEAD, POST',
+      'content-length': '0',
+      date: now.toUTCString(),
+    },
+    body: new Uint8Array(0),
+  };
+}
+
 /** Reads S3's response headers back into the object description servingHeaders works from. */
 export function servedObjectFromS3Headers(headers: Record<string, string>): ServedObject {
   const metadata: Record<string, string> = {};

@@ -56,8 +56,9 @@ export class OcspResponder {
   /**
    * A GET (or HEAD) cache miss for a stored key, which the viewer-request function made the URI:
    * read now, never from the container's memory. A CloudFront invalidation does not reach that
-   * memory, and CloudFront caches what this returns for its max-age, so an answer remembered from
-   * before a revocation would outlive the invalidation. Headers are computed at answer time, as
+   * memory, and CloudFront caches what this returns for its s-maxage (up to the response's refresh
+   * deadline, core/serving/ocsp-edge-lifetime.ts), so an answer remembered from before a
+   * revocation would outlive the invalidation by days. Headers are computed at answer time, as
    * the origin-response handler computes them for the default behaviour.
    */
   async answerStoredKey(key: string): Promise<EdgeAnswer> {
