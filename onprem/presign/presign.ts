@@ -39,7 +39,12 @@ import {
   type PresignState,
 } from './bundle-output.ts';
 import { signCrls, type CrlEntryRecord } from './partition-crls.ts';
-import { DuplicateResponseError, FileKeySigner, type ResponseFrameParts } from './signer.ts';
+import {
+  DuplicateResponseError,
+  responseWriterOf,
+  type ResponseFrameParts,
+  type ResponseWriter,
+} from './signer.ts';
 import type { CaIdentity, ResponderIdentity } from './signing-identity.ts';
 import { readStatusSource, type StatusRecord, type StatusSource } from './status-source.ts';
 
@@ -122,7 +127,7 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
   });
   const dir = join(partial, OCSP_DIR);
   const parts = responseFrameParts(responder);
-  const onWorkers = signer instanceof FileKeySigner && signer.writesResponses ? signer : undefined;
+  const onWorkers = responseWriterOf(signer);
   let batch: { tbs: Uint8Array[]; names: string[] } = { tbs: [], names: [] };
 
   const flush = async () => {
@@ -223,7 +228,7 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
 
 /** One batch signed, framed and written on a worker thread: one message each way. */
 function writeOnWorkers(
-  signer: FileKeySigner,
+  signer: ResponseWriter,
   dir: string,
   tbs: Uint8Array[],
   names: string[],
