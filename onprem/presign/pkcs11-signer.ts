@@ -182,6 +182,7 @@ export async function openPkcs11Signers(options: {
   token: string;
   pin: string;
   keyLabels: string[];
+  /** Worker threads per key, each with its own session (default: one per core). */
   sessionsPerKey?: number;
 }): Promise<Signer[]> {
   const { binding, path: bindingPath } = await loadBinding();
