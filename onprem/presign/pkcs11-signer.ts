@@ -3,10 +3,11 @@
  * through the pkcs11js binding (PKCS#11 v2.40). The PIN comes from an environment variable or a
  * file, never from the command line, where `ps` and shell histories would show it.
  *
- * One session per core, each signing its share of a batch with the asynchronous C_Sign (the
- * binding runs it on libuv's thread pool), so a token that signs in parallel is kept busy. ECDSA
- * keys sign the SHA-256 digest with CKM_ECDSA (every token has it) and the r ‖ s result is written
- * as DER; RSA keys sign with CKM_SHA256_RSA_PKCS.
+ * Responses are signed, framed and written on one worker thread per core, each with its own
+ * session (response-workers.ts), so a token that signs in parallel is kept busy and nothing per
+ * response passes through the main thread; the key check and CRLs are signed here. ECDSA keys
+ * sign the SHA-256 digest with CKM_ECDSA (every token has it) and the r ‖ s result is written as
+ * DER; RSA keys sign with CKM_SHA256_RSA_PKCS.
  *
  * The binding is native code, so the single-file uploader cannot hold it: it loads `pkcs11js` when
  * installed, else the second artifact `ca-repo-onprem-pkcs11/` beside the single file
@@ -19,6 +20,12 @@ import { availableParallelism } from 'node:os';
 import type * as Pkcs11Js from 'pkcs11js';
 import { CliError } from '../../lambda/core/contract/cli-error.ts';
 import { ecdsaRawToDer, type SigningKeyType } from '../../lambda/core/pki/signature-encoding.ts';
+import {
+  ResponseWorkers,
+  type ResponseBatch,
+  type ResponseFrameParts,
+  type ResponseWriter,
+} from './response-workers.ts';
 import type { Signer } from './signer.ts';
 
 /** The directory beside the single file that holds the binding (see build-single-file.ts). */
@@ -28,14 +35,17 @@ export class Pkcs11Error extends Error {}
 
 type Binding = typeof Pkcs11Js;
 
-async function loadBinding(): Promise<Binding> {
+/** The binding and the path it was loaded from (the worker threads load it there again). */
+async function loadBinding(): Promise<{ binding: Binding; path: string }> {
+  const require = createRequire(import.meta.url);
   try {
     // A CommonJS module: its constants are on the default export only.
     const imported = (await import('pkcs11js')) as unknown as { default?: Binding } & Binding;
-    return imported.default ?? imported;
+    return { binding: imported.default ?? imported, path: require.resolve('pkcs11js') };
   } catch (installed) {
     try {
-      return createRequire(import.meta.url)(`./${PKCS11_ARTIFACT_DIR}/index.js`) as Binding;
+      const path = require.resolve(`./${PKCS11_ARTIFACT_DIR}/index.js`);
+      return { binding: require(path) as Binding, path };
     } catch {
       throw new Pkcs11Error(
         `the PKCS#11 binding is not available (npm package pkcs11js, or ${PKCS11_ARTIFACT_DIR}/ beside the single file): ${(installed as Error).message}`,
@@ -66,84 +76,64 @@ const CKF_OS_LOCKING_OK = 0x2; // PKCS#11 v2.40 §5.4 CK_C_INITIALIZE_ARGS flags
 const CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x191;
 const CKR_USER_ALREADY_LOGGED_IN = 0x100;
 
-class Pkcs11KeySigner implements Signer {
+/** Below this many signatures (the key check, CRLs) a batch is signed here: a worker costs more. */
+const INLINE_BATCH = 8;
+
+class Pkcs11KeySigner implements Signer, ResponseWriter {
+  private readonly workers: ResponseWorkers;
+
   constructor(
     private readonly binding: Binding,
     private readonly module: Pkcs11Js.PKCS11,
-    private readonly sessions: { session: Pkcs11Js.Handle; key: Pkcs11Js.Handle }[],
+    /** A session of the main thread's, for the few signatures signed here. */
+    private readonly session: { session: Pkcs11Js.Handle; key: Pkcs11Js.Handle },
+    worker: { binding: string; module: string; token: string; label: string },
+    threads: number,
     readonly keyType: SigningKeyType,
     readonly description: string,
     private readonly release: () => void,
   ) {
-    this.idle = [...sessions];
+    this.workers = new ResponseWorkers({ pkcs11: { ...worker, keyType } }, threads);
   }
 
   get parallelism(): number {
-    return this.sessions.length;
+    return this.workers.threads;
   }
 
-  private signOne(
-    lane: { session: Pkcs11Js.Handle; key: Pkcs11Js.Handle },
-    tbs: Uint8Array,
-  ): Promise<Uint8Array> {
-    const { binding, module } = this;
+  private signHere(tbs: Uint8Array): Uint8Array {
+    const { binding, module, session } = this;
     const ec = this.keyType === 'ec';
     try {
       module.C_SignInit(
-        lane.session,
+        session.session,
         { mechanism: ec ? binding.CKM_ECDSA : binding.CKM_SHA256_RSA_PKCS },
-        lane.key,
+        session.key,
       );
+      const input = ec
+        ? createHash('sha256').update(tbs).digest()
+        : Buffer.from(tbs.buffer, tbs.byteOffset, tbs.byteLength);
+      const signature = new Uint8Array(module.C_Sign(session.session, input, Buffer.alloc(1024)));
+      return ec ? ecdsaRawToDer(signature) : signature;
     } catch (error) {
-      return Promise.reject(
-        new Pkcs11Error(`${this.description}: C_SignInit failed: ${(error as Error).message}`),
-      );
+      throw new Pkcs11Error(`${this.description}: signing failed: ${(error as Error).message}`);
     }
-    const input = ec
-      ? createHash('sha256').update(tbs).digest()
-      : Buffer.from(tbs.buffer, tbs.byteOffset, tbs.byteLength);
-    return new Promise((resolve, reject) => {
-      module.C_Sign(lane.session, input, Buffer.alloc(1024), (error, signature) => {
-        if (error) reject(new Pkcs11Error(`${this.description}: C_Sign failed: ${error.message}`));
-        else resolve(ec ? ecdsaRawToDer(new Uint8Array(signature)) : new Uint8Array(signature));
-      });
+  }
+
+  async sign(tbs: Uint8Array[]): Promise<Uint8Array[]> {
+    if (tbs.length <= INLINE_BATCH) return tbs.map((bytes) => this.signHere(bytes));
+    return this.workers.sign(tbs).catch((error: Error) => {
+      throw new Pkcs11Error(`${this.description}: ${error.message}`);
     });
   }
 
-  /** Signatures waiting for a free session, from every batch in flight. */
-  private readonly queue: {
-    tbs: Uint8Array;
-    resolve(signature: Uint8Array): void;
-    reject(error: Error): void;
-  }[] = [];
-  private readonly idle: { session: Pkcs11Js.Handle; key: Pkcs11Js.Handle }[];
-
-  /** Hands queued signatures to idle sessions: a session has one active operation (PKCS#11 §5.12). */
-  private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const lane = this.idle.pop() as { session: Pkcs11Js.Handle; key: Pkcs11Js.Handle };
-      const job = this.queue.shift() as (typeof this.queue)[number];
-      this.signOne(lane, job.tbs)
-        .then(job.resolve, job.reject)
-        .finally(() => {
-          this.idle.push(lane);
-          this.pump();
-        });
-    }
+  /** Signed, framed and written on a worker thread with its own session (response-workers.ts). */
+  async writeResponses(batch: ResponseBatch, parts: ResponseFrameParts): Promise<void> {
+    await this.workers.writeResponses(batch, parts);
   }
 
-  sign(tbs: Uint8Array[]): Promise<Uint8Array[]> {
-    const signatures = tbs.map(
-      (bytes) =>
-        new Promise<Uint8Array>((resolve, reject) => {
-          this.queue.push({ tbs: bytes, resolve, reject });
-        }),
-    );
-    this.pump();
-    return Promise.all(signatures);
-  }
-
+  /** The workers end first: the module is finalised once no session is left in use. */
   async close(): Promise<void> {
+    await this.workers.close();
     this.release();
   }
 }
@@ -192,9 +182,10 @@ export async function openPkcs11Signers(options: {
   token: string;
   pin: string;
   keyLabels: string[];
+  /** Worker threads per key, each with its own session (default: one per core). */
   sessionsPerKey?: number;
 }): Promise<Signer[]> {
-  const binding = await loadBinding();
+  const { binding, path: bindingPath } = await loadBinding();
   const module = new binding.PKCS11();
   try {
     module.load(options.module);
@@ -225,17 +216,15 @@ export async function openPkcs11Signers(options: {
       if ((error as { code?: number }).code !== CKR_USER_ALREADY_LOGGED_IN)
         throw new Pkcs11Error(`login to token "${options.token}" failed: ${(error as Error).message}`);
     }
-    const lanes = options.sessionsPerKey ?? availableParallelism();
+    const threads = options.sessionsPerKey ?? availableParallelism();
     return options.keyLabels.map((label) => {
-      const sessions = Array.from({ length: lanes }, () => {
-        const session = module.C_OpenSession(slot, flags);
-        return { session, key: findKey(binding, module, session, label).key };
-      });
-      const { keyType } = findKey(binding, module, login, label);
+      const { key, keyType } = findKey(binding, module, login, label);
       return new Pkcs11KeySigner(
         binding,
         module,
-        sessions,
+        { session: login, key },
+        { binding: bindingPath, module: options.module, token: options.token, label },
+        threads,
         keyType,
         `PKCS#11 key "${label}" on token "${options.token}"`,
         finalize,

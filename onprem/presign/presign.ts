@@ -48,7 +48,12 @@ import {
   writeRunRecord,
 } from './resume.ts';
 import { signCrls, type CrlEntryRecord } from './partition-crls.ts';
-import { DuplicateResponseError, FileKeySigner, type ResponseFrameParts } from './signer.ts';
+import {
+  DuplicateResponseError,
+  responseWriterOf,
+  type ResponseFrameParts,
+  type ResponseWriter,
+} from './signer.ts';
 import type { CaIdentity, ResponderIdentity } from './signing-identity.ts';
 import { readStatusSource, type StatusRecord, type StatusSource } from './status-source.ts';
 
@@ -142,7 +147,7 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
   });
   const dir = join(partial, OCSP_DIR);
   const parts = responseFrameParts(responder);
-  const onWorkers = signer instanceof FileKeySigner && signer.writesResponses ? signer : undefined;
+  const onWorkers = responseWriterOf(signer);
   let batch: { tbs: Uint8Array[]; names: string[]; revoked: boolean[] } = { tbs: [], names: [], revoked: [] };
 
   const flush = async () => {
@@ -293,7 +298,7 @@ async function openPartial(
 
 /** One batch signed, framed and written on a worker thread: one message each way. */
 function writeOnWorkers(
-  signer: FileKeySigner,
+  signer: ResponseWriter,
   dir: string,
   tbs: Uint8Array[],
   names: string[],

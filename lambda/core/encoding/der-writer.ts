@@ -48,6 +48,27 @@ export function derTlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** How many octets a tag and its length take (X.690 §8.1.2-§8.1.3: low tag number, DER length). */
+export function derHeaderSize(length: number): number {
+  return length < 0x80 ? 2 : length < 0x100 ? 3 : length < 0x10000 ? 4 : length < 0x1000000 ? 5 : 6;
+}
+
+/**
+ * Writes a tag and its minimal definite length at `at` in `out`, returning the offset after them:
+ * for encoders that size a whole structure first and fill one buffer, instead of one per element.
+ */
+export function putDerHeader(out: Uint8Array, at: number, tag: number, length: number): number {
+  out[at++] = tag;
+  if (length < 0x80) {
+    out[at++] = length;
+    return at;
+  }
+  const octets = derHeaderSize(length) - 2;
+  out[at++] = 0x80 | octets;
+  for (let i = octets - 1; i >= 0; i--) out[at++] = (length >>> (8 * i)) & 0xff;
+  return at;
+}
+
 export function derSequence(...items: Uint8Array[]): Uint8Array {
   return derTlv(DER_TAG.sequence, ...items);
 }
