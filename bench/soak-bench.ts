@@ -6,9 +6,9 @@
  * rises over the window by no more than the samples' own noise (trendOf below). wrk's timeouts
  * (no answer within 10 s, which a loaded machine causes) are reported apart, not as failures.
  *
- * Alongside RSS, the heap used right after a full GC (bench/heap-probe.mjs, loaded into the
- * process): RSS also moves with what the allocator keeps, the heap after GC only with what the
- * process holds, so a leak shows in both and allocator drift in RSS alone.
+ * Alongside RSS, the heap used just after each full collection (bench/heap-probe.mjs, loaded into
+ * the process, forcing none): RSS also moves with what the allocator and V8 keep, the heap after a
+ * full GC only with what the process holds, so a leak shows in both and allocator drift in RSS alone.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -34,7 +34,10 @@ const HEAP_PROBE = join(dirname(fileURLToPath(import.meta.url)), 'heap-probe.mjs
 
 interface HeapProbeLine {
   sequence: number;
-  gc: boolean;
+  forcedGc: boolean;
+  majorCollections: number;
+  /** Heap used just after the last full (mark-compact) collection; null before the first. */
+  heapUsedAfterMajorMiB: number | null;
   heapUsedMiB: number;
   heapTotalMiB: number;
   externalMiB: number;
@@ -74,7 +77,7 @@ export async function runSoakBench(ctx: BenchContext): Promise<PhaseResult> {
   const server = await startLocalRepositoryProcess({
     trustPath: ctx.ec.ca.cert.certPath,
     dataDir: join(dir, 'data'),
-    nodeArgs: ['--expose-gc', '--import', `${pathToFileURL(HEAP_PROBE).href}?every=${sampleSeconds}`],
+    nodeArgs: ['--import', `${pathToFileURL(HEAP_PROBE).href}?every=${sampleSeconds}`],
   });
   try {
     const receipt = await publishDirectory(server.url, await writeBundle(join(dir, 'bundle'), files));
@@ -125,8 +128,8 @@ end
       const t = (performance.now() - start) / 1000;
       void memoryOf(server.pid).then((m) => m && samples.push({ t, value: m.rssMiB }));
       const heap = lastHeapProbe(server.output());
-      if (heap && heap.sequence !== heapSamples.at(-1)?.line.sequence)
-        heapSamples.push({ t, value: heap.heapUsedMiB, line: heap });
+      if (heap?.heapUsedAfterMajorMiB != null && heap.sequence !== heapSamples.at(-1)?.line.sequence)
+        heapSamples.push({ t, value: heap.heapUsedAfterMajorMiB, line: heap });
     }, sampleSeconds * 1000);
     ctx.log(`soak: ${seconds} s of mixed load`);
     const result = await runWrk({
@@ -160,7 +163,7 @@ end
     const heapTrend = trendOf(heapSettled);
     const heapFirst = heapSettled[0]?.line;
     const heapLast = heapSettled.at(-1)?.line;
-    if (!heapFirst?.gc) failures.push('soak: the heap probe did not run (no heap figures after GC)');
+    if (!heapFirst) failures.push('soak: no heap figure after a full GC (probe not run, or no full GC)');
     else if (!heapTrend.flat) {
       failures.push(
         `soak: heap used after GC rises ${formatNumber(heapTrend.slopePerMinute, 2)} MiB/min after the warm-up, ${formatNumber(heapTrend.rise, 1)} MiB over the window against ${formatNumber(heapTrend.noise, 1)} MiB of noise`,
@@ -168,8 +171,9 @@ end
     }
     const heapFigures = (line: HeapProbeLine | undefined) =>
       line
-        ? `${formatNumber(line.heapUsedMiB, 1)} (${formatNumber(line.heapTotalMiB, 1)}, ${formatNumber(line.externalMiB, 1)})`
+        ? `${formatNumber(line.heapUsedAfterMajorMiB ?? NaN, 1)} (${formatNumber(line.heapTotalMiB, 1)}, ${formatNumber(line.externalMiB, 1)})`
         : 'n/a';
+    const majorCollections = (heapLast?.majorCollections ?? 0) - (heapFirst?.majorCollections ?? 0);
     const markdown = `${markdownTable(
       ['measure', 'value'],
       [
@@ -209,7 +213,7 @@ end
         ],
         ['RSS samples after the warm-up (MiB)', settled.map((s) => formatNumber(s.value)).join(' ')],
         [
-          'heap used after a full GC at the end of warm-up → end, MiB (heap total, external)',
+          `heap used after the last full GC at the end of warm-up → end, MiB (heap total, external); ${formatNumber(majorCollections)} full GCs between`,
           `${heapFigures(heapFirst)} → ${heapFigures(heapLast)}`,
         ],
         [
@@ -228,14 +232,15 @@ Command: \`${result.command.replace(/http:\/\/127\.0\.0\.1:\d+/, 'http://127.0.0
 (OCSP GETs in ${ENCODING_VARIANTS.length} encodings and POSTs for random certificates, 30 % with nonces) and counts every status that is not
 200. RSS of the \`ca-repo local\` process from /proc every ${sampleSeconds} s; the first ${formatNumber(warmUpSeconds)} s are warm-up
 (JIT, caches filling, heap growing to its working size). The heap figures come from bench/heap-probe.mjs, loaded into
-the process (\`node --expose-gc --import heap-probe.mjs\`): a full GC every ${sampleSeconds} s, then \`process.memoryUsage()\`. \`npm run bench -- --only soak --duration 60\` tries it in a minute.`;
+the process (\`node --import heap-probe.mjs\`): the heap used just after V8's last full (mark-compact) collection,
+none forced, read every ${sampleSeconds} s with \`process.memoryUsage()\`. \`npm run bench -- --only soak --duration 60\` tries it in a minute.`;
     return {
       title: 'Sustained mixed load',
       markdown,
       figures: [
         {
           name: `${seconds} s mixed load (OCSP GET/POST, CRL, certificate) on the local repository`,
-          value: `${formatNumber(result.requests)} requests, ${serverErrors + (result.non200 ?? 0)} errors (${result.errors.timeout} wrk timeouts), RSS ${formatNumber(first)} → ${formatNumber(last)} MiB, heap after GC ${heapFirst ? formatNumber(heapFirst.heapUsedMiB, 1) : 'n/a'} → ${heapLast ? formatNumber(heapLast.heapUsedMiB, 1) : 'n/a'} MiB`,
+          value: `${formatNumber(result.requests)} requests, ${serverErrors + (result.non200 ?? 0)} errors (${result.errors.timeout} wrk timeouts), RSS ${formatNumber(first)} → ${formatNumber(last)} MiB, heap after full GC ${formatNumber(heapFirst?.heapUsedAfterMajorMiB ?? NaN, 1)} → ${formatNumber(heapLast?.heapUsedAfterMajorMiB ?? NaN, 1)} MiB`,
           reference: 'zero errors, RSS flat within noise',
           ratio: `RSS trend ${formatNumber(trend.slopePerMinute, 3)} MiB/min after warm-up, rise ÷ noise ${ratio(trend.rise, trend.noise)}; heap after GC rise ÷ noise ${ratio(heapTrend.rise, heapTrend.noise)}`,
           commands: [
