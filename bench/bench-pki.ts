@@ -118,9 +118,12 @@ export async function startLocalRepositoryProcess(options: {
   dataDir: string;
   /** More `ca-repo local` options, e.g. `['--replica', '--ocsp-path', '/status']`. */
   extraArgs?: string[];
+  /** Options of node itself, before the CLI (e.g. the soak's heap probe). */
+  nodeArgs?: string[];
 }): Promise<LocalRepositoryProcess> {
   const extraArgs = options.extraArgs ?? [];
   const args = [
+    ...(options.nodeArgs ?? []),
     CA_REPO_CLI[1],
     'local',
     '--trust',

@@ -14,9 +14,14 @@
  *   origin          S3 semantics (403 for a missing key); origin group primary → replica on the
  *                   default behaviour (fallback on 403, 404, 5xx)
  *   origin-response the Lambda@Edge handler on the default behaviour only
+ *
+ * Its memory is bounded, as `ca-repo local` may run for days under any mix of URIs: CloudFront
+ * evicts what is not requested, here the least recently used copies go beyond a count and a byte
+ * budget, and only the most recent invalidation records are kept.
  */
 import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../core/serving/cache-policy.ts';
 import { isOcspPath, viewerFunctionRunsOn } from '../core/ocsp/ocsp-path.ts';
+import { TimedLruCache } from '../core/serving/post-answer-cache.ts';
 import { buildViewerRequestSource } from '../edge/build-viewer-request.ts';
 import type { CfFunctionResponse } from '../edge/cloudfront-function-event.ts';
 import {
@@ -40,6 +45,11 @@ import { loadViewerRequestFunction, type ViewerRequestHandler } from './cloudfro
 export const ORIGIN_GROUP_FALLBACK_CODES = [403, 404, 500, 502, 503, 504];
 /** Lambda@Edge includeBody limit: larger bodies arrive truncated. */
 const MAX_EDGE_BODY_BYTES = 1024 * 1024;
+/** Default bounds of the edge cache: ten times the soak's working set, a few large CRLs. */
+export const DEFAULT_MAX_CACHED_OBJECTS = 10_000;
+export const DEFAULT_MAX_CACHED_BYTES = 64 * 1024 * 1024;
+/** Invalidation records kept (the oldest completed go first); a publisher waits on its own at once. */
+const MAX_INVALIDATION_RECORDS = 1_000;
 
 export interface LocalCdnProps {
   primary: ObjectStore;
@@ -51,6 +61,10 @@ export interface LocalCdnProps {
   unauthorizedMaxAgeSeconds?: number;
   /** How long an invalidation stays InProgress before it completes. Default 100 ms. */
   invalidationDelayMs?: number;
+  /** Cached copies kept at most (least recently used dropped first). */
+  maxCachedObjects?: number;
+  /** Cached body bytes kept at most; a larger body is served but not kept. */
+  maxCachedBytes?: number;
 }
 
 interface CacheEntry {
@@ -90,8 +104,9 @@ export class LocalCdn {
     originFetches: 0,
     invalidatedEntries: 0,
   };
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: TimedLruCache<CacheEntry>;
   private generation = 0;
+  private invalidationCount = 0;
   private readonly invalidations = new Map<string, { record: LocalInvalidation; done: Promise<Date> }>();
   private readonly viewerRequest: ViewerRequestHandler;
   private readonly originRequest: OcspOriginRequestHandler;
@@ -100,6 +115,10 @@ export class LocalCdn {
 
   constructor(private readonly props: LocalCdnProps) {
     this.ocspPathPrefix = props.ocspPathPrefix ?? '/ocsp';
+    this.cache = new TimedLruCache<CacheEntry>(props.maxCachedObjects ?? DEFAULT_MAX_CACHED_OBJECTS, {
+      maxWeight: props.maxCachedBytes ?? DEFAULT_MAX_CACHED_BYTES,
+      weigh: (entry) => entry.body.length,
+    });
     this.viewerRequest = loadViewerRequestFunction(buildViewerRequestSource(this.ocspPathPrefix));
     const stores = () => ({ primary: props.primary, replica: props.replica });
     // The origin-request function reads the stores itself: its reads count as origin fetches.
@@ -124,6 +143,21 @@ export class LocalCdn {
         customHeaders: toCfHeaders(customHeaders),
       },
     };
+  }
+
+  /** Copies in the edge cache (expired ones not looked up since included). */
+  get cachedObjects(): number {
+    return this.cache.size;
+  }
+
+  /** Body bytes of the copies in the edge cache. */
+  get cachedBytes(): number {
+    return this.cache.weight;
+  }
+
+  /** Invalidation records kept. */
+  get invalidationRecords(): number {
+    return this.invalidations.size;
   }
 
   private isOcspBehaviour(path: string): boolean {
@@ -162,8 +196,9 @@ export class LocalCdn {
     }
     const cacheable = method === 'GET' || method === 'HEAD';
     const now = this.props.clock.now().getTime();
-    const cached = cacheable ? this.cache.get(uri) : undefined;
-    if (cached && cached.expiresAt > now) {
+    // An expired copy is dropped by the lookup itself.
+    const cached = cacheable ? this.cache.get(uri, now) : undefined;
+    if (cached) {
       this.stats.hits++;
       const age = String(Math.floor((now - cached.storedAt) / 1000));
       return finish(request, method, {
@@ -257,12 +292,8 @@ export class LocalCdn {
   ) {
     const seconds = freshnessSeconds(answer.headers, now);
     if (seconds > 0 && (answer.status === 200 || answer.status === 404)) {
-      this.cache.set(uri, {
-        ...answer,
-        storedAt: now,
-        expiresAt: now + seconds * 1000,
-        generation: ++this.generation,
-      });
+      const expiresAt = now + seconds * 1000;
+      this.cache.set(uri, { ...answer, storedAt: now, expiresAt, generation: ++this.generation }, expiresAt);
     }
   }
 
@@ -281,7 +312,7 @@ export class LocalCdn {
   createInvalidation(paths: readonly string[]): { id: string } {
     const before = this.generation + 1;
     const record: LocalInvalidation = {
-      id: `LOCAL${String(this.invalidations.size + 1).padStart(6, '0')}`,
+      id: `LOCAL${String(++this.invalidationCount).padStart(6, '0')}`,
       paths: [...paths],
       status: 'InProgress',
       createdAt: this.props.clock.now(),
@@ -292,10 +323,20 @@ export class LocalCdn {
         record.status = 'Completed';
         record.completedAt = this.props.clock.now();
         resolve(record.completedAt);
+        this.trimInvalidations();
       }, this.props.invalidationDelayMs ?? 100);
     });
     this.invalidations.set(record.id, { record, done });
+    this.trimInvalidations();
     return { id: record.id };
+  }
+
+  /** Drops the oldest completed records beyond MAX_INVALIDATION_RECORDS (Map order: creation). */
+  private trimInvalidations(): void {
+    for (const [id, { record }] of this.invalidations) {
+      if (this.invalidations.size <= MAX_INVALIDATION_RECORDS) return;
+      if (record.status === 'Completed') this.invalidations.delete(id);
+    }
   }
 
   /** CloudFront's GetInvalidation. */
@@ -326,11 +367,7 @@ export class LocalCdn {
   private drop(paths: readonly string[], before: number): number {
     const hit = (uri: string) =>
       paths.some((path) => (path.endsWith('*') ? uri.startsWith(path.slice(0, -1)) : uri === path));
-    let removed = 0;
-    for (const [key, entry] of [...this.cache.entries()]) {
-      if (entry.generation >= before) continue;
-      if (hit(key) && this.cache.delete(key)) removed++;
-    }
+    let removed = this.cache.deleteWhere((key, entry) => entry.generation < before && hit(key));
     removed += this.originRequest.forget((key) => hit(`/${key}`));
     this.stats.invalidatedEntries += removed;
     return removed;

@@ -11,48 +11,78 @@
 interface Entry<V> {
   value: V;
   expiresAtMs: number;
+  weight: number;
+}
+
+/** An optional second bound: the sum of `weigh(value)` over the entries (e.g. body bytes). */
+export interface WeightBudget<V> {
+  maxWeight: number;
+  weigh(value: V): number;
 }
 
 /** Least-recently-used eviction over a Map, whose iteration order is insertion order. */
 export class TimedLruCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
+  private totalWeight = 0;
 
-  constructor(private readonly maxEntries: number) {
+  constructor(
+    private readonly maxEntries: number,
+    private readonly budget?: WeightBudget<V>,
+  ) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be ≥ 1');
+    if (budget && !(budget.maxWeight >= 0)) throw new RangeError('maxWeight must be ≥ 0');
   }
 
   get size(): number {
     return this.entries.size;
   }
 
+  /** Sum of the entries' weights (0 without a budget). */
+  get weight(): number {
+    return this.totalWeight;
+  }
+
   get(key: string, nowMs: number): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
-    if (entry.expiresAtMs <= nowMs) return undefined;
+    if (entry.expiresAtMs <= nowMs) {
+      this.totalWeight -= entry.weight;
+      return undefined;
+    }
     this.entries.set(key, entry); // most recently used last
     return entry.value;
   }
 
+  /** Keeps `value` until `expiresAtMs`; a value heavier than the whole budget is not kept at all. */
   set(key: string, value: V, expiresAtMs: number): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAtMs });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    this.delete(key);
+    const weight = this.budget?.weigh(value) ?? 0;
+    if (this.budget && weight > this.budget.maxWeight) return;
+    this.entries.set(key, { value, expiresAtMs, weight });
+    this.totalWeight += weight;
+    while (this.entries.size > this.maxEntries || (this.budget && this.totalWeight > this.budget.maxWeight)) {
+      this.delete(this.entries.keys().next().value as string);
     }
   }
 
-  /** Drops every entry whose key the predicate selects; returns how many. */
-  deleteWhere(select: (key: string) => boolean): number {
+  /** Drops every entry whose key (and value) the predicate selects; returns how many. */
+  deleteWhere(select: (key: string, value: V) => boolean): number {
     let removed = 0;
-    for (const key of [...this.entries.keys()]) {
-      if (select(key)) {
-        this.entries.delete(key);
+    for (const [key, entry] of [...this.entries]) {
+      if (select(key, entry.value)) {
+        this.delete(key);
         removed++;
       }
     }
     return removed;
+  }
+
+  private delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.totalWeight -= entry.weight;
   }
 }
 
