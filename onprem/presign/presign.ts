@@ -35,7 +35,7 @@ import {
   responseDataEncoder,
   responseFrameParts,
 } from '../../lambda/core/ocsp/ocsp-response-encoder.ts';
-import { ocspNextUpdate, ocspRefreshDue } from '../../lambda/core/ocsp/presign-schedule.ts';
+import { ocspNextUpdate, ocspResignAt } from '../../lambda/core/ocsp/presign-schedule.ts';
 import { commitOutput, PARTIAL_SUFFIX, recoverOutput, startPartial } from './bundle-output.ts';
 import { PresignStateStore, type StateJoin } from './presign-state.ts';
 import {
@@ -120,7 +120,7 @@ export async function presign(input: PresignInput): Promise<PresignSummary> {
   const { partial, thisUpdate, resumable } = await openPartial(input, state);
   const now = thisUpdate;
   const nextUpdate = ocspNextUpdate(thisUpdate, input.validityMs);
-  const refreshAt = ocspRefreshDue(thisUpdate, input.validityMs).toISOString();
+  const refreshAt = ocspResignAt(thisUpdate, input.validityMs).toISOString();
   await mkdir(join(partial, OCSP_DIR), { recursive: true });
 
   const summary: PresignSummary = {
@@ -291,7 +291,7 @@ async function openPartial(
   await writeRunRecord(partial, {
     ...inputs,
     thisUpdate: thisUpdate.toISOString(),
-    refreshAt: ocspRefreshDue(thisUpdate, input.validityMs).toISOString(),
+    refreshAt: ocspResignAt(thisUpdate, input.validityMs).toISOString(),
   });
   return { partial, thisUpdate, resumable: false };
 }

@@ -11,6 +11,7 @@ import { validateCrl } from '../../lambda/core/crl/validate-crl.ts';
 import {
   ocspNextUpdate,
   ocspRefreshDue,
+  ocspResignAt,
   ocspValidityProblem,
   parseDuration,
 } from '../../lambda/core/ocsp/presign-schedule.ts';
@@ -134,6 +135,26 @@ describe.each<KeyType>(['ec', 'rsa'])('presign with a %s key file', (keyType) =>
     ).rejects.toThrow(/certificate revoked/);
   });
 
+  it('with --state a response is signed again ahead of its BR deadline, not at it', async () => {
+    const state = join(work, `ahead-${keyType}`);
+    const stateOut = join(work, `ahead-out-${keyType}`);
+    const now = new Date();
+    const first = await runPresign(ca, certs.index, stateOut, { stateDir: state, now });
+    const responses = first.signed.good + first.signed.revoked;
+    // 4-day validity: the deadline is 88 h after thisUpdate, the re-signing point 66 h.
+    const early = await runPresign(ca, certs.index, stateOut, {
+      stateDir: state,
+      now: new Date(now.getTime() + 48 * HOUR),
+    });
+    expect(early.notDue).toBe(responses);
+    const ahead = await runPresign(ca, certs.index, stateOut, {
+      stateDir: state,
+      now: new Date(now.getTime() + 72 * HOUR),
+    });
+    expect(ahead.notDue).toBe(0);
+    expect(ahead.signed.good + ahead.signed.revoked).toBe(responses);
+  });
+
   it('with --state the CRL number strictly increases, even when the clock steps back', async () => {
     const state = join(work, `state-${keyType}`);
     const stateOut = join(work, `state-out-${keyType}`);
@@ -155,6 +176,10 @@ describe('the BR §4.9.9 schedule', () => {
     expect(ocspRefreshDue(t, 16 * HOUR).getTime() - t.getTime()).toBe(8 * HOUR);
     expect(ocspRefreshDue(t, 12 * HOUR).getTime() - t.getTime()).toBe(6 * HOUR); // half, under 16 h
     expect(ocspNextUpdate(t, DAY).getTime() - t.getTime()).toBe(DAY - 1000);
+  });
+  it('signs again three quarters of the way to the deadline, ahead of it', () => {
+    expect(ocspResignAt(t, 4 * DAY).getTime() - t.getTime()).toBe(((4 * DAY - 8 * HOUR) * 3) / 4);
+    expect(ocspResignAt(t, 10 * DAY).getTime() - t.getTime()).toBe(3 * DAY);
   });
   it('takes 8 h to 10 days', () => {
     expect(ocspValidityProblem(parseDuration('8h')!)).toBeUndefined();

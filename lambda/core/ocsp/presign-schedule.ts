@@ -37,6 +37,18 @@ export function ocspRefreshDue(thisUpdate: Date, validityMs: number): Date {
 }
 
 /**
+ * When a pre-signer signs a response again: once three quarters of the way from thisUpdate to its
+ * BR deadline (ocspRefreshDue), not at the deadline itself. A timer that runs every hour or every
+ * day, the upload, and the CDN's copy of the previous response (kept up to that deadline:
+ * core/serving/ocsp-edge-lifetime.ts) must all be done before the deadline, so the new response has
+ * to exist well ahead of it: for a 4-day validity, about 22 hours ahead.
+ */
+export function ocspResignAt(thisUpdate: Date, validityMs: number): Date {
+  const due = ocspRefreshDue(thisUpdate, validityMs).getTime() - thisUpdate.getTime();
+  return new Date(thisUpdate.getTime() + Math.floor((due * 3) / 4));
+}
+
+/**
  * A duration as the CLI takes it: a number followed by s, m, h or d ("4d", "36h"); undefined for
  * anything else.
  */
