@@ -88,6 +88,9 @@ export class OcspStateBook {
   ): Promise<void> {
     const key = ocspShardStateKey(shard);
     const read = await this.shardOnce(shard);
+    // A store that answers no ETag (a directory) learns nothing: no state to start or change.
+    const known = [...updates.values()].some((facts) => facts !== undefined);
+    if (!known && ![...updates.keys()].some((written) => read.state.entries.has(written))) return;
     try {
       const condition = read.etag ? { ifMatch: read.etag } : { ifNoneMatch: '*' as const };
       const body = Buffer.from(serialiseOcspShardState(read.state, updates));
