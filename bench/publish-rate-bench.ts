@@ -144,7 +144,10 @@ export async function publishRate(
     };
 
     ctx.log(`scale: publish rate, ${formatNumber(count)} objects per phase`);
-    await rawPut('warm-up', plain); // the JIT and the connection pool, for every phase alike
+    // The JIT and the connection pool, for every phase alike.
+    await forEachWithConcurrency(keys('warm-up').slice(0, 1_000), CONCURRENCY, (key) =>
+      repository.put(key, body, plain),
+    );
     const rawBefore = await rawPut('before', plain);
     const rawCreate = await rawPut('create', { ...published, ifNoneMatch: '*' });
     const first = await publish(firstFiles);
