@@ -10,7 +10,7 @@ import { PublishService } from '../../lambda/services/publish/publish-service.ts
 import { MemoryObjectStore } from '../../lambda/storage/memory-object-store.ts';
 import { putBundle } from '../../testkit/bundles.ts';
 import { PassThroughStore } from '../../testkit/pass-through-store.ts';
-import { benchSerial, buildSignedResponse, signingCa, type SigningCa } from '../../testkit/ocsp-fixtures.ts';
+import { benchSerial, ocspBundleFiles, signingCa, type SigningCa } from '../../testkit/ocsp-fixtures.ts';
 import { createTestPki, HOUR, type TestPki } from '../../testkit/test-pki.ts';
 
 class CountingStore extends PassThroughStore {
@@ -36,17 +36,7 @@ beforeAll(async () => {
 afterAll(() => pki?.cleanup());
 
 function bundle(count: number, hoursLater: number, revoked = new Set<number>()): Record<string, Uint8Array> {
-  const thisUpdate = new Date(base + hoursLater * HOUR);
-  const files: Record<string, Uint8Array> = {};
-  for (let i = 0; i < count; i++) {
-    files[`ocsp/${benchSerial(i)}.ocsp`] = buildSignedResponse(signer, {
-      serialHex: benchSerial(i),
-      status: revoked.has(i) ? 'revoked' : 'good',
-      thisUpdate,
-      nextUpdate: new Date(thisUpdate.getTime() + 72 * HOUR),
-    });
-  }
-  return files;
+  return ocspBundleFiles(signer, count, new Date(base + hoursLater * HOUR), revoked);
 }
 
 describe('create-first OCSP writes', () => {
