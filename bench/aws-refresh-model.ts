@@ -4,6 +4,7 @@
  * limit binds. Inputs that are not measured here are named with their source.
  */
 import { PUBLISH_WORK_QUEUE } from '../lambda/core/contract/publish-work-queue.ts';
+import { MAX_OCSP_SHARD_STATE_ENTRIES } from '../lambda/core/publish/ocsp-shard-state.ts';
 import { formatNumber, markdownTable } from './bench-context.ts';
 
 /** S3: at least 3,500 PUT/COPY/POST/DELETE per second per partitioned prefix (S3 performance guidelines). */
@@ -25,8 +26,19 @@ export function awsRefreshModel(input: {
   const { responses, filesPerPart, measuredPerWorker } = input;
   const parts = Math.ceil(responses / filesPerPart);
   const workers = Math.min(PUBLISH_WORK_QUEUE.maxConcurrency, ACCOUNT_CONCURRENCY, parts);
-  // A refresh replaces existing keys: a HEAD and a conditional PUT per object, one after the other.
-  const latencyBound = WORKER_CONCURRENCY / (2 * S3_PUT_SECONDS);
+  // A refresh replaces existing keys. While the shard states hold every key (ocsp-shard-state.ts),
+  // each costs one conditional PUT, and each part a GET and a PUT per shard state it touches
+  // (every shard, for a part of random CertIDs); past the cap, a HEAD and a PUT per key as before.
+  // A bundle of more than one part also claims each CertID in the ingest store before judging it
+  // (PublishService.claimAcrossParts: one create-if-absent PUT per response, one after the other).
+  const claims = parts > 1 ? 1 : 0;
+  const statesHold = responses <= SHARDS * MAX_OCSP_SHARD_STATE_ENTRIES;
+  const statesPerPart = Math.min(SHARDS, filesPerPart);
+  const stateBound =
+    (WORKER_CONCURRENCY * filesPerPart) /
+    (((1 + claims) * filesPerPart + 2 * statesPerPart) * S3_PUT_SECONDS);
+  const headBound = WORKER_CONCURRENCY / ((2 + claims) * S3_PUT_SECONDS);
+  const latencyBound = statesHold ? stateBound : headBound;
   const perWorker = Math.min(measuredPerWorker, latencyBound);
   const fleet = workers * perWorker;
   const s3Ceiling = SHARDS * S3_PUTS_PER_PREFIX;
@@ -47,8 +59,12 @@ export function awsRefreshModel(input: {
       `${formatNumber(measuredPerWorker)} responses/s`,
     ],
     [
-      `per-worker rate, S3-latency bound (${WORKER_CONCURRENCY} in flight, HEAD + PUT at ${S3_PUT_SECONDS * 1000} ms each, assumed)`,
-      `${formatNumber(latencyBound)} responses/s`,
+      `per-worker rate, S3-latency bound with shard states (${WORKER_CONCURRENCY} in flight, one PUT per response${claims ? ' and its CertID claim PUT' : ''}, a GET + PUT per shard state per part, ${S3_PUT_SECONDS * 1000} ms each, assumed): up to ${formatNumber(SHARDS * MAX_OCSP_SHARD_STATE_ENTRIES)} responses`,
+      `${formatNumber(stateBound)} responses/s${statesHold ? '' : ' (not this size: the states are past their cap)'}`,
+    ],
+    [
+      `per-worker rate, S3-latency bound past the states' cap (HEAD + PUT per response${claims ? ' + its CertID claim PUT' : ''})`,
+      `${formatNumber(headBound)} responses/s${statesHold ? ' (not this size)' : ''}`,
     ],
     ['per-worker rate used (the smaller)', `${formatNumber(perWorker)} responses/s`],
     ['fleet rate (workers × per-worker)', `${formatNumber(fleet)} PUT/s`],
@@ -74,8 +90,8 @@ export function awsRefreshModel(input: {
 
 ${markdownTable(['input or result', 'value'], rows)}
 
-A first publish of new keys writes create-first (one conditional PUT, no HEAD): the latency bound doubles to
-${formatNumber(WORKER_CONCURRENCY / S3_PUT_SECONDS)} responses/s per worker. Raising the event source's maximum concurrency
+A first publish of new keys writes create-first (one conditional PUT, no HEAD): the latency bound is then
+${formatNumber(WORKER_CONCURRENCY / ((1 + claims) * S3_PUT_SECONDS))} responses/s per worker${claims ? ' (with the claim PUT)' : ''}. Raising the event source's maximum concurrency
 (\`maxWorkerConcurrency\`) scales the fleet linearly until S3's ${formatNumber(s3Ceiling)} PUT/s across the shards, which
 ${formatNumber(Math.ceil(s3Ceiling / perWorker))} workers would reach.`;
 }

@@ -29,13 +29,10 @@ import {
   type BundleManifest,
 } from '../lambda/core/publish/bundle.ts';
 import { serialisePartFiles } from '../lambda/core/publish/part-files.ts';
-import { startEmbeddedS3 } from '../lambda/local/embedded-s3.ts';
-import { forEachWithConcurrency } from '../lambda/services/concurrency.ts';
-import { PublishService } from '../lambda/services/publish/publish-service.ts';
 import { DirectoryObjectStore } from '../lambda/storage/directory-object-store.ts';
-import { putBundle } from '../testkit/bundles.ts';
 import { awsRefreshModel } from './aws-refresh-model.ts';
 import { benchSerial, buildSignedResponse } from '../testkit/ocsp-fixtures.ts';
+import { publishRate } from './publish-rate-bench.ts';
 import { formatNumber, markdownTable, ratio, type BenchContext, type PhaseResult } from './bench-context.ts';
 import { ROOT, syntheticSpec, wholeSecondsNow } from './bench-pki.ts';
 
@@ -278,130 +275,4 @@ async function writeBundle(
   await new Promise<void>((resolve, reject) =>
     out.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
-}
-
-/** The publish gate against raw PUTs, first publish and refresh, same server, same process. */
-async function publishRate(
-  ctx: BenchContext,
-  directory: string,
-  count: number,
-  now: Date,
-): Promise<{ markdown: string; figures: PhaseResult['figures'] }> {
-  const s3 = await startEmbeddedS3({ directory, buckets: ['ingest', 'repository'] });
-  try {
-    const ingest = s3.store('ingest');
-    const repository = s3.store('repository');
-    const service = new PublishService({
-      ingest,
-      repository,
-      trust: ctx.ec.trust,
-      clock: { now: () => new Date() },
-    });
-    const bundle = (thisUpdate: Date) => {
-      const files: Record<string, Uint8Array> = {};
-      for (let i = 0; i < count; i++)
-        files[`ocsp/${benchSerial(i)}.ocsp`] = buildSignedResponse(
-          ctx.ec.signer,
-          syntheticSpec(i, thisUpdate),
-        );
-      return files;
-    };
-    const timed = async (files: Record<string, Uint8Array>) => {
-      const bundleId = await putBundle(ingest, files, { filesPerPart: FILES_PER_PART });
-      const start = performance.now();
-      const receipt = await service.publishBundle(bundleId);
-      const seconds = (performance.now() - start) / 1000;
-      if (
-        receipt.status !== 'completed' ||
-        receipt.rejected.length > 0 ||
-        receipt.summary?.accepted !== count
-      ) {
-        throw new Error(
-          `scale: publish ${receipt.status}, ${receipt.rejected.length} rejected: ${receipt.rejected[0]?.reason ?? receipt.error}`,
-        );
-      }
-      return count / seconds;
-    };
-    const first = await timed(bundle(new Date(now.getTime() - 120_000)));
-    const refresh = await timed(bundle(now));
-    const size = Object.values(bundle(now))[0]!.byteLength;
-    const body = new Uint8Array(size).fill(0x30);
-    const keys = Array.from(
-      { length: count },
-      (_, i) => `_bench-raw/${String(i % 256).padStart(3, '0')}/${i}`,
-    );
-    const start = performance.now();
-    await forEachWithConcurrency(keys, CONCURRENCY, (key) =>
-      repository.put(key, body, { contentType: 'application/octet-stream' }),
-    );
-    const raw = count / ((performance.now() - start) / 1000);
-    // The same PUTs with what a published object carries: its headers, ca-repo metadata, If-None-Match.
-    const options = {
-      contentType: 'application/ocsp-response',
-      cacheControl: 'public, max-age=3600',
-      expires: new Date(now.getTime() + 3_600_000),
-      metadata: Object.fromEntries(
-        ['v', 'kind', 'sha256', 'bundle', 'this-update', 'next-update', 'cert-status'].map((k) => [
-          `ca-repo-${k}`,
-          'x'.repeat(24),
-        ]),
-      ),
-      ifNoneMatch: '*' as const,
-    };
-    const headed = performance.now();
-    await forEachWithConcurrency(keys, CONCURRENCY, (key) => repository.put(`${key}-h`, body, options));
-    const rawHeaded = count / ((performance.now() - headed) / 1000);
-    const markdown = `${markdownTable(
-      ['publish of OCSP responses, one embedded S3 server, one process', 'objects/s', 'against raw PUT'],
-      [
-        [
-          `raw PUT, ${formatNumber(size)}-byte bodies, concurrency ${CONCURRENCY}`,
-          formatNumber(raw),
-          'reference',
-        ],
-        [
-          'raw PUT with the headers, 7 metadata entries and If-None-Match: * of a published object',
-          formatNumber(rawHeaded),
-          ratio(rawHeaded, raw),
-        ],
-        [
-          `first publish of ${formatNumber(count)} (new keys: one conditional PUT each)`,
-          formatNumber(first),
-          ratio(first, raw),
-        ],
-        [
-          `refresh of the same ${formatNumber(count)} (existing keys: a HEAD and a conditional PUT each)`,
-          formatNumber(refresh),
-          ratio(refresh, raw),
-        ],
-      ],
-    )}
-
-Command: \`npm run bench -- --only scale\`: \`PublishService.publishBundle\` over parts of 5,000 (validation, revocation
-history, conditional writes with metadata, index, receipt) against \`S3ObjectStore.put\` of bodies of the same size, both
-to one embedded s3rver in the bench process, so client and server costs are the same on both sides. A new CertID
-key is written create-first (If-None-Match: *, no HEAD; lambda/services/publish/create-first.ts); an existing one
-still needs its served thisUpdate, status and SHA-256 (revocation-finality.ts), read by a HEAD.`;
-    return {
-      markdown,
-      figures: [
-        {
-          name: `Publish gate, first publish of ${formatNumber(count)} OCSP responses (in process, embedded S3)`,
-          value: `${formatNumber(first)} objects/s`,
-          reference: `raw PUT ${formatNumber(raw)} /s, same server and process`,
-          ratio: ratio(first, raw),
-          commands: ['npm run bench -- --only scale'],
-        },
-        {
-          name: `Publish gate, refresh of ${formatNumber(count)} existing OCSP responses`,
-          value: `${formatNumber(refresh)} objects/s`,
-          reference: `raw PUT ${formatNumber(raw)} /s, same server and process`,
-          ratio: ratio(refresh, raw),
-          commands: ['npm run bench -- --only scale'],
-        },
-      ],
-    };
-  } finally {
-    await s3.close();
-  }
 }

@@ -139,6 +139,29 @@ export function benchSerial(i: number): string {
   return (0x1000_0000_0000_0000n + BigInt(i)).toString(16);
 }
 
+/**
+ * A bundle of `count` responses, `ocsp/<serial>.ocsp` for benchSerial(0 … count-1), all with one
+ * thisUpdate and a 72-hour validity, revoked where `revoked` holds the index: a first publish, and
+ * with a later thisUpdate a refresh of the same CertIDs.
+ */
+export function ocspBundleFiles(
+  ca: SigningCa,
+  count: number,
+  thisUpdate: Date,
+  revoked: ReadonlySet<number> = new Set(),
+): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  for (let i = 0; i < count; i++) {
+    files[`ocsp/${benchSerial(i)}.ocsp`] = buildSignedResponse(ca, {
+      serialHex: benchSerial(i),
+      status: revoked.has(i) ? 'revoked' : 'good',
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + 72 * 3600_000),
+    });
+  }
+  return files;
+}
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

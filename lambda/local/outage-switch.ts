@@ -3,7 +3,13 @@
  * a Regional S3 outage: every call fails with a 503 while it is down.
  */
 import { ObjectStoreError } from '../storage/s3-object-store.ts';
-import type { ObjectHead, ObjectStore, PutObjectOptions, StoredObject } from '../services/ports.ts';
+import type {
+  ObjectHead,
+  ObjectStore,
+  PutObjectOptions,
+  PutResult,
+  StoredObject,
+} from '../services/ports.ts';
 
 export class OutageSwitch implements ObjectStore {
   down = false;
@@ -36,7 +42,7 @@ export class OutageSwitch implements ObjectStore {
     return this.inner.head(key);
   }
 
-  async put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<void> {
+  async put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<PutResult | void> {
     this.check('put', key);
     return this.inner.put(key, body, options);
   }

@@ -5,7 +5,7 @@
 export async function forEachWithConcurrency<T>(
   items: readonly T[],
   limit: number,
-  task: (item: T, index: number) => Promise<void>,
+  task: (item: T, index: number) => Promise<unknown>,
 ): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;

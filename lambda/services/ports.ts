@@ -2,7 +2,13 @@
  * The small ports services talk through. Object storage is its own room (lambda/storage/), shared
  * with the on-prem uploader; the clock and the CDN invalidator are adapters (lambda/adapters/).
  */
-export type { ObjectHead, ObjectStore, PutObjectOptions, StoredObject } from '../storage/object-store.ts';
+export type {
+  ObjectHead,
+  ObjectStore,
+  PutObjectOptions,
+  PutResult,
+  StoredObject,
+} from '../storage/object-store.ts';
 export { PreconditionFailedError } from '../storage/object-store.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import type { CfS3Origin } from '../core/serving/cloudfront-events.ts';

@@ -4,6 +4,7 @@ import {
   type ObjectHead,
   type ObjectStore,
   type PutObjectOptions,
+  type PutResult,
   type StoredObject,
 } from './object-store.ts';
 import { ObjectStoreError, type ObjectStoreOperation } from './s3-object-store.ts';
@@ -60,13 +61,14 @@ export class MemoryObjectStore implements ObjectStore {
     return stored && copyHead(stored);
   }
 
-  async put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<void> {
+  async put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<PutResult> {
     this.injectFault({ operation: 'put', key });
     const current = this.objects.get(key);
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(`${key} already exists`);
     if (options.ifMatch !== undefined && current?.etag !== options.ifMatch.replace(/"/g, '')) {
       throw new PreconditionFailedError(`${key} changed since it was read`);
     }
+    const etag = createHash('md5').update(body).digest('hex');
     this.objects.set(key, {
       body: body.slice(),
       contentType: options.contentType,
@@ -75,10 +77,11 @@ export class MemoryObjectStore implements ObjectStore {
       metadata: Object.fromEntries(
         Object.entries(options.metadata ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
       ),
-      etag: createHash('md5').update(body).digest('hex'),
+      etag,
       size: body.byteLength,
       lastModified: truncateToSecond(this.clock.now()),
     });
+    return { etag };
   }
 
   async delete(key: string): Promise<void> {

@@ -25,6 +25,11 @@ export class PreconditionFailedError extends Error {
   override name = 'PreconditionFailedError';
 }
 
+/** What a write answers where the store says it: the ETag of the object now at the key (unquoted). */
+export interface PutResult {
+  etag?: string;
+}
+
 export interface ObjectHead {
   contentType: string;
   cacheControl?: string;
@@ -43,7 +48,8 @@ export interface ObjectStore {
   /** The object, or undefined when the key holds nothing. */
   get(key: string): Promise<StoredObject | undefined>;
   head(key: string): Promise<ObjectHead | undefined>;
-  put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<void>;
+  /** Answers the new object's ETag where the store reports it (a conditional write names it later). */
+  put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<PutResult | void>;
   delete(key: string): Promise<void>;
   /** Every key under the prefix, in lexicographic order. */
   list(prefix: string): AsyncIterable<string>;

@@ -13,6 +13,7 @@ import {
   type ObjectHead,
   type ObjectStore,
   type PutObjectOptions,
+  type PutResult,
   type StoredObject,
 } from './object-store.ts';
 
@@ -94,8 +95,8 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  async put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<void> {
-    await this.call('put', key, () =>
+  async put(key: string, body: Uint8Array, options: PutObjectOptions): Promise<PutResult> {
+    const output = await this.call('put', key, () =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -121,6 +122,7 @@ export class S3ObjectStore implements ObjectStore {
         throw new PreconditionFailedError(`put ${key}: ${(cause as Error).name}`);
       throw error;
     });
+    return output.ETag ? { etag: output.ETag.replaceAll('"', '') } : {};
   }
 
   async delete(key: string): Promise<void> {

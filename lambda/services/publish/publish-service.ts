@@ -62,6 +62,7 @@ import { PreconditionFailedError, type CdnInvalidator, type Clock, type ObjectSt
 import { PublishRun, describeFailure, readReceiptObject, writeReceipt } from './publish-run.ts';
 import { updateConditionally } from './conditional-update.ts';
 import { CreateFirstPolicy } from './create-first.ts';
+import { OcspStateBook } from './ocsp-state-book.ts';
 import { filesOfPart, readManifest } from './bundle-source.ts';
 import { foldPartResults, receiptFileKeys, recordPart } from './part-books.ts';
 import { writeCrlDisclosure } from './crl-disclosure-writer.ts';
@@ -389,10 +390,13 @@ export class PublishService {
     // A companion (a PDF's detached signature) is judged together with the file that claims it.
     const judgedWithAnother = new Set(files.flatMap((f) => companionsOf(f, byPath).map((c) => c.path)));
     const alone = files.filter((f) => !judgedWithAnother.has(f.path));
+    const book = new OcspStateBook(this.props.repository);
     await forEachWithConcurrency(alone, this.concurrency, (file) =>
-      this.publishFile(file, byPath, manifest.bundleId, run),
+      this.publishFile(file, byPath, manifest.bundleId, run, book),
     );
     await this.recordRevocations(run);
+    // Last: a state never describes an object before it is written (ocsp-shard-state.ts).
+    await book.flush(this.concurrency);
   }
 
   /**
@@ -425,19 +429,47 @@ export class PublishService {
     }
   }
 
-  /** Judges one file and writes what it brings; a lost conditional-write race judges it again. */
+  /**
+   * Judges one file and writes what it brings; a lost conditional-write race judges it again.
+   * An OCSP file is judged first (attempt 0) without a HEAD: against what its shard's state
+   * records (ocsp-state-book.ts), or as new (create-first.ts) where the state records nothing. The
+   * write is conditional on that (If-Match on the recorded ETag, If-None-Match: *), so a wrong
+   * answer costs a 412 and a judgement against HEADs (attempts 1 to MAX_WRITE_ATTEMPTS), never a
+   * wrong verdict.
+   */
   private async publishFile(
     file: CandidateFile,
     part: ReadonlyMap<string, CandidateFile>,
     bundleId: string,
     run: PublishRun,
+    book: OcspStateBook,
   ): Promise<void> {
     const { repository } = this.props;
-    // A new OCSP key is written without a HEAD (create-first.ts); a wrong guess is a 412, not an attempt.
-    // Attempt 0 is that guess; MAX_WRITE_ATTEMPTS judgements against what is served follow.
-    const guess = file.content.type === 'ocsp-response' && run.createFirst.shouldGuess();
-    for (let attempt = guess ? 0 : 1; ; attempt++) {
-      const guessing = attempt === 0;
+    for (let attempt = file.content.type === 'ocsp-response' ? 0 : 1; ; attempt++) {
+      const cheap = attempt === 0;
+      const guessed = new Set<string>();
+      const recorded = new Set<string>();
+      // Each key is answered once per judgement, so every rule sees the same served object.
+      const answers = new Map<string, Promise<ServedHead | undefined>>();
+      const cheapHead = async (key: string) => {
+        const served = await book.recorded(key);
+        if (served) {
+          recorded.add(key);
+          return served;
+        }
+        if (!run.createFirst.shouldGuess()) return run.headOnce(key, repository);
+        guessed.add(key);
+        return undefined;
+      };
+      const head = (key: string) => {
+        if (!cheap || !CreateFirstPolicy.covers(key)) return run.headOnce(key, repository);
+        let answer = answers.get(key);
+        if (!answer) {
+          answer = cheapHead(key);
+          answers.set(key, answer);
+        }
+        return answer;
+      };
       const context: AssessContext = {
         ...this.settings,
         now: this.props.clock.now(),
@@ -445,10 +477,7 @@ export class PublishService {
         runId: run.runId,
         part,
         served: {
-          head: (key) =>
-            guessing && CreateFirstPolicy.covers(key)
-              ? Promise.resolve(undefined)
-              : run.headOnce(key, repository),
+          head,
           get: (key) => repository.get(key),
           revocations: (ca) => run.historyOnce(ca, repository),
         },
@@ -456,20 +485,33 @@ export class PublishService {
       };
       const verdict = await judge(file, context);
       if ('rejected' in verdict) return this.rejectWithCompanions(file, verdict.rejected, part, run);
-      for (const { key, served } of verdict.unchanged) await this.settleLeftInvalidation(key, served, run);
+      // The same bytes served: whether their invalidation is still owed needs the object's own
+      // metadata (left-invalidation.ts), which a state does not hold.
+      const sameAsRecorded = verdict.unchanged.filter(({ key }) => recorded.has(key));
+      if (sameAsRecorded.length > 0) {
+        for (const { key } of sameAsRecorded) book.distrust(key);
+        continue;
+      }
+      for (const { key, served } of verdict.unchanged) {
+        book.observed(key, served);
+        await this.settleLeftInvalidation(key, served, run);
+      }
       try {
         // Objects are written before anything (index, receipt) names them.
-        for (const write of verdict.writes) await this.writeObject(write, run);
-        if (guessing) run.createFirst.record(false);
+        for (const write of verdict.writes) await this.writeObject(write, run, book);
+        if (guessed.size > 0) run.createFirst.record(false);
         run.accept({ ...verdict, accepted: withChanges(verdict.accepted, verdict.writes) });
         return;
       } catch (error) {
         // Another publish changed a key after this file was judged: judge it again against
         // what is served now (two CRLs racing on one path: the higher number wins).
         if (!(error instanceof PreconditionFailedError)) throw error;
-        for (const write of verdict.writes) run.forgetHead(write.key);
-        if (guessing) {
-          run.createFirst.record(true);
+        for (const write of verdict.writes) {
+          run.forgetHead(write.key);
+          book.distrust(write.key);
+        }
+        if (cheap) {
+          if (guessed.size > 0) run.createFirst.record(true);
           continue;
         }
         if (attempt === MAX_WRITE_ATTEMPTS) {
@@ -568,8 +610,9 @@ export class PublishService {
     return Math.max(0, Math.min(configured, left));
   }
 
-  private async writeObject(write: ObjectWrite, run: PublishRun): Promise<void> {
-    await this.props.repository.put(write.key, write.body, write.options);
+  private async writeObject(write: ObjectWrite, run: PublishRun, book: OcspStateBook): Promise<void> {
+    const written = await this.props.repository.put(write.key, write.body, write.options);
+    book.wrote(write.key, written?.etag, write.options.metadata);
     if (write.replaces) run.replaced(write.key);
     if (write.invalidatePath) run.changedPaths(write.invalidatePath);
   }
