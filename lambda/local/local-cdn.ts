@@ -185,7 +185,7 @@ export class LocalCdn {
           },
         ],
       });
-      if ('status' in result) answer = fromCfResponse(result, new Uint8Array(0));
+      if ('status' in result) answer = fromCfResponse(result, new Uint8Array(0), this.decoded);
     }
     if (!answer) answer = await this.fetchThroughOrigin(method, uri, query, request, ocsp);
 
@@ -195,6 +195,10 @@ export class LocalCdn {
       headers: { ...answer.headers, 'x-cache': 'Miss from local-cdn' },
     });
   }
+
+  /** The last base64 body a Lambda@Edge handler returned, decoded: a POST answered from the
+   *  handler's memory returns the same string again, which CloudFront would decode every time. */
+  private readonly decoded: LastDecoded = { base64: '', bytes: new Uint8Array(0) };
 
   private async fetchThroughOrigin(
     method: string,
@@ -347,15 +351,20 @@ function parseQuery(query: string): Record<string, { value: string }> {
 
 function definedHeaders(headers: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) out[name.toLowerCase()] = value;
+  }
   return out;
 }
 
 function functionHeaders(headers: Record<string, string | undefined>): Record<string, { value: string }> {
-  return Object.fromEntries(
-    Object.entries(definedHeaders(headers)).map(([name, value]) => [name, { value }]),
-  );
+  const out: Record<string, { value: string }> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) out[name.toLowerCase()] = { value };
+  }
+  return out;
 }
 
 /** The S3 key CloudFront would ask for; undefined for a URI no published key can have. */
@@ -381,14 +390,26 @@ function fromFunctionResponse(response: CfFunctionResponse): HttpResponse {
   return { status: response.statusCode, headers, body };
 }
 
+interface LastDecoded {
+  base64: string;
+  bytes: Uint8Array;
+}
+
 function fromCfResponse(
   response: CfResponse,
   originBody: Uint8Array,
+  last?: LastDecoded,
 ): { status: number; headers: Record<string, string>; body: Uint8Array } {
-  const body =
-    response.body !== undefined
-      ? new Uint8Array(Buffer.from(response.body, response.bodyEncoding === 'base64' ? 'base64' : 'utf8'))
-      : originBody;
+  let body = originBody;
+  if (response.body !== undefined && response.bodyEncoding === 'base64' && last?.base64 === response.body)
+    body = last.bytes;
+  else if (response.body !== undefined) {
+    body = new Uint8Array(Buffer.from(response.body, response.bodyEncoding === 'base64' ? 'base64' : 'utf8'));
+    if (last && response.bodyEncoding === 'base64') {
+      last.base64 = response.body;
+      last.bytes = body;
+    }
+  }
   const headers = fromCfHeaders(response.headers);
   headers['content-length'] = String(body.length);
   return { status: Number(response.status), headers, body };
