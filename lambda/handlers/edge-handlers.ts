@@ -122,12 +122,14 @@ export function createOcspOriginRequestHandler(
     // `unauthorized` for a CertID with no stored response, the replica when the primary fails.
     if (read) return toCfResponse(await responder.answerStoredKey(request.uri.slice(1)));
     const body = request.body;
+    // A Buffer is a Uint8Array: read in place, not copied.
     const der =
       body && !body.inputTruncated
-        ? new Uint8Array(Buffer.from(body.data, body.encoding === 'base64' ? 'base64' : 'utf8'))
+        ? Buffer.from(body.data, body.encoding === 'base64' ? 'base64' : 'utf8')
         : new Uint8Array(0);
     // Inserted by ca-repo's web ACL (lib/constructs/ocsp-web-acl.ts) when an abuse rule matched.
-    return toCfResponse(await responder.answer(der, headerValue(request.headers, ABUSE_LABEL_HEADER)));
+    const answered = responder.answer(der, headerValue(request.headers, ABUSE_LABEL_HEADER));
+    return toCfResponse(answered instanceof Promise ? await answered : answered);
   };
   return Object.assign(handler, {
     forget: (keys: (key: string) => boolean) =>

@@ -177,7 +177,11 @@ export class LocalCdn {
                 body: {
                   action: 'read-only',
                   encoding: 'base64',
-                  data: Buffer.from(body.subarray(0, MAX_EDGE_BODY_BYTES)).toString('base64'),
+                  data: Buffer.from(
+                    body.buffer,
+                    body.byteOffset,
+                    Math.min(body.length, MAX_EDGE_BODY_BYTES),
+                  ).toString('base64'),
                   inputTruncated: body.length > MAX_EDGE_BODY_BYTES,
                 },
               },
@@ -190,10 +194,10 @@ export class LocalCdn {
     if (!answer) answer = await this.fetchThroughOrigin(method, uri, query, request, ocsp);
 
     if (cacheable && method === 'GET') this.store(uri, answer, now);
-    return finish(request, method, {
-      ...answer,
-      headers: { ...answer.headers, 'x-cache': 'Miss from local-cdn' },
-    });
+    // A copy of the headers: the cache keeps its own without x-cache.
+    const headers = cacheable && method === 'GET' ? { ...answer.headers } : answer.headers;
+    headers['x-cache'] = 'Miss from local-cdn';
+    return finish(request, method, { ...answer, headers });
   }
 
   /** The last base64 body a Lambda@Edge handler returned, decoded: a POST answered from the

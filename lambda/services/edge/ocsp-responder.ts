@@ -58,18 +58,26 @@ export class OcspResponder {
    * address of ill repute). It is answered `tryLater` (RFC 6960 §2.3: HTTP 200, what OCSP clients
    * expect of a busy responder), not cached, without reading the store.
    */
-  async answer(requestDer: Uint8Array, abuseLabel?: string): Promise<EdgeAnswer> {
+  answer(requestDer: Uint8Array, abuseLabel?: string): EdgeAnswer | Promise<EdgeAnswer> {
     const now = this.props.clock.now();
     if (abuseLabel) return ocspErrorAnswer('tryLater', 0, now);
     const certId = requestDer.length <= MAX_OCSP_REQUEST_BYTES ? parseOcspRequest(requestDer) : null;
     if (!certId) return ocspErrorAnswer('malformedRequest', 0, now);
     const key = ocspObjectKey(certId);
-    const remembered = await this.fetchCached(key, now);
-    if ('parts' in remembered) {
-      const answer = storedObjectAnswer(`/${key}`, remembered.parts, now, this.props.policy);
-      return { ...answer, body: remembered.fetched.body, bodyBase64: remembered.bodyBase64 };
-    }
-    return this.answerFetched(key, remembered, now);
+    // A remembered answer is made without a promise: most POSTs are answered so.
+    const cache = this.props.cache;
+    const hit = cache?.entries.get(`${cache.scope}|${key}`, now.getTime());
+    if (hit) return this.answerRemembered(key, hit, now);
+    return this.fetchCached(key, now).then((read) =>
+      'parts' in read ? this.answerRemembered(key, read, now) : this.answerFetched(key, read, now),
+    );
+  }
+
+  private answerRemembered(key: string, remembered: RememberedAnswer, now: Date): EdgeAnswer {
+    const answer = storedObjectAnswer(`/${key}`, remembered.parts, now, this.props.policy);
+    answer.body = remembered.fetched.body;
+    answer.bodyBase64 = remembered.bodyBase64;
+    return answer;
   }
 
   /**
@@ -89,15 +97,14 @@ export class OcspResponder {
   }
 
   /**
-   * Only a stored OCSP response with a nextUpdate is kept: never an error, an `unauthorized`, a 5xx.
-   * What is read now is answered from its remembered form too, so both answers are made alike.
+   * Reads a key the container does not remember. Only a stored OCSP response with a nextUpdate is
+   * kept: never an error, an `unauthorized`, a 5xx. What is read now is answered from its
+   * remembered form too, so both answers are made alike.
    */
   private async fetchCached(key: string, now: Date): Promise<OriginFetch | RememberedAnswer> {
     const cache = this.props.cache;
     if (!cache) return this.fetch(key);
     const cacheKey = `${cache.scope}|${key}`;
-    const hit = cache.entries.get(cacheKey, now.getTime());
-    if (hit) return hit;
     const fetched = await this.fetch(key);
     if (
       fetched.status === 200 &&
