@@ -438,7 +438,8 @@ in node:vm, the edge cache, the Lambda@Edge origin-request handler) on one Node.
 server. GET is answered from the edge cache after the first request. POST is never cached by CloudFront: every POST
 runs the origin-request handler, which answers from its container's memory (EDGE_POST_CACHE_SECONDS, never past
 nextUpdate) and reads S3 (one GetObject through the AWS SDK to the embedded s3rver) once per lifetime; what is left
-of the POST cost is the handler itself (body decoding, DER parse, headers, the Lambda@Edge event shapes). In AWS the
+of the POST cost is the handler itself (the DER parse of the CertID, Date and max-age of the answer, the Lambda@Edge
+event shapes: a remembered answer keeps its other headers and its body in base64) and reading the body. In AWS the
 same code runs on CloudFront's fleet, so these numbers bound the cost of the edge logic, not the capacity of the
 deployed service.
 
