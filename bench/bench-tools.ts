@@ -196,6 +196,24 @@ export async function memoryOf(pid: number): Promise<{ rssMiB: number; peakMiB: 
   }
 }
 
+/** Clock ticks per second of /proc/PID/stat's times (`getconf CLK_TCK`; 100 on Linux). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time a process has used, user + system, in microseconds (/proc/PID/stat utime and stime, at
+ * a 10 ms resolution): a measure of a server's work per request that waiting for a core on a
+ * loaded machine does not inflate, as it does requests per second.
+ */
+export async function cpuMicrosOf(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface WrkResult {
   command: string;
   requests: number;

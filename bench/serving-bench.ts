@@ -28,6 +28,7 @@ import {
   freePort,
   luaBytes,
   runAb,
+  cpuMicrosOf,
   runWrk,
   startServer,
   totalErrors,
@@ -59,6 +60,8 @@ interface Measured {
   tool: 'wrk' | 'ab';
   result?: WrkResult | AbResult;
   skipped?: string;
+  /** The server's CPU time per request (ca-repo local only: one process, see cpuMicrosOf). */
+  cpuMicrosPerRequest?: number;
 }
 
 export async function runServingBench(ctx: BenchContext): Promise<PhaseResult> {
@@ -217,6 +220,7 @@ export async function runServingBench(ctx: BenchContext): Promise<PhaseResult> {
             : '';
         const scriptPath = join(dir, `wrk-${method}.lua`);
         await runWrk({ wrk: ctx.tools.wrk!, url, connections, durationSeconds: 2, script, scriptPath }); // warm-up
+        const cpuBefore = target === caRepo && server ? await cpuMicrosOf(server.pid) : undefined;
         const result = await runWrk({
           wrk: ctx.tools.wrk!,
           url,
@@ -225,9 +229,19 @@ export async function runServingBench(ctx: BenchContext): Promise<PhaseResult> {
           script,
           scriptPath,
         });
+        const cpuAfter = cpuBefore !== undefined && server ? await cpuMicrosOf(server.pid) : undefined;
         if (totalErrors(result) > 0)
           failures.push(`${target.name} ${method} (wrk): ${JSON.stringify(result.errors)}`);
-        measured.push({ target: target.name, method, tool: 'wrk', result });
+        measured.push({
+          target: target.name,
+          method,
+          tool: 'wrk',
+          result,
+          cpuMicrosPerRequest:
+            cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0
+              ? (cpuAfter - cpuBefore) / result.requests
+              : undefined,
+        });
       }
       // A new connection per request with ab.
       for (const method of ['GET', 'POST'] as const) {
@@ -316,6 +330,16 @@ http {
 `;
 }
 
+/** The ca-repo server's CPU time per request, where measured (keep-alive runs). */
+function cpuNote(getCpu: number | undefined, postCpu: number | undefined): string {
+  if (getCpu === undefined || postCpu === undefined) return '';
+  return (
+    `\n\nServer CPU per request, ca-repo local (user + system time of its process, /proc/PID/stat, over the same run;` +
+    ` the load generator and other processes not counted): GET ${formatNumber(getCpu, 1)} µs, POST ${formatNumber(postCpu, 1)} µs,` +
+    ` GET ÷ POST ${ratio(getCpu, postCpu, 3)}: the POST ÷ GET rate where the server’s own core is what bounds it.`
+  );
+}
+
 function report(measured: Measured[], targets: Target[], failures: string[], ctx: BenchContext): PhaseResult {
   const figures: Figure[] = [];
   const sections: string[] = [];
@@ -362,15 +386,28 @@ function report(measured: Measured[], targets: Target[], failures: string[], ctx
       }
     }
     // Issue 14's POST goal is against the same repository's GET, measured in this run.
-    const ourRun = (method: Method) =>
-      measured.find((m) => m.target === 'ca-repo local' && m.method === method && m.tool === tool)?.result;
-    const [ourGet, ourPost] = [ourRun('GET'), ourRun('POST')];
+    const ourMeasure = (method: Method) =>
+      measured.find((m) => m.target === 'ca-repo local' && m.method === method && m.tool === tool);
+    const [ourGet, ourPost] = [ourMeasure('GET')?.result, ourMeasure('POST')?.result];
     if (ourGet && ourPost) {
+      // Server CPU per request, where measured: what the rates would be on a machine not shared.
+      const [getCpu, postCpu] = [
+        ourMeasure('GET')?.cpuMicrosPerRequest,
+        ourMeasure('POST')?.cpuMicrosPerRequest,
+      ];
+      const cpu =
+        getCpu !== undefined && postCpu !== undefined
+          ? {
+              post: `, server CPU ${formatNumber(postCpu, 1)} µs/request`,
+              get: `, server CPU ${formatNumber(getCpu, 1)} µs/request`,
+              ratio: `; ${ratio(getCpu, postCpu, 3)} by server CPU per request (GET ÷ POST)`,
+            }
+          : { post: '', get: '', ratio: '' };
       figures.push({
         name: `OCSP POST ÷ GET ${tool === 'wrk' ? 'keep-alive' : 'new connection per request'}: ca-repo local`,
-        value: `POST ${formatNumber(ourPost.requestsPerSecond)} req/s, p50 ${formatNumber(ourPost.p50Ms, 2)} ms`,
-        reference: `GET ${formatNumber(ourGet.requestsPerSecond)} req/s, p50 ${formatNumber(ourGet.p50Ms, 2)} ms`,
-        ratio: `${ratio(ourPost.requestsPerSecond, ourGet.requestsPerSecond, 3)} throughput, ${ratio(ourPost.p50Ms, ourGet.p50Ms)} p50 latency`,
+        value: `POST ${formatNumber(ourPost.requestsPerSecond)} req/s, p50 ${formatNumber(ourPost.p50Ms, 2)} ms${cpu.post}`,
+        reference: `GET ${formatNumber(ourGet.requestsPerSecond)} req/s, p50 ${formatNumber(ourGet.p50Ms, 2)} ms${cpu.get}`,
+        ratio: `${ratio(ourPost.requestsPerSecond, ourGet.requestsPerSecond, 3)} throughput, ${ratio(ourPost.p50Ms, ourGet.p50Ms)} p50 latency${cpu.ratio}`,
         commands: [`POST: ${tidyCommand(ourPost.command)}`, `GET: ${tidyCommand(ourGet.command)}`],
       });
     }
@@ -381,7 +418,8 @@ function report(measured: Measured[], targets: Target[], failures: string[], ctx
         markdownTable(
           ['target', 'method', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'ca-repo against it'],
           rows,
-        ),
+        ) +
+        cpuNote(ourMeasure('GET')?.cpuMicrosPerRequest, ourMeasure('POST')?.cpuMicrosPerRequest),
     );
   }
   const unavailable = targets
@@ -400,7 +438,8 @@ in node:vm, the edge cache, the Lambda@Edge origin-request handler) on one Node.
 server. GET is answered from the edge cache after the first request. POST is never cached by CloudFront: every POST
 runs the origin-request handler, which answers from its container's memory (EDGE_POST_CACHE_SECONDS, never past
 nextUpdate) and reads S3 (one GetObject through the AWS SDK to the embedded s3rver) once per lifetime; what is left
-of the POST cost is the handler itself (body decoding, DER parse, headers, the Lambda@Edge event shapes). In AWS the
+of the POST cost is the handler itself (the DER parse of the CertID, Date and max-age of the answer, the Lambda@Edge
+event shapes: a remembered answer keeps its other headers and its body in base64) and reading the body. In AWS the
 same code runs on CloudFront's fleet, so these numbers bound the cost of the edge logic, not the capacity of the
 deployed service.
 

@@ -20,8 +20,7 @@ import {
   DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
   ORIGIN_HEADER,
 } from '../core/contract/edge-origin-headers.ts';
-import { OcspResponder } from '../services/edge/ocsp-responder.ts';
-import type { OriginFetch } from '../services/edge/s3-origin.ts';
+import { OcspResponder, type RememberedAnswer } from '../services/edge/ocsp-responder.ts';
 import { TimedLruCache } from '../core/serving/post-answer-cache.ts';
 import { EDGE_POST_CACHE_MAX_ENTRIES, EDGE_POST_CACHE_SECONDS } from '../core/contract/edge-post-cache.ts';
 import type { Clock, StoresForOrigin } from '../services/ports.ts';
@@ -41,31 +40,41 @@ export interface EdgeHandlerProps {
   clock: Clock;
 }
 
+/** The last origin headers read and their policy: every event of a distribution carries the same. */
+let lastPolicy: { caps?: string; unauthorizedMaxAge?: string; policy: EdgePolicy } | undefined;
+
 /** The edge policy configured on the origin (custom headers); a bad header falls back to defaults
  *  rather than failing relying parties' requests. */
 function policyOf(origin: CfS3Origin | undefined): EdgePolicy {
   const headers = origin?.s3.customHeaders;
+  const capsJson = headerValue(headers, ORIGIN_HEADER.cacheCaps);
+  const unauthorizedMaxAge = headerValue(headers, ORIGIN_HEADER.unauthorizedMaxAge);
+  if (lastPolicy && lastPolicy.caps === capsJson && lastPolicy.unauthorizedMaxAge === unauthorizedMaxAge)
+    return lastPolicy.policy;
   let caps = DEFAULT_CACHE_CAPS;
   try {
-    caps = parseCacheCaps(headerValue(headers, ORIGIN_HEADER.cacheCaps));
+    caps = parseCacheCaps(capsJson);
   } catch (error) {
     console.error('ca-repo edge: ignoring a malformed cache caps header:', error);
   }
-  return {
+  const policy: EdgePolicy = {
     caps,
     // max-age of the `unauthorized` answer: 0 is meant (caches keep no answer for an unknown CertID).
     unauthorizedMaxAgeSeconds:
-      nonNegativeIntegerOf(headerValue(headers, ORIGIN_HEADER.unauthorizedMaxAge)) ??
-      DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
+      nonNegativeIntegerOf(unauthorizedMaxAge) ?? DEFAULT_UNAUTHORIZED_MAX_AGE_SECONDS,
   };
+  lastPolicy = { caps: capsJson, unauthorizedMaxAge, policy };
+  return policy;
 }
 
 function toCfResponse(answer: EdgeAnswer): CfResponse {
   // CloudFront sets Content-Length itself for the body it sends.
-  const { 'content-length': _length, ...headers } = answer.headers;
-  const response: CfResponse = { status: String(answer.status), headers: toCfHeaders(headers) };
+  const response: CfResponse = {
+    status: String(answer.status),
+    headers: toCfHeaders(answer.headers, 'content-length'),
+  };
   if (answer.body) {
-    response.body = Buffer.from(answer.body).toString('base64');
+    response.body = answer.bodyBase64 ?? Buffer.from(answer.body).toString('base64');
     response.bodyEncoding = 'base64';
   }
   return response;
@@ -88,7 +97,7 @@ export interface OcspOriginRequestHandler {
 export function createOcspOriginRequestHandler(
   props: EdgeHandlerProps & { postCacheSeconds?: number },
 ): OcspOriginRequestHandler {
-  const entries = new TimedLruCache<OriginFetch>(EDGE_POST_CACHE_MAX_ENTRIES);
+  const entries = new TimedLruCache<RememberedAnswer>(EDGE_POST_CACHE_MAX_ENTRIES);
   const lifetimeSeconds = Math.min(
     props.postCacheSeconds ?? EDGE_POST_CACHE_SECONDS,
     EDGE_POST_CACHE_SECONDS,
@@ -119,12 +128,14 @@ export function createOcspOriginRequestHandler(
     // `unauthorized` for a CertID with no stored response, the replica when the primary fails.
     if (read) return toCfResponse(await responder.answerStoredKey(request.uri.slice(1)));
     const body = request.body;
+    // A Buffer is a Uint8Array: read in place, not copied.
     const der =
       body && !body.inputTruncated
-        ? new Uint8Array(Buffer.from(body.data, body.encoding === 'base64' ? 'base64' : 'utf8'))
+        ? Buffer.from(body.data, body.encoding === 'base64' ? 'base64' : 'utf8')
         : new Uint8Array(0);
     // Inserted by ca-repo's web ACL (lib/constructs/ocsp-web-acl.ts) when an abuse rule matched.
-    return toCfResponse(await responder.answer(der, headerValue(request.headers, ABUSE_LABEL_HEADER)));
+    const answered = responder.answer(der, headerValue(request.headers, ABUSE_LABEL_HEADER));
+    return toCfResponse(answered instanceof Promise ? await answered : answered);
   };
   return Object.assign(handler, {
     forget: (keys: (key: string) => boolean) =>

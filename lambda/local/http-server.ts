@@ -33,7 +33,9 @@ export async function listen(handler: RequestHandler, port: number, host = '127.
       }
       const response = await handler({ method: req.method ?? 'GET', url: req.url ?? '/', headers }, body);
       res.writeHead(response.status, response.headers);
-      res.end(response.body ? Buffer.from(response.body) : undefined);
+      // A view, not a copy: the body may be a cached answer's, sent again for every request.
+      const sent = response.body;
+      res.end(sent ? Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength) : undefined);
     } catch (error) {
       console.error('ca-repo local: request failed:', error);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });

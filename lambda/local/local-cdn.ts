@@ -224,7 +224,11 @@ export class LocalCdn {
                 body: {
                   action: 'read-only',
                   encoding: 'base64',
-                  data: Buffer.from(body.subarray(0, MAX_EDGE_BODY_BYTES)).toString('base64'),
+                  data: Buffer.from(
+                    body.buffer,
+                    body.byteOffset,
+                    Math.min(body.length, MAX_EDGE_BODY_BYTES),
+                  ).toString('base64'),
                   inputTruncated: body.length > MAX_EDGE_BODY_BYTES,
                 },
               },
@@ -232,16 +236,20 @@ export class LocalCdn {
           },
         ],
       });
-      if ('status' in result) answer = fromCfResponse(result, new Uint8Array(0));
+      if ('status' in result) answer = fromCfResponse(result, new Uint8Array(0), this.decoded);
     }
     if (!answer) answer = await this.fetchThroughOrigin(method, uri, query, request, ocsp);
 
     if (cacheable && method === 'GET') this.store(uri, answer, now);
-    return finish(request, method, {
-      ...answer,
-      headers: { ...answer.headers, 'x-cache': 'Miss from local-cdn' },
-    });
+    // A copy of the headers: the cache keeps its own without x-cache.
+    const headers = cacheable && method === 'GET' ? { ...answer.headers } : answer.headers;
+    headers['x-cache'] = 'Miss from local-cdn';
+    return finish(request, method, { ...answer, headers });
   }
+
+  /** The last base64 body a Lambda@Edge handler returned, decoded: a POST answered from the
+   *  handler's memory returns the same string again, which CloudFront would decode every time. */
+  private readonly decoded: LastDecoded = { base64: '', bytes: new Uint8Array(0) };
 
   private async fetchThroughOrigin(
     method: string,
@@ -396,15 +404,20 @@ function parseQuery(query: string): Record<string, { value: string }> {
 
 function definedHeaders(headers: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) out[name.toLowerCase()] = value;
+  }
   return out;
 }
 
 function functionHeaders(headers: Record<string, string | undefined>): Record<string, { value: string }> {
-  return Object.fromEntries(
-    Object.entries(definedHeaders(headers)).map(([name, value]) => [name, { value }]),
-  );
+  const out: Record<string, { value: string }> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) out[name.toLowerCase()] = { value };
+  }
+  return out;
 }
 
 /** The S3 key CloudFront would ask for; undefined for a URI no published key can have. */
@@ -430,14 +443,26 @@ function fromFunctionResponse(response: CfFunctionResponse): HttpResponse {
   return { status: response.statusCode, headers, body };
 }
 
+interface LastDecoded {
+  base64: string;
+  bytes: Uint8Array;
+}
+
 function fromCfResponse(
   response: CfResponse,
   originBody: Uint8Array,
+  last?: LastDecoded,
 ): { status: number; headers: Record<string, string>; body: Uint8Array } {
-  const body =
-    response.body !== undefined
-      ? new Uint8Array(Buffer.from(response.body, response.bodyEncoding === 'base64' ? 'base64' : 'utf8'))
-      : originBody;
+  let body = originBody;
+  if (response.body !== undefined && response.bodyEncoding === 'base64' && last?.base64 === response.body)
+    body = last.bytes;
+  else if (response.body !== undefined) {
+    body = new Uint8Array(Buffer.from(response.body, response.bodyEncoding === 'base64' ? 'base64' : 'utf8'));
+    if (last && response.bodyEncoding === 'base64') {
+      last.base64 = response.body;
+      last.bytes = body;
+    }
+  }
   const headers = fromCfHeaders(response.headers);
   headers['content-length'] = String(body.length);
   return { status: Number(response.status), headers, body };

@@ -68,6 +68,7 @@ describe('OCSP POST answers cached per container', async () => {
       });
     return {
       reads,
+      primaryStore: primary,
       handler,
       publish,
       advance: (ms: number) => (now += ms),
@@ -115,6 +116,25 @@ describe('OCSP POST answers cached per container', async () => {
     t.advance(5_000); // at nextUpdate: re-read (the CA's successor may be there)
     await t.post();
     expect(t.reads).toHaveLength(2);
+  });
+
+  it('an answer from memory is, to the byte, the answer a fresh read gives at the same time', async () => {
+    const t = setup(START + 86_400_000);
+    await t.publish(good);
+    let now = START;
+    const uncached = createOcspOriginRequestHandler({
+      storesFor: () => ({ primary: Object.create(t.primaryStore) as MemoryObjectStore }),
+      clock: { now: () => new Date(now) },
+      postCacheSeconds: 0,
+    });
+    await t.post();
+    for (const elapsed of [1_500, 20_250, 59_999]) {
+      t.advance(elapsed - (now - START));
+      now = START + elapsed;
+      const remembered = await t.post();
+      expect(t.reads).toHaveLength(1);
+      expect(remembered).toEqual(await uncached(postEvent(request)));
+    }
   });
 
   it('unauthorized (no stored response) and malformed requests are not cached', async () => {

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ocspObjectKey } from '../../lambda/core/ocsp/ocsp-object-key.ts';
-import { ocspObjectKeyForGetPath, parseOcspRequest } from '../../lambda/core/ocsp/ocsp-request.ts';
+import {
+  base64Value,
+  ocspObjectKeyForGetPath,
+  parseOcspRequest,
+} from '../../lambda/core/ocsp/ocsp-request.ts';
 import { normaliseSerialHex } from '../../lambda/core/pki/x509.ts';
 import { createTestPki, type TestPki } from '../../testkit/test-pki.ts';
 
@@ -111,5 +115,16 @@ describe('ocspObjectKeyForGetPath: lenient as clients and proxies really send it
     ['one stray character', 'A'],
   ])('refuses %s', (_name, path) => {
     expect(ocspObjectKeyForGetPath(path)).toBeNull();
+  });
+});
+
+describe("base64Value: the GET decoder's alphabet", () => {
+  it('gives every character code its value in the standard and URL-safe alphabets, -1 otherwise', () => {
+    const standard = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    for (let code = 0; code < 256; code++) {
+      const char = String.fromCharCode(code);
+      const expected = char === '-' ? 62 : char === '_' ? 63 : standard.indexOf(char);
+      expect([code, base64Value(code)]).toEqual([code, expected]);
+    }
   });
 });

@@ -27,6 +27,12 @@ var MAX_FIELD_BYTES = 64;
 export var MALFORMED_REQUEST_DER = [0x30, 0x03, 0x0a, 0x01, 0x01];
 export var UNAUTHORIZED_DER = [0x30, 0x03, 0x0a, 0x01, 0x06];
 
+/**
+ * The CloudFront Function runs this module on every GET, inside one function scope (see
+ * edge/build-viewer-request.ts): a global look-up, even `Uint8Array`, is slow in its sandbox as in
+ * node:vm. Nothing is computed at load: the runtime may run the top-level code for each request.
+ */
+var Bytes = Uint8Array;
 var HEX = '0123456789abcdef';
 function hexOf(bytes: Uint8Array, start: number, end: number): string {
   var out = '';
@@ -37,115 +43,102 @@ function hexOf(bytes: Uint8Array, start: number, end: number): string {
   return out;
 }
 
-interface Tlv {
-  tag: number;
-  /** Offset of the first content octet. */
-  start: number;
-  /** Offset just past the last content octet. */
-  end: number;
-}
+/** Content start of the TLV readTlv read last (one reader, no object per TLV: every GET runs it). */
+var tlvStart = 0;
+/** Tag of the TLV readTlv read last. */
+var tlvTag = 0;
 
 /**
- * Reads one DER TLV at `offset` that must end by `limit`. Only low tag numbers and definite
- * lengths of up to 3 length octets (DER, X.690 §10.1) are accepted; anything else is malformed.
+ * Reads one DER TLV at `offset` that must end by `limit` and, unless `tag` is -1, carry that tag.
+ * Returns the offset just past it, its content start in `tlvStart` and its tag in `tlvTag`; -1
+ * when malformed. Only low tag numbers and definite lengths of up to 3 length octets (DER, X.690
+ * §10.1) are accepted.
  */
-function readTlv(bytes: Uint8Array, offset: number, limit: number): Tlv | null {
-  if (offset + 2 > limit) return null;
-  var tag = bytes[offset] as number;
-  if ((tag & 0x1f) === 0x1f) return null; // high tag numbers never occur in OCSP requests
+function readTlv(bytes: Uint8Array, offset: number, limit: number, tag: number): number {
+  if (offset < 0 || offset + 2 > limit) return -1;
+  var found = bytes[offset] as number;
+  if ((found & 0x1f) === 0x1f || (tag >= 0 && found !== tag)) return -1; // high tag numbers never occur
   var first = bytes[offset + 1] as number;
   var position = offset + 2;
   var length = first;
   if (first & 0x80) {
     var count = first & 0x7f;
-    if (count === 0 || count > 3 || position + count > limit) return null; // indefinite or oversized
+    if (count === 0 || count > 3 || position + count > limit) return -1; // indefinite or oversized
     length = 0;
     for (var i = 0; i < count; i++) length = length * 256 + (bytes[position + i] as number);
     position += count;
-    if (length < 128 || (count > 1 && (bytes[offset + 2] as number) === 0)) return null; // not minimal (DER)
+    if (length < 128 || (count > 1 && (bytes[offset + 2] as number) === 0)) return -1; // not minimal (DER)
   }
-  if (position + length > limit) return null;
-  return { tag: tag, start: position, end: position + length };
+  if (position + length > limit) return -1;
+  tlvStart = position;
+  tlvTag = found;
+  return position + length;
 }
 
 /** Parses a DER OCSPRequest; returns the first request's CertID, or null when malformed. */
 export function parseOcspRequest(bytes: Uint8Array): CertIdKey | null {
-  if (bytes.length > MAX_OCSP_REQUEST_BYTES) return null;
-  var request = readTlv(bytes, 0, bytes.length);
-  if (!request || request.tag !== 0x30 || request.end !== bytes.length) return null; // trailing garbage
-  var tbs = readTlv(bytes, request.start, request.end);
-  if (!tbs || tbs.tag !== 0x30) return null;
-  if (tbs.end < request.end) {
-    var signature = readTlv(bytes, tbs.end, request.end);
-    if (!signature || signature.tag !== 0xa0 || signature.end !== request.end) return null;
-  }
-  var cursor = tbs.start;
-  var element = readTlv(bytes, cursor, tbs.end);
-  if (element && element.tag === 0xa0) {
-    cursor = element.end; // version
-    element = readTlv(bytes, cursor, tbs.end);
-  }
-  if (element && element.tag === 0xa1) {
-    cursor = element.end; // requestorName
-    element = readTlv(bytes, cursor, tbs.end);
-  }
-  if (!element || element.tag !== 0x30) return null; // requestList
-  var requestList = element;
-  if (requestList.end < tbs.end) {
-    var extensions = readTlv(bytes, requestList.end, tbs.end);
-    if (!extensions || extensions.tag !== 0xa2 || extensions.end !== tbs.end) return null;
-  }
-  var first = readTlv(bytes, requestList.start, requestList.end);
-  if (!first || first.tag !== 0x30) return null; // at least one Request
+  return parseRequestOctets(bytes, bytes.length);
+}
+
+/** parseOcspRequest of the first `size` octets of `bytes` (a GET decodes into a larger buffer). */
+function parseRequestOctets(bytes: Uint8Array, size: number): CertIdKey | null {
+  if (size > MAX_OCSP_REQUEST_BYTES || readTlv(bytes, 0, size, 0x30) !== size) return null; // trailing garbage
+  var tbsEnd = readTlv(bytes, tlvStart, size, 0x30);
+  var tbsStart = tlvStart;
+  if (tbsEnd < 0 || (tbsEnd < size && readTlv(bytes, tbsEnd, size, 0xa0) !== size)) return null; // optionalSignature
+  var end = readTlv(bytes, tbsStart, tbsEnd, -1);
+  if (end >= 0 && tlvTag === 0xa0) end = readTlv(bytes, end, tbsEnd, -1); // version
+  if (end >= 0 && tlvTag === 0xa1) end = readTlv(bytes, end, tbsEnd, -1); // requestorName
+  if (end < 0 || tlvTag !== 0x30) return null; // requestList
+  var listEnd = end;
+  var listStart = tlvStart;
+  if (listEnd < tbsEnd && readTlv(bytes, listEnd, tbsEnd, 0xa2) !== tbsEnd) return null; // requestExtensions
+  var firstEnd = readTlv(bytes, listStart, listEnd, 0x30); // at least one Request
+  var firstStart = tlvStart;
   // Every further Request must still be well formed, though only the first is answered.
-  var next = first.end;
-  while (next < requestList.end) {
-    var other = readTlv(bytes, next, requestList.end);
-    if (!other || other.tag !== 0x30) return null;
-    next = other.end;
-  }
-  var certId = readTlv(bytes, first.start, first.end);
-  if (!certId || certId.tag !== 0x30) return null;
-  if (certId.end < first.end) {
-    var singleExtensions = readTlv(bytes, certId.end, first.end);
-    if (!singleExtensions || singleExtensions.tag !== 0xa0 || singleExtensions.end !== first.end) return null;
-  }
-  var algorithm = readTlv(bytes, certId.start, certId.end);
-  if (!algorithm || algorithm.tag !== 0x30) return null;
-  var oid = readTlv(bytes, algorithm.start, algorithm.end);
-  if (!oid || oid.tag !== 0x06 || oid.end === oid.start) return null;
-  if (oid.end < algorithm.end) {
-    var parameters = readTlv(bytes, oid.end, algorithm.end); // NULL or absent (RFC 5754 §2)
-    if (!parameters || parameters.end !== algorithm.end) return null;
-  }
-  var nameHash = readTlv(bytes, algorithm.end, certId.end);
-  if (!nameHash || nameHash.tag !== 0x04) return null;
-  var keyHash = readTlv(bytes, nameHash.end, certId.end);
-  if (!keyHash || keyHash.tag !== 0x04) return null;
-  var serial = readTlv(bytes, keyHash.end, certId.end);
-  if (!serial || serial.tag !== 0x02 || serial.end !== certId.end || serial.end === serial.start) return null;
+  for (var next = firstEnd; next >= 0 && next < listEnd;) next = readTlv(bytes, next, listEnd, 0x30);
+  if (firstEnd < 0 || next < 0) return null;
+  var certIdEnd = readTlv(bytes, firstStart, firstEnd, 0x30);
+  var certIdStart = tlvStart;
+  if (certIdEnd < 0 || (certIdEnd < firstEnd && readTlv(bytes, certIdEnd, firstEnd, 0xa0) !== firstEnd))
+    return null; // singleRequestExtensions
+  var algorithmEnd = readTlv(bytes, certIdStart, certIdEnd, 0x30);
+  var oidEnd = readTlv(bytes, tlvStart, algorithmEnd, 0x06);
+  var oidStart = tlvStart;
+  // parameters: NULL or absent (RFC 5754 §2)
   if (
-    nameHash.end - nameHash.start > MAX_FIELD_BYTES ||
-    keyHash.end - keyHash.start > MAX_FIELD_BYTES ||
-    serial.end - serial.start > MAX_FIELD_BYTES
+    oidEnd <= oidStart ||
+    (oidEnd < algorithmEnd && readTlv(bytes, oidEnd, algorithmEnd, -1) !== algorithmEnd)
+  )
+    return null;
+  var nameHashEnd = readTlv(bytes, algorithmEnd, certIdEnd, 0x04);
+  var nameHashStart = tlvStart;
+  var keyHashEnd = readTlv(bytes, nameHashEnd, certIdEnd, 0x04);
+  var keyHashStart = tlvStart;
+  var serialEnd = readTlv(bytes, keyHashEnd, certIdEnd, 0x02);
+  var serialStart = tlvStart;
+  if (
+    nameHashEnd < 0 ||
+    keyHashEnd < 0 ||
+    serialEnd !== certIdEnd ||
+    serialEnd === serialStart ||
+    nameHashEnd - nameHashStart > MAX_FIELD_BYTES ||
+    keyHashEnd - keyHashStart > MAX_FIELD_BYTES ||
+    serialEnd - serialStart > MAX_FIELD_BYTES
   ) {
     return null;
   }
   // Compared as DER content octets: a non-DER encoding of a known OID matches none, as before.
-  var oidHex = hexOf(bytes, oid.start, oid.end);
+  var oidHex = hexOf(bytes, oidStart, oidEnd);
+  // Redundant leading zero octets dropped (BER allows them, DER does not), as the publish side does.
+  while (serialEnd - serialStart > 1 && bytes[serialStart] === 0) serialStart++;
   return {
     // An unsupported hash algorithm still parses: it is answered `unauthorized`, not malformed.
     hashAlgorithm: certIdHashOfOidContentHex(oidHex) || 'oid-' + oidHex,
-    issuerNameHashHex: hexOf(bytes, nameHash.start, nameHash.end),
-    issuerKeyHashHex: hexOf(bytes, keyHash.start, keyHash.end),
-    serialHex: minimalSerialHex(hexOf(bytes, serial.start, serial.end)),
+    issuerNameHashHex: hexOf(bytes, nameHashStart, nameHashEnd),
+    issuerKeyHashHex: hexOf(bytes, keyHashStart, keyHashEnd),
+    serialHex: hexOf(bytes, serialStart, serialEnd),
   };
-}
-
-/** Drops redundant leading zero octets (BER allows them, DER does not), as the publish side does. */
-function minimalSerialHex(hex: string): string {
-  while (hex.length > 2 && hex.charAt(0) === '0' && hex.charAt(1) === '0') hex = hex.substring(2);
-  return hex;
 }
 
 /** Value of a hex digit's character code, or -1. */
@@ -153,8 +146,8 @@ function hexDigit(c: number): number {
   return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 }
 
-/** Base64 value of a character code, standard or URL-safe alphabet (`-` `_`), or -1. */
-function base64Value(c: number): number {
+/** Base64 value of a character code, standard or URL-safe alphabet (`-` `_`), or -1 (exported for its test). */
+export function base64Value(c: number): number {
   return c >= 65 && c <= 90
     ? c - 65
     : c >= 97 && c <= 122
@@ -178,19 +171,21 @@ function base64Value(c: number): number {
  * One pass over character codes, building no strings: the CloudFront Function runs this on every
  * GET. It answers what decodeURIComponent, then base64 decoding, would: any escape that is not two
  * hex digits, or decodes to a non-ASCII character, can never be base64, so it is null here.
+ * Returns the CertID of the decoded request (parseOcspRequest), or null.
  */
-function decodeGetPath(path: string, collapse: boolean): Uint8Array | null {
-  var out = new Uint8Array((path.length * 3) >> 2);
+function decodeGetPath(path: string, collapse: boolean): CertIdKey | null {
+  var size = path.length;
+  var out = new Bytes((size * 3) >> 2);
   var length = 0; // characters after the leading slashes, as sent (the size limit's measure)
   var count = 0; // base64 characters read
   var index = 0;
   var buffer = 0;
   var bits = 0;
   var padding = false;
-  var slashes = 0; // collapse: slashes in the current run
-  for (var i = 0; i <= path.length; i++) {
+  var slashes = 0; // collapse: slashes in the current run, read when the run ends
+  for (var i = 0; i <= size; i++) {
     var c = 47;
-    if (i < path.length) {
+    if (i < size) {
       c = path.charCodeAt(i);
       if (c === 37) {
         var high = hexDigit(path.charCodeAt(i + 1));
@@ -206,18 +201,20 @@ function decodeGetPath(path: string, collapse: boolean): Uint8Array | null {
         slashes++;
         continue;
       }
-    }
-    // A run of n slashes reads as ceil(n / 2) when collapsing (each `//` pair becomes one `/`).
-    var run = collapse ? (slashes + 1) >> 1 : 0;
+    } else if (!slashes) break;
+    // A run of n slashes reads as ceil(n / 2) when collapsing (each `//` pair becomes one `/`);
+    // past the end only the run is left to read.
+    var run = (slashes + 1) >> 1;
     slashes = 0;
     for (var k = 0; k <= run; k++) {
-      var code = k < run ? 47 : c;
-      if (k === run && i >= path.length) break; // past the end: no character, only the run
-      if (code === 61) {
+      var read = c;
+      if (k < run) read = 47;
+      else if (i >= size) break;
+      else if (c === 61) {
         padding = true;
         continue;
       }
-      var value = padding ? -1 : base64Value(code);
+      var value = padding ? -1 : base64Value(read);
       if (value < 0) return null;
       count++;
       buffer = ((buffer << 6) | value) & 0xffffff;
@@ -229,16 +226,12 @@ function decodeGetPath(path: string, collapse: boolean): Uint8Array | null {
     }
   }
   if (length === 0 || length > (MAX_OCSP_REQUEST_BYTES * 4) / 3 + 4 || count % 4 === 1) return null;
-  return out.subarray(0, index);
+  return parseRequestOctets(out, index);
 }
 
 /** The first request's CertID of a GET path, or null (tried as sent, then with `//` collapsed). */
 function certIdOfGetPath(path: string): CertIdKey | null {
-  var decoded = decodeGetPath(path, false);
-  var certId = decoded && parseOcspRequest(decoded);
-  if (certId) return certId;
-  decoded = decodeGetPath(path, true);
-  return (decoded && parseOcspRequest(decoded)) || null;
+  return decodeGetPath(path, false) || decodeGetPath(path, true);
 }
 
 /** The OCSP store key for a GET path, or null when the path is not a well-formed request. */

@@ -166,22 +166,64 @@ export interface ServedObject {
 }
 
 /**
+ * What the headers of a stored object's answer hold that does not depend on the time of answering:
+ * read once per object, so an edge answering the same object again (the POST handler's memory)
+ * neither re-reads its metadata nor re-formats its dates for every request.
+ */
+export interface ServingParts {
+  contentType: string;
+  contentLength: string;
+  etag: string;
+  /** thisUpdate (RFC 9919 §5), else the store's Last-Modified, as an HTTP date. */
+  lastModified: string;
+  kind?: string;
+  /** thisUpdate from the metadata: an OCSP answer's edge lifetime counts from it (ocsp-edge-lifetime.ts). */
+  thisUpdate?: Date;
+  nextUpdate?: Date;
+  /** nextUpdate as an HTTP date. */
+  expires?: string;
+}
+
+export function servingParts(object: ServedObject): ServingParts {
+  const thisUpdate = readMetaTime(object.metadata[META.thisUpdate]);
+  const nextUpdate = readMetaTime(object.metadata[META.nextUpdate]) ?? object.expires;
+  return {
+    contentType: object.contentType,
+    contentLength: String(object.size),
+    etag: `"${object.etag}"`,
+    lastModified: (thisUpdate ?? object.lastModified).toUTCString(),
+    kind: object.metadata[META.kind],
+    thisUpdate,
+    nextUpdate,
+    expires: nextUpdate?.toUTCString(),
+  };
+}
+
+/** servingHeaders from the parts read once: Date and Cache-Control (bounded by nextUpdate) at `now`. */
+export function servingHeadersAt(parts: ServingParts, now: Date, caps: CacheCaps): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': parts.contentType,
+    'content-length': parts.contentLength,
+    etag: parts.etag,
+    'last-modified': parts.lastModified,
+    date: now.toUTCString(),
+    'cache-control': cacheControlFor({
+      kind: parts.kind,
+      now,
+      thisUpdate: parts.thisUpdate,
+      nextUpdate: parts.nextUpdate,
+      caps,
+    }),
+    'x-content-type-options': 'nosniff',
+  };
+  if (parts.expires) headers.expires = parts.expires;
+  return headers;
+}
+
+/**
  * The HTTP headers a CDN edge sends for a stored object at `now` (RFC 9919 §5: Last-Modified is
  * thisUpdate, Expires is nextUpdate, ETag, Date, Cache-Control bounded by nextUpdate).
  */
 export function servingHeaders(object: ServedObject, now: Date, caps: CacheCaps): Record<string, string> {
-  const kind = object.metadata[META.kind];
-  const thisUpdate = readMetaTime(object.metadata[META.thisUpdate]);
-  const nextUpdate = readMetaTime(object.metadata[META.nextUpdate]) ?? object.expires;
-  const headers: Record<string, string> = {
-    'content-type': object.contentType,
-    'content-length': String(object.size),
-    etag: `"${object.etag}"`,
-    'last-modified': (thisUpdate ?? object.lastModified).toUTCString(),
-    date: now.toUTCString(),
-    'cache-control': cacheControlFor({ kind, now, thisUpdate, nextUpdate, caps }),
-    'x-content-type-options': 'nosniff',
-  };
-  if (nextUpdate) headers.expires = nextUpdate.toUTCString();
-  return headers;
+  return servingHeadersAt(servingParts(object), now, caps);
 }

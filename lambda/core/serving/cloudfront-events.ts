@@ -52,12 +52,27 @@ export function headerValue(headers: CfHeaders | undefined, name: string): strin
   return headers?.[name.toLowerCase()]?.[0]?.value;
 }
 
-/** Plain lowercase headers → CloudFront's list form (Lambda@Edge requires both key and value). */
-export function toCfHeaders(headers: Record<string, string>): CfHeaders {
+/** Header names already spelt for CloudFront (`content-type` → `Content-Type`), bounded: a client
+ *  may send any names, while the edge's own answers use a dozen, every request. */
+const SPELT_NAMES = new Map<string, string>();
+const MAX_SPELT_NAMES = 256;
+
+function speltName(name: string): string {
+  let key = SPELT_NAMES.get(name);
+  if (key === undefined) {
+    key = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    if (SPELT_NAMES.size < MAX_SPELT_NAMES) SPELT_NAMES.set(name, key);
+  }
+  return key;
+}
+
+/** Plain lowercase headers → CloudFront's list form (Lambda@Edge requires both key and value);
+ *  `omit` names a header left out (one CloudFront sets itself). */
+export function toCfHeaders(headers: Record<string, string>, omit?: string): CfHeaders {
   const out: CfHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const key = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
-    out[name.toLowerCase()] = [{ key, value }];
+  for (const name in headers) {
+    if (name === omit) continue;
+    out[name.toLowerCase()] = [{ key: speltName(name), value: headers[name]! }];
   }
   return out;
 }

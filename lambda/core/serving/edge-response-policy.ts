@@ -8,7 +8,13 @@
  *   bodies and Java fails on them), a plain 404 for anything else;
  * - S3 5xx on an OCSP key: `tryLater`, HTTP 200, not cached.
  */
-import { META, servingHeaders, type CacheCaps, type ServedObject } from './cache-policy.ts';
+import {
+  servingHeadersAt,
+  servingParts,
+  type CacheCaps,
+  type ServedObject,
+  type ServingParts,
+} from './cache-policy.ts';
 import { OCSP_STORE_PREFIX } from '../ocsp/ocsp-object-key.ts';
 import { MALFORMED_REQUEST_DER, UNAUTHORIZED_DER } from '../ocsp/ocsp-request.ts';
 
@@ -33,6 +39,9 @@ export interface EdgeAnswer {
   status: number;
   headers: Record<string, string>;
   body?: Uint8Array;
+  /** `body` in base64 when already known (an answer from an edge container's memory), so that a
+   *  Lambda@Edge handler does not encode the same body again for every request. */
+  bodyBase64?: string;
 }
 
 export function isOcspStoreUri(uri: string): boolean {
@@ -97,6 +106,26 @@ export function servedObjectFromS3Headers(headers: Record<string, string>): Serv
   };
 }
 
+/** What an answer for a stored object (S3's 200) needs from S3's headers, read once. */
+export function storedServingParts(headers: Record<string, string>): ServingParts {
+  return servingParts(servedObjectFromS3Headers(headers));
+}
+
+/**
+ * The answer at `now` for a stored object (S3's 200), headers only: the body is the object's. An
+ * OCSP key holding no ca-repo object (no kind metadata) is never cached.
+ */
+export function storedObjectAnswer(
+  uri: string,
+  parts: ServingParts,
+  now: Date,
+  policy: EdgePolicy,
+): EdgeAnswer {
+  const headers = servingHeadersAt(parts, now, policy.caps);
+  if (!parts.kind && isOcspStoreUri(uri)) headers['cache-control'] = 'max-age=0, no-store';
+  return { status: 200, headers };
+}
+
 export function adaptOriginAnswer(
   uri: string,
   origin: OriginAnswer,
@@ -104,12 +133,7 @@ export function adaptOriginAnswer(
   policy: EdgePolicy,
 ): EdgeAnswer {
   const ocsp = isOcspStoreUri(uri);
-  if (origin.status === 200) {
-    const object = servedObjectFromS3Headers(origin.headers);
-    const headers = servingHeaders(object, now, policy.caps);
-    if (ocsp && !object.metadata[META.kind]) headers['cache-control'] = 'max-age=0, no-store';
-    return { status: origin.status, headers };
-  }
+  if (origin.status === 200) return storedObjectAnswer(uri, storedServingParts(origin.headers), now, policy);
   // A revalidation (304) may not carry the object's metadata: keep S3's own headers, which hold
   // the Cache-Control and Expires written at publish time (already bounded by nextUpdate).
   if (origin.status === 304) return { status: 304, headers: stripS3Headers(origin.headers) };

@@ -11,9 +11,12 @@
 import {
   adaptOriginAnswer,
   ocspErrorAnswer,
+  storedObjectAnswer,
+  storedServingParts,
   type EdgeAnswer,
   type EdgePolicy,
 } from '../../core/serving/edge-response-policy.ts';
+import type { ServingParts } from '../../core/serving/cache-policy.ts';
 import { ocspObjectKey } from '../../core/ocsp/ocsp-object-key.ts';
 import { META, readMetaTime } from '../../core/serving/cache-policy.ts';
 import { cachedAnswerExpiry, type TimedLruCache } from '../../core/serving/post-answer-cache.ts';
@@ -31,9 +34,20 @@ export interface OcspResponderProps {
 
 /** One container's memory of stored answers; `scope` keeps apart the stores of different origins. */
 export interface PostAnswerCache {
-  entries: TimedLruCache<OriginFetch>;
+  entries: TimedLruCache<RememberedAnswer>;
   scope: string;
   lifetimeSeconds: number;
+}
+
+/**
+ * A stored OCSP response as a container remembers it: S3's answer read once into what every
+ * answer from it needs (the headers' parts that do not depend on the time, the body in base64 as
+ * Lambda@Edge returns it); Date and max-age are still computed per answer.
+ */
+export interface RememberedAnswer {
+  fetched: OriginFetch;
+  parts: ServingParts;
+  bodyBase64: string;
 }
 
 export class OcspResponder {
@@ -44,13 +58,26 @@ export class OcspResponder {
    * address of ill repute). It is answered `tryLater` (RFC 6960 §2.3: HTTP 200, what OCSP clients
    * expect of a busy responder), not cached, without reading the store.
    */
-  async answer(requestDer: Uint8Array, abuseLabel?: string): Promise<EdgeAnswer> {
+  answer(requestDer: Uint8Array, abuseLabel?: string): EdgeAnswer | Promise<EdgeAnswer> {
     const now = this.props.clock.now();
     if (abuseLabel) return ocspErrorAnswer('tryLater', 0, now);
     const certId = requestDer.length <= MAX_OCSP_REQUEST_BYTES ? parseOcspRequest(requestDer) : null;
     if (!certId) return ocspErrorAnswer('malformedRequest', 0, now);
     const key = ocspObjectKey(certId);
-    return this.answerFetched(key, await this.fetchCached(key, now), now);
+    // A remembered answer is made without a promise: most POSTs are answered so.
+    const cache = this.props.cache;
+    const hit = cache?.entries.get(`${cache.scope}|${key}`, now.getTime());
+    if (hit) return this.answerRemembered(key, hit, now);
+    return this.fetchCached(key, now).then((read) =>
+      'parts' in read ? this.answerRemembered(key, read, now) : this.answerFetched(key, read, now),
+    );
+  }
+
+  private answerRemembered(key: string, remembered: RememberedAnswer, now: Date): EdgeAnswer {
+    const answer = storedObjectAnswer(`/${key}`, remembered.parts, now, this.props.policy);
+    answer.body = remembered.fetched.body;
+    answer.bodyBase64 = remembered.bodyBase64;
+    return answer;
   }
 
   /**
@@ -70,18 +97,32 @@ export class OcspResponder {
     return answer.body ? answer : { ...answer, body: fetched.body };
   }
 
-  /** Only a stored OCSP response with a nextUpdate is kept: never an error, an `unauthorized`, a 5xx. */
-  private async fetchCached(key: string, now: Date): Promise<OriginFetch> {
+  /**
+   * Reads a key the container does not remember. Only a stored OCSP response with a nextUpdate is
+   * kept: never an error, an `unauthorized`, a 5xx. What is read now is answered from its
+   * remembered form too, so both answers are made alike.
+   */
+  private async fetchCached(key: string, now: Date): Promise<OriginFetch | RememberedAnswer> {
     const cache = this.props.cache;
     if (!cache) return this.fetch(key);
     const cacheKey = `${cache.scope}|${key}`;
-    const hit = cache.entries.get(cacheKey, now.getTime());
-    if (hit) return hit;
     const fetched = await this.fetch(key);
-    if (fetched.status === 200 && fetched.headers[`x-amz-meta-${META.kind}`] === 'ocsp-response') {
+    if (
+      fetched.status === 200 &&
+      fetched.body &&
+      fetched.headers[`x-amz-meta-${META.kind}`] === 'ocsp-response'
+    ) {
       const nextUpdate = readMetaTime(fetched.headers[`x-amz-meta-${META.nextUpdate}`]);
       const expiry = cachedAnswerExpiry(now.getTime(), nextUpdate, cache.lifetimeSeconds);
-      if (expiry !== undefined) cache.entries.set(cacheKey, fetched, expiry);
+      if (expiry !== undefined) {
+        const remembered: RememberedAnswer = {
+          fetched,
+          parts: storedServingParts(fetched.headers),
+          bodyBase64: Buffer.from(fetched.body).toString('base64'),
+        };
+        cache.entries.set(cacheKey, remembered, expiry);
+        return remembered;
+      }
     }
     return fetched;
   }
