@@ -2,7 +2,10 @@
  * The publish gate: takes a bundle from the ingest store, gives every file a verdict, promotes the
  * accepted ones to the repository store, updates the index and writes a receipt. What each kind of
  * artifact must satisfy and what it writes is decided in core/publish/kinds (one module per kind);
- * this service reads the stores for them, writes in order and keeps the books (publish-run.ts).
+ * this service runs a bundle, whole or fanned out part by part, and finishes it; the steps are
+ * their own modules: one part (part-publisher.ts), one file (file-publisher.ts), the books
+ * (publish-run.ts, part-books.ts), withdrawals (withdrawals.ts), the index (index-writer.ts) and
+ * the CDN (cdn-invalidation.ts).
  *
  * Order of writes is the consistency argument: artifacts first, then index.json / index.html, then
  * the receipt. A crash or store failure at any point leaves only complete, validated objects
@@ -10,63 +13,32 @@
  * idempotent no-op (except for a CDN invalidation the stopped run still owed, which the re-run
  * makes: core/publish/left-invalidation.ts) and the index merge is keyed by URL.
  */
-import { digest, toHex } from '../../core/encoding/bytes.ts';
-import { readTar, type TarEntry } from '../../core/encoding/tar-archive.ts';
 import {
   bundleIdOfManifestKey,
   certIdClaimKey,
   partResultKey,
-  type BundleFile,
   type BundleManifest,
 } from '../../core/publish/bundle.ts';
-import type {
-  AssessContext,
-  CandidateFile,
-  PublishSettings,
-} from '../../core/publish/kinds/artifact-kind-module.ts';
-import { candidateFile, companionsOf, judge } from '../../core/publish/kinds/registry.ts';
-import { isSettledBy, pendingInvalidation } from '../../core/publish/left-invalidation.ts';
-import { withChanges, type Receipt, type ReceiptInvalidation } from '../../core/publish/receipt.ts';
+import type { PublishSettings } from '../../core/publish/kinds/artifact-kind-module.ts';
+import type { Receipt } from '../../core/publish/receipt.ts';
 import { ReceiptTally } from '../../core/publish/receipt-tally.ts';
 import { OCSP_STORE_PREFIX } from '../../core/ocsp/ocsp-object-key.ts';
-import {
-  DEFAULT_INDEX_TITLE,
-  mergeIndex,
-  parseIndex,
-  renderIndexHtml,
-  serialiseIndex,
-  type IndexChanges,
-  type RepositoryIndex,
-} from '../../core/publish/repository-index.ts';
-import { readServedMetadata, type ServedHead } from '../../core/publish/served-object.ts';
-import {
-  applyRevocationUpdate,
-  readRevocationHistory,
-  revocationHistoryKey,
-  serialiseRevocationHistory,
-} from '../../core/publish/revocation-history.ts';
-import type { ObjectWrite } from '../../core/publish/write-plan.ts';
-import { judgeWithdrawal, withdrawalKey, type Withdrawal } from '../../core/publish/withdrawal.ts';
 import type { CaPolicies } from '../../core/publish/ca-policy.ts';
 import { DEFAULT_POLICY, type ValidationPolicy } from '../../core/policy.ts';
 import { RejectedError } from '../../core/rejection.ts';
 import type { TrustStore } from '../../core/pki/trust-store.ts';
-import {
-  CONTENT_TYPES,
-  DEFAULT_CACHE_CAPS,
-  cacheControlFor,
-  type CacheCaps,
-} from '../../core/serving/cache-policy.ts';
-import { forEachWithConcurrency } from '../concurrency.ts';
+import { DEFAULT_CACHE_CAPS, type CacheCaps } from '../../core/serving/cache-policy.ts';
 import { PreconditionFailedError, type CdnInvalidator, type Clock, type ObjectStore } from '../ports.ts';
 import { PublishRun, describeFailure, readReceiptObject, writeReceipt } from './publish-run.ts';
-import { updateConditionally } from './conditional-update.ts';
-import { CreateFirstPolicy } from './create-first.ts';
-import { OcspStateBook } from './ocsp-state-book.ts';
 import { filesOfPart, readManifest } from './bundle-source.ts';
 import { foldPartResults, receiptFileKeys, recordPart } from './part-books.ts';
-import { writeCrlDisclosure } from './crl-disclosure-writer.ts';
-import { crlDisclosureLinks } from '../../core/publish/crl-disclosure.ts';
+import { publishPart, type PartGate } from './part-publisher.ts';
+import { INDEX_PATHS, updateIndex } from './index-writer.ts';
+import { withdraw } from './withdrawals.ts';
+import { invalidate } from './cdn-invalidation.ts';
+
+/** Re-exported: callers and tests name the index paths from here. */
+export { INDEX_PATHS };
 
 export interface PublishServiceProps {
   ingest: ObjectStore;
@@ -104,18 +76,10 @@ export interface PublishServiceProps {
   edgePostCacheSeconds?: number;
 }
 
-/** The paths the index is served at (`/`: the distribution's default root object, index.html). */
-export const INDEX_PATHS = ['/', '/index.html', '/index.json'] as const;
-const DEFAULT_CDN_WAIT_SECONDS = 240;
-/** Left of an invocation's time for the receipt after the wait. */
-const RECEIPT_MARGIN_MS = 15_000;
-
-/** How often one file is re-judged after losing a conditional-write race. */
-const MAX_WRITE_ATTEMPTS = 3;
-
 export class PublishService {
   private readonly settings: PublishSettings;
-  private readonly concurrency: number;
+  /** What publishing a part needs (part-publisher.ts). */
+  private readonly gate: PartGate;
 
   constructor(private readonly props: PublishServiceProps) {
     this.settings = {
@@ -126,7 +90,13 @@ export class PublishService {
       publicBaseUrls: props.publicBaseUrls ?? [],
       caPolicies: props.caPolicies ?? {},
     };
-    this.concurrency = props.concurrency ?? 8;
+    this.gate = {
+      ingest: props.ingest,
+      repository: props.repository,
+      clock: props.clock,
+      settings: this.settings,
+      concurrency: props.concurrency ?? 8,
+    };
   }
 
   /** Publishes the bundle whose manifest was just written under `key`; ignores any other key. */
@@ -148,7 +118,7 @@ export class PublishService {
       for (let part = 0; part < manifest.parts.length; part++) {
         const run = new PublishRun(bundleId, this.props.clock.now());
         try {
-          await this.publishPart(manifest, part, run);
+          await publishPart(this.gate, manifest, part, run);
         } finally {
           // A part stopped by a failure still shows what it accepted (the receipt is 'failed').
           tally.addPart(run.toPartResult());
@@ -202,7 +172,7 @@ export class PublishService {
     if (await this.props.ingest.head(partResultKey(bundleId, part))) {
       return this.maybeFinish(manifest, deadline);
     }
-    await this.publishPart(manifest, part, run);
+    await publishPart(this.gate, manifest, part, run);
     return this.recordAndMaybeFinish(manifest, part, run, deadline);
   }
 
@@ -297,13 +267,21 @@ export class PublishService {
    */
   private async finish(manifest: BundleManifest, tally: ReceiptTally, deadline?: Date): Promise<Receipt> {
     for (const refused of manifest.refused ?? []) tally.reject(refused.path, refused.reason);
-    await this.withdraw(manifest.withdraw ?? [], tally);
+    await withdraw(this.props.repository, manifest.withdraw ?? [], tally, this.settings.ocspUrl);
     if (tally.hasIndexChanges()) {
-      await this.updateIndex(tally.indexChanges());
+      await updateIndex(this.props.repository, tally.indexChanges(), {
+        now: this.props.clock.now(),
+        settings: this.settings,
+        title: this.props.title,
+      });
       // Invalidated whenever it changes: a newer CRL's nextUpdate must show at once.
       tally.changedPaths(...INDEX_PATHS);
     }
-    await this.invalidate(tally, manifest.waitForCdn !== false, deadline);
+    await invalidate(tally, manifest.waitForCdn !== false, deadline, {
+      cdn: this.props.cdn,
+      clock: this.props.clock,
+      cdnWaitSeconds: this.props.cdnWaitSeconds,
+    });
     // The edge's POST answers are not reached by an invalidation: the uploader waits them out.
     const edgeSeconds = this.props.edgePostCacheSeconds ?? 0;
     if (
@@ -314,25 +292,6 @@ export class PublishService {
     }
     const fileKeys = receiptFileKeys(manifest.bundleId, manifest.parts.length);
     return writeReceipt(this.props.ingest, tally.finish('completed', this.props.clock.now(), { fileKeys }));
-  }
-
-  /**
-   * Carries out the manifest's withdrawals (withdrawal.ts). Such a manifest has no parts, so this
-   * runs in the one invocation that finishes the bundle. A plain DELETE: the repository bucket is
-   * versioned, so the object stays as a noncurrent version behind a delete marker.
-   */
-  private async withdraw(withdrawals: readonly Withdrawal[], tally: ReceiptTally): Promise<void> {
-    for (const withdrawal of withdrawals) {
-      try {
-        const key = withdrawalKey(withdrawal.url, this.settings.ocspUrl);
-        const plan = judgeWithdrawal(withdrawal, key, await this.props.repository.head(key));
-        await this.props.repository.delete(plan.key);
-        tally.withdrawn(plan.url, plan.invalidatePath);
-      } catch (error) {
-        if (!(error instanceof RejectedError)) throw error;
-        tally.reject(withdrawal.url, error.message);
-      }
-    }
   }
 
   private async fail(tally: ReceiptTally, error: unknown): Promise<Receipt> {
@@ -346,318 +305,4 @@ export class PublishService {
   private readManifest(bundleId: string): Promise<BundleManifest> {
     return readManifest(this.props.ingest, bundleId);
   }
-
-  private async publishPart(manifest: BundleManifest, part: number, run: PublishRun): Promise<void> {
-    const partInfo = manifest.parts[part];
-    if (!partInfo) return;
-    let listed: BundleFile[];
-    try {
-      listed = await filesOfPart(this.props.ingest, manifest, part);
-    } catch (error) {
-      // Without its list nothing of the part can be named: the archive is refused as a whole.
-      if (!(error instanceof RejectedError)) throw error;
-      return run.reject(partInfo.key, error.message);
-    }
-    const refuseAll = (reason: string) => {
-      for (const f of listed) run.reject(f.path, reason);
-    };
-    const head = await this.props.ingest.head(partInfo.key);
-    if (!head) return refuseAll(`archive ${partInfo.key} is missing from the ingest store`);
-    // Checked before reading: the manifest was checked against MAX_PART_BYTES.
-    if (head.size !== partInfo.size) {
-      return refuseAll(`archive ${partInfo.key} is ${head.size} bytes, the manifest says ${partInfo.size}`);
-    }
-    const archive = await this.props.ingest.get(partInfo.key);
-    if (!archive) return refuseAll(`archive ${partInfo.key} is missing from the ingest store`);
-    if (archive.body.byteLength !== partInfo.size) {
-      return refuseAll(`archive ${partInfo.key} changed while it was read`);
-    }
-    if (toHex(await digest('sha256', archive.body)) !== partInfo.sha256) {
-      for (const f of listed)
-        run.reject(f.path, `archive ${partInfo.key} was damaged in transit (SHA-256 mismatch)`);
-      return;
-    }
-    const entries = new Map<string, TarEntry>();
-    for (const entry of await readTar(archive.body)) entries.set(entry.path, entry);
-    const files = await this.collectPartFiles(listed, entries, run);
-    await this.deleteKeyMaterial(partInfo.key, files, run);
-    const listedPaths = new Set(listed.map((f) => f.path));
-    for (const path of entries.keys()) {
-      if (!listedPaths.has(path)) run.reject(path, 'in the archive but not listed in the manifest');
-    }
-
-    const byPath = new Map(files.map((f) => [f.path, f]));
-    // A companion (a PDF's detached signature) is judged together with the file that claims it.
-    const judgedWithAnother = new Set(files.flatMap((f) => companionsOf(f, byPath).map((c) => c.path)));
-    const alone = files.filter((f) => !judgedWithAnother.has(f.path));
-    const book = new OcspStateBook(this.props.repository);
-    await forEachWithConcurrency(alone, this.concurrency, (file) =>
-      this.publishFile(file, byPath, manifest.bundleId, run, book),
-    );
-    await this.recordRevocations(run);
-    // Last: a state never describes an object before it is written (ocsp-shard-state.ts).
-    await book.flush(this.concurrency);
-  }
-
-  /**
-   * An uploader without the pre-flight (an old or modified one) sent key material: the archive
-   * holding it is deleted from the ingest store at once rather than kept for the retention period
-   * (the ingest bucket is not versioned, so the delete leaves no copy behind; the bytes read are
-   * in this process's memory only). The part's other files are judged from memory as usual; a
-   * retried delivery finds the archive gone and refuses them with that reason.
-   */
-  private async deleteKeyMaterial(key: string, files: CandidateFile[], run: PublishRun): Promise<void> {
-    const keyMaterial = files.filter((f) => f.content.type === 'private-key').map((f) => f.path);
-    if (keyMaterial.length === 0) return;
-    await this.props.ingest.delete(key);
-    run.deletedPart({ key, keyMaterial });
-  }
-
-  /**
-   * Remembers what this part's accepted files revoked, after they are written: a crash in between
-   * leaves the revocation served, where the next publish still finds it (revocation-finality.ts).
-   */
-  private async recordRevocations(run: PublishRun): Promise<void> {
-    for (const update of run.takeRevocations()) {
-      await updateConditionally(this.props.repository, revocationHistoryKey(update.ca), (current) => {
-        const history = readRevocationHistory(current?.body, update.issuer);
-        return {
-          body: Buffer.from(serialiseRevocationHistory(applyRevocationUpdate(history, update))),
-          options: { contentType: 'application/json', cacheControl: 'no-store' },
-        };
-      });
-    }
-  }
-
-  /**
-   * Judges one file and writes what it brings; a lost conditional-write race judges it again.
-   * An OCSP file is judged first (attempt 0) without a HEAD: against what its shard's state
-   * records (ocsp-state-book.ts), or as new (create-first.ts) where the state records nothing. The
-   * write is conditional on that (If-Match on the recorded ETag, If-None-Match: *), so a wrong
-   * answer costs a 412 and a judgement against HEADs (attempts 1 to MAX_WRITE_ATTEMPTS), never a
-   * wrong verdict.
-   */
-  private async publishFile(
-    file: CandidateFile,
-    part: ReadonlyMap<string, CandidateFile>,
-    bundleId: string,
-    run: PublishRun,
-    book: OcspStateBook,
-  ): Promise<void> {
-    const { repository } = this.props;
-    for (let attempt = file.content.type === 'ocsp-response' ? 0 : 1; ; attempt++) {
-      const cheap = attempt === 0;
-      const guessed = new Set<string>();
-      const recorded = new Set<string>();
-      // Each key is answered once per judgement, so every rule sees the same served object.
-      const answers = new Map<string, Promise<ServedHead | undefined>>();
-      const cheapHead = async (key: string) => {
-        const served = await book.recorded(key);
-        if (served) {
-          recorded.add(key);
-          return served;
-        }
-        if (!run.createFirst.shouldGuess()) return run.headOnce(key, repository);
-        guessed.add(key);
-        return undefined;
-      };
-      const head = (key: string) => {
-        if (!cheap || !CreateFirstPolicy.covers(key)) return run.headOnce(key, repository);
-        let answer = answers.get(key);
-        if (!answer) {
-          answer = cheapHead(key);
-          answers.set(key, answer);
-        }
-        return answer;
-      };
-      const context: AssessContext = {
-        ...this.settings,
-        now: this.props.clock.now(),
-        bundleId,
-        runId: run.runId,
-        part,
-        served: {
-          head,
-          get: (key) => repository.get(key),
-          revocations: (ca) => run.historyOnce(ca, repository),
-        },
-        claim: (key, owner) => run.claim(key, owner),
-      };
-      const verdict = await judge(file, context);
-      if ('rejected' in verdict) return this.rejectWithCompanions(file, verdict.rejected, part, run);
-      // The same bytes served: whether their invalidation is still owed needs the object's own
-      // metadata (left-invalidation.ts), which a state does not hold.
-      const sameAsRecorded = verdict.unchanged.filter(({ key }) => recorded.has(key));
-      if (sameAsRecorded.length > 0) {
-        for (const { key } of sameAsRecorded) book.distrust(key);
-        continue;
-      }
-      for (const { key, served } of verdict.unchanged) {
-        book.observed(key, served);
-        await this.settleLeftInvalidation(key, served, run);
-      }
-      try {
-        // Objects are written before anything (index, receipt) names them.
-        for (const write of verdict.writes) await this.writeObject(write, run, book);
-        if (guessed.size > 0) run.createFirst.record(false);
-        run.accept({ ...verdict, accepted: withChanges(verdict.accepted, verdict.writes) });
-        return;
-      } catch (error) {
-        // Another publish changed a key after this file was judged: judge it again against
-        // what is served now (two CRLs racing on one path: the higher number wins).
-        if (!(error instanceof PreconditionFailedError)) throw error;
-        for (const write of verdict.writes) {
-          run.forgetHead(write.key);
-          book.distrust(write.key);
-        }
-        if (cheap) {
-          if (guessed.size > 0) run.createFirst.record(true);
-          continue;
-        }
-        if (attempt === MAX_WRITE_ATTEMPTS) {
-          const reason = 'changed concurrently by another publish; send it again';
-          return this.rejectWithCompanions(file, reason, part, run);
-        }
-      }
-    }
-  }
-
-  private rejectWithCompanions(
-    file: CandidateFile,
-    reason: string,
-    part: ReadonlyMap<string, CandidateFile>,
-    run: PublishRun,
-  ): void {
-    run.reject(file.path, reason);
-    for (const companion of companionsOf(file, part)) {
-      run.reject(companion.path, `detached signature of ${file.path}, which was refused`);
-    }
-  }
-
-  /** Checks each listed file against its archive entry; returns the ones fit to be judged. */
-  private async collectPartFiles(
-    listed: BundleFile[],
-    entries: Map<string, TarEntry>,
-    run: PublishRun,
-  ): Promise<CandidateFile[]> {
-    const files: CandidateFile[] = [];
-    for (const f of listed) {
-      const entry = entries.get(f.path);
-      if (!entry) {
-        run.reject(f.path, 'listed in the manifest but missing from the archive');
-      } else if (entry.type === 'link') {
-        run.reject(f.path, 'links are never published: upload the file itself');
-      } else if (entry.type === 'too-large') {
-        run.reject(f.path, 'larger than the 512 MiB a single artifact may be');
-      } else if (entry.type !== 'file') {
-        run.reject(f.path, 'not a regular file');
-      } else if (entry.bytes.byteLength !== f.size) {
-        run.reject(f.path, `${entry.bytes.byteLength} bytes in the archive, the manifest says ${f.size}`);
-      } else if (toHex(await digest('sha256', entry.bytes)) !== f.sha256) {
-        run.reject(f.path, 'content does not match the SHA-256 in the manifest');
-      } else {
-        try {
-          files.push(candidateFile(f.path, entry.bytes, this.settings.ocspUrl));
-        } catch (error) {
-          if (!(error instanceof RejectedError)) throw error;
-          run.reject(f.path, error.message);
-        }
-      }
-    }
-    return files;
-  }
-
-  /** The served bytes are the ones this bundle brings; the run that wrote them may still owe their invalidation. */
-  private async settleLeftInvalidation(key: string, served: ServedHead, run: PublishRun): Promise<void> {
-    const pending = pendingInvalidation(served, this.props.clock.now(), this.settings.caps);
-    if (!pending) return;
-    const receipt = pending.writer ? await run.receiptOnce(pending.writer, this.props.ingest) : undefined;
-    if (isSettledBy(receipt, served)) return;
-    run.changedPaths(`/${key}`);
-    // An earlier run of this very bundle wrote it (a retry): this run's invalidation settles that one's write.
-    const writtenBy = readServedMetadata(served.metadata).run;
-    if (pending.writer === run.bundleId && writtenBy) run.settlesRun(writtenBy);
-  }
-
-  /** Invalidates what the publish changed and, when asked, waits until the CDN has completed it. */
-  private async invalidate(tally: ReceiptTally, wait: boolean, deadline: Date | undefined): Promise<void> {
-    const { cdn } = this.props;
-    const plan = tally.invalidationPlan();
-    if (!cdn || plan.length === 0) return;
-    const started = await cdn.invalidate(plan);
-    if (!started) return tally.invalidated(plan); // took effect at once
-    const invalidation: ReceiptInvalidation = { id: started.id };
-    if (wait) {
-      if (!cdn.waitForCompletion) {
-        invalidation.completedAt = this.props.clock.now().toISOString();
-      } else {
-        try {
-          const completedAt = await cdn.waitForCompletion(started.id, this.waitBudgetMs(deadline));
-          invalidation.completedAt = completedAt.toISOString();
-        } catch (error) {
-          // The files are published: the receipt says the invalidation is still under way.
-          invalidation.incomplete = oneLine(error);
-        }
-      }
-    }
-    tally.invalidated(plan, invalidation);
-  }
-
-  private waitBudgetMs(deadline: Date | undefined): number {
-    const configured = (this.props.cdnWaitSeconds ?? DEFAULT_CDN_WAIT_SECONDS) * 1000;
-    if (!deadline) return configured;
-    const left = deadline.getTime() - this.props.clock.now().getTime() - RECEIPT_MARGIN_MS;
-    return Math.max(0, Math.min(configured, left));
-  }
-
-  private async writeObject(write: ObjectWrite, run: PublishRun, book: OcspStateBook): Promise<void> {
-    const written = await this.props.repository.put(write.key, write.body, write.options);
-    book.wrote(write.key, written?.etag, write.options.metadata);
-    if (write.replaces) run.replaced(write.key);
-    if (write.invalidatePath) run.changedPaths(write.invalidatePath);
-  }
-
-  /**
-   * Merges this publish's entries into index.json with a conditional write, read again and
-   * merged again when another publish wrote it in between: two bundles at once lose no entry.
-   */
-  private async updateIndex(changes: IndexChanges): Promise<void> {
-    const now = this.props.clock.now();
-    const cacheControl = cacheControlFor({ kind: undefined, now, caps: this.settings.caps });
-    let index: RepositoryIndex | undefined;
-    await updateConditionally(this.props.repository, 'index.json', (current) => {
-      index = mergeIndex(
-        parseIndex(
-          current ? Buffer.from(current.body).toString('utf8') : undefined,
-          this.settings.ocspUrl,
-          now,
-        ),
-        changes,
-        now,
-      );
-      index.crlUrls = crlDisclosureLinks(index, this.pinnedCas());
-      return {
-        body: Buffer.from(serialiseIndex(index)),
-        options: { contentType: CONTENT_TYPES['index-json'], cacheControl },
-      };
-    });
-    const html = renderIndexHtml(index!, this.props.title ?? DEFAULT_INDEX_TITLE);
-    await this.props.repository.put('index.html', Buffer.from(html), {
-      contentType: CONTENT_TYPES['index-html'],
-      cacheControl,
-    });
-    await writeCrlDisclosure(this.props.repository, index!, {
-      pinnedCas: this.pinnedCas(),
-      publicBaseUrls: this.settings.publicBaseUrls ?? [],
-      cacheControl,
-    });
-  }
-
-  private pinnedCas(): string[] {
-    return this.settings.trust.cas.map((ca) => ca.fingerprints.sha256);
-  }
-}
-
-function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
