@@ -22,6 +22,7 @@ import {
   SigningIdentityError,
 } from '../onprem/presign/signing-identity.ts';
 import { StatusSourceError } from '../onprem/presign/status-source.ts';
+import { CrlPlanError } from '../onprem/presign/partition-crls.ts';
 
 export interface PresignCliOptions {
   ca: string;
@@ -175,7 +176,11 @@ export async function presignFromOptions(
       warn,
     });
   } catch (error) {
-    if (error instanceof SigningIdentityError || error instanceof StatusSourceError)
+    if (
+      error instanceof SigningIdentityError ||
+      error instanceof StatusSourceError ||
+      error instanceof CrlPlanError
+    )
       throw new CliError(error.message, { cause: error });
     if (error instanceof CliError) throw error;
     throw new CliError(`presign failed: ${(error as Error).message}`, {

@@ -58,7 +58,7 @@ export async function presignInProcess(
   ca: OpensslCa,
   index: string,
   out: string,
-  extra: Partial<Pick<PresignInput, 'certsDir' | 'stateDir' | 'now' | 'warn'>> = {},
+  extra: Partial<Pick<PresignInput, 'certsDir' | 'stateDir' | 'now' | 'warn' | 'crlPath'>> = {},
 ): Promise<PresignSummary> {
   const signer = FileKeySigner.fromPem(ca.cert.keyPem, 'test key', 1);
   try {
@@ -69,7 +69,7 @@ export async function presignInProcess(
       source: { index },
       out,
       validityMs: 4 * DAY,
-      crlPath: 'crl/full.crl',
+      crlPath: extra.crlPath ?? 'crl/full.crl',
       crlValidityMs: 7 * DAY,
       now: extra.now ?? new Date(),
       ...(extra.certsDir ? { certsDir: extra.certsDir } : {}),

@@ -16,6 +16,8 @@ import { serialHexOf } from '../../lambda/core/pki/x509.ts';
 import { dropExpiredEntries, type CrlEntryRecord, type ExpiryEvidenceFile } from './expired-entries.ts';
 import type { CaIdentity } from './signing-identity.ts';
 
+/** The CRLs asked for cannot be laid out as given (an operator's option, not a signing failure). */
+export class CrlPlanError extends Error {}
 export type { CrlEntryRecord } from './expired-entries.ts';
 
 export interface SignedCrl {
@@ -95,7 +97,10 @@ export async function signCrls(input: {
     for (const url of [...urls].sort()) {
       const path = bundlePathOfUrl(url);
       if (path === input.fullPath)
-        throw new Error(`--crl ${input.fullPath} is also the path of the partition ${url}`);
+        throw new CrlPlanError(
+          `--crl ${input.fullPath} is also the path of the partition ${url} that --certs names: give the full CRL ` +
+            'a path of its own (e.g. --crl crl/full.crl); each partition is signed at its own URL',
+        );
       plans.push({
         path,
         url,

@@ -22,6 +22,7 @@ import type { PresignSummary } from '../../onprem/presign/presign.ts';
 import { readStatusSource } from '../../onprem/presign/status-source.ts';
 import { OpensslCa, openssl, type KeyType } from '../../testkit/openssl-ca.ts';
 import { issuePresignCerts, presignInProcess, type PresignCerts } from '../../testkit/presign-fixture.ts';
+import { CrlPlanError } from '../../onprem/presign/partition-crls.ts';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -133,6 +134,15 @@ describe.each<KeyType>(['ec', 'rsa'])('presign with a %s key file', (keyType) =>
     await expect(
       openssl(['verify', '-crl_check', '-CAfile', ca.cert.certPath, '-CRLfile', pem, certs.revoked.certPath]),
     ).rejects.toThrow(/certificate revoked/);
+  });
+
+  it('refuses, as an option error, a full CRL at the path of a partition --certs names', async () => {
+    const clash = runPresign(ca, certs.index, join(work, `clash-${keyType}`), {
+      certsDir: join(ca.dir, 'newcerts'),
+      crlPath: 'crl/part-a.crl',
+    });
+    await expect(clash).rejects.toThrow(CrlPlanError);
+    await expect(clash).rejects.toThrow(/give the full CRL a path of its own/);
   });
 
   it('with --state a response is signed again ahead of its BR deadline, not at it', async () => {
